@@ -1,0 +1,185 @@
+"""Per-world random streams: a counter-based generator computed for all worlds at once.
+
+Every random number in the model is a pure function of (seed, world index, round, draw
+purpose, attempt). World 17's trajectory therefore depends only on the seed, its own index and
+its parameters -- never on how many worlds run beside it, on chunking or on process count --
+and no Python loop over worlds is needed.
+
+The uniform generator is SplitMix64's finaliser applied to a mix of the keys. Poisson and
+binomial variates are drawn *exactly* from those uniforms: by inversion for small means and by
+Hörmann's transformed-rejection samplers (PTRS for Poisson, BTRS for binomial -- the methods
+numpy itself uses) for larger ones, with each rejection attempt keyed by its attempt number so
+that a world's draw never depends on its neighbours'.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import gammaln
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_TWO_POW_53 = float(2**53)
+# Means below this are drawn by inversion; above, by transformed rejection (valid for >= 10).
+_INVERSION_LIMIT = 10.0
+_MAX_ATTEMPTS = 64
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser: a bijective avalanche mix of 64-bit integers."""
+    with np.errstate(over="ignore"):
+        x = x + _GOLDEN
+        x = (x ^ (x >> np.uint64(30))) * _MIX1
+        x = (x ^ (x >> np.uint64(27))) * _MIX2
+        return x ^ (x >> np.uint64(31))
+
+
+class Streams:
+    """The random streams of a set of worlds under one seed.
+
+    `uniform(round_, draw)` returns one uniform in (0, 1) per world; `draw` names the purpose
+    of the number (arrests of a tier, an engagement coin, a veto), so that adding a new draw
+    never shifts the numbers an existing one sees.
+    """
+
+    def __init__(self, seed: int, world_ids: np.ndarray):
+        self.seed = int(seed)
+        self.world_ids = np.asarray(world_ids, dtype=np.uint64)
+        self._world_keys = _splitmix(_splitmix(np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF)) ^ self.world_ids)
+
+    def uniform(self, round_: int, draw: int, attempt: int = 0, worlds: np.ndarray | None = None) -> np.ndarray:
+        """One uniform in the open interval (0, 1) per world (or per selected world)."""
+        keys = self._world_keys if worlds is None else self._world_keys[worlds]
+        counter = np.uint64(((round_ & 0xFFFFF) << 40) | ((draw & 0xFFFF) << 24) | (attempt & 0xFFFFFF))
+        bits = _splitmix(keys ^ _splitmix(counter))
+        return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / _TWO_POW_53
+
+    def poisson(self, round_: int, draw: int, mean: np.ndarray) -> np.ndarray:
+        """One Poisson(mean) count per world, exact."""
+        mean = np.broadcast_to(np.asarray(mean, dtype=np.float64), self.world_ids.shape)
+        out = np.zeros(mean.shape, dtype=np.int64)
+        small = mean < _INVERSION_LIMIT
+        if small.any():
+            idx = np.flatnonzero(small)
+            out[idx] = _poisson_inversion(self.uniform(round_, draw, 0, idx), mean[idx])
+        if (~small).any():
+            idx = np.flatnonzero(~small)
+            out[idx] = self._poisson_ptrs(round_, draw, idx, mean[idx])
+        return out
+
+    def binomial(self, round_: int, draw: int, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """One Binomial(n, p) count per world, exact."""
+        n = np.broadcast_to(np.asarray(n, dtype=np.int64), self.world_ids.shape)
+        p = np.broadcast_to(np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0), self.world_ids.shape)
+        # Draw the rarer outcome and reflect, so the samplers only ever see p <= 1/2.
+        flip = p > 0.5
+        q = np.where(flip, 1.0 - p, p)
+        out = np.zeros(n.shape, dtype=np.int64)
+        small = n * q < _INVERSION_LIMIT
+        live = (n > 0) & (q > 0)
+        inv = np.flatnonzero(small & live)
+        if inv.size:
+            out[inv] = _binomial_inversion(self.uniform(round_, draw, 0, inv), n[inv], q[inv])
+        rej = np.flatnonzero(~small & live)
+        if rej.size:
+            out[rej] = self._binomial_btrs(round_, draw, rej, n[rej], q[rej])
+        return np.where(flip, n - out, out)
+
+    def _rejection(self, round_, draw, idx, propose_and_accept):
+        """Run a rejection sampler per world; attempt j of world i uses its own two uniforms."""
+        out = np.zeros(idx.size, dtype=np.int64)
+        pending = np.arange(idx.size)
+        for attempt in range(_MAX_ATTEMPTS):
+            u = self.uniform(round_, draw, 2 * attempt + 1, idx[pending]) - 0.5
+            v = self.uniform(round_, draw, 2 * attempt + 2, idx[pending])
+            k, accepted = propose_and_accept(pending, u, v)
+            out[pending[accepted]] = k[accepted]
+            pending = pending[~accepted]
+            if pending.size == 0:
+                return out
+        raise RuntimeError("rejection sampler did not converge")  # probability < 1e-60
+
+    def _poisson_ptrs(self, round_, draw, idx, lam):
+        """Hörmann's PTRS (1993) for Poisson means >= 10."""
+        slam, loglam = np.sqrt(lam), np.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+
+        def step(sel, u, v):
+            us = 0.5 - np.abs(u)
+            k = np.floor((2 * a[sel] / us + b[sel]) * u + lam[sel] + 0.43)
+            accepted = (us >= 0.07) & (v <= vr[sel])
+            # The exact test costs a log-gamma; run it only where the quick squeeze failed.
+            slow = np.flatnonzero(~accepted & (k >= 0) & ~((us < 0.013) & (v > us)))
+            if slow.size:
+                s_, ks = sel[slow], k[slow]
+                lhs = np.log(v[slow]) + np.log(invalpha[s_]) - np.log(a[s_] / (us[slow] ** 2) + b[s_])
+                rhs = -lam[s_] + ks * loglam[s_] - gammaln(ks + 1)
+                accepted[slow] = lhs <= rhs
+            return k.astype(np.int64), accepted
+
+        return self._rejection(round_, draw, idx, step)
+
+    def _binomial_btrs(self, round_, draw, idx, n, p):
+        """Hörmann's BTRS (1993) for binomials with n*p >= 10 and p <= 1/2."""
+        spq = np.sqrt(n * p * (1 - p))
+        b = 1.15 + 2.53 * spq
+        a = -0.0873 + 0.0248 * b + 0.01 * p
+        c = n * p + 0.5
+        vr = 0.92 - 4.2 / b
+        alpha = (2.83 + 5.1 / b) * spq
+        m = np.floor((n + 1) * p)
+        log_odds = np.log(p / (1 - p))
+        log_fm = -gammaln(m + 1) - gammaln(n - m + 1)
+
+        def step(sel, u, v):
+            us = 0.5 - np.abs(u)
+            k = np.floor((2 * a[sel] / us + b[sel]) * u + c[sel])
+            accepted = (us >= 0.07) & (v <= vr[sel])
+            slow = np.flatnonzero(~accepted & (k >= 0) & (k <= n[sel]))
+            if slow.size:
+                s_, ks = sel[slow], k[slow]
+                lhs = np.log(v[slow] * alpha[s_] / (a[s_] / (us[slow] ** 2) + b[s_]))
+                # log f(k) - log f(m), exact, with f the binomial mass function
+                log_fk = -gammaln(ks + 1) - gammaln(n[s_] - ks + 1)
+                accepted[slow] = lhs <= log_fk - log_fm[s_] + (ks - m[s_]) * log_odds[s_]
+            return k.astype(np.int64), accepted
+
+        return self._rejection(round_, draw, idx, step)
+
+
+def _poisson_inversion(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Inverse-CDF Poisson by chop-down search, for means below 10."""
+    k = np.zeros(u.shape, dtype=np.int64)
+    mass = np.exp(-lam)
+    cdf = mass.copy()
+    pending = np.flatnonzero(u > cdf)
+    step = 0
+    while pending.size:
+        step += 1
+        mass[pending] *= lam[pending] / step
+        cdf[pending] += mass[pending]
+        k[pending] = step
+        # Floating-point tail: stop once the mass underflows.
+        pending = pending[(u[pending] > cdf[pending]) & (mass[pending] > 0)]
+    return k
+
+
+def _binomial_inversion(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Inverse-CDF binomial by chop-down search, for n*p below 10 and p <= 1/2."""
+    k = np.zeros(u.shape, dtype=np.int64)
+    odds = p / (1 - p)
+    mass = np.exp(n * np.log1p(-p))
+    cdf = mass.copy()
+    pending = np.flatnonzero(u > cdf)
+    step = 0
+    while pending.size:
+        step += 1
+        mass[pending] *= odds[pending] * (n[pending] - step + 1) / step
+        cdf[pending] += mass[pending]
+        k[pending] = step
+        pending = pending[(u[pending] > cdf[pending]) & (mass[pending] > 0) & (step < n[pending])]
+    return k
