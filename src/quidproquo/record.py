@@ -1,0 +1,112 @@
+"""Recording: preallocated (round x world) arrays during the run, tidy tables at the end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from quidproquo.goods import IMPOSED, STATE_NAMES
+
+EVENT_COLUMNS = ["world", "round", "date", "actor", "kind", "text"]
+
+
+class Recorder:
+    """Collects every round of every world into arrays, and turns them into tables."""
+
+    def __init__(self, model):
+        rounds, worlds = model.rounds, model.num_worlds
+        tiers, instruments = len(model.prisoners.tiers), len(model.instruments.names)
+        counts = lambda: np.zeros((rounds, worlds), dtype=np.int32)  # noqa: E731
+        floats = lambda: np.zeros((rounds, worlds), dtype=np.float64)  # noqa: E731
+        self.prisoners = np.zeros((rounds, worlds, tiers), dtype=np.int32)
+        self.arrests, self.released_deal, self.released_pardon, self.released_completion = counts(), counts(), counts(), counts()
+        self.sanctions_cost, self.moscow_pressure, self.mobilisation, self.repression = floats(), floats(), floats(), floats()
+        self.us_engaged = np.zeros((rounds, worlds), dtype=bool)
+        self.deal = np.zeros((rounds, worlds), dtype=bool)
+        self.instruments = np.zeros((rounds, worlds, instruments), dtype=np.int8)
+        self.utility = np.zeros((rounds, worlds, len(model.actors)), dtype=np.float64)
+        self.events: list[tuple] = []
+        self.recorded = 0
+
+    def record(self, model) -> None:
+        r, ledger = model.round, model.ledger
+        self.prisoners[r] = model.prisoners.held
+        self.arrests[r] = ledger.arrests.sum(axis=1)
+        self.released_deal[r] = ledger.released_deal.sum(axis=1)
+        self.released_pardon[r] = ledger.released_pardon.sum(axis=1)
+        self.released_completion[r] = ledger.completed.sum(axis=1)
+        self.sanctions_cost[r] = model.instruments.sanctions_cost
+        self.moscow_pressure[r] = model.moscow.pressure
+        self.mobilisation[r] = model.opposition.mobilisation
+        self.repression[r] = model.minsk.repression
+        self.us_engaged[r] = ledger.engaged
+        self.deal[r] = ledger.deal
+        self.instruments[r] = model.instruments.state
+        for a, actor in enumerate(model.actors):
+            self.utility[r, :, a] = actor.flow_utility()
+        self.recorded = r + 1
+
+    # ------------------------------------------------------------------------------ tables
+    def rounds_table(self, model) -> pd.DataFrame:
+        """One row per (world, round), world-major."""
+        n, worlds = self.recorded, model.num_worlds
+        flat = lambda a: a[:n].T.reshape(-1)  # noqa: E731  (round, world) -> world-major rows
+        dates = pd.period_range(model.start, periods=n, freq="M").to_timestamp()
+        table = {
+            "world": np.repeat(model.world_ids, n).astype(np.int64),
+            "round": np.tile(np.arange(n, dtype=np.int64), worlds),
+            "date": np.tile(dates.values.astype("datetime64[s]"), worlds),
+            "prisoners_held": flat(self.prisoners.sum(axis=2)),
+        }
+        for t, tier in enumerate(model.prisoners.tiers):
+            table[f"prisoners_{tier}"] = flat(self.prisoners[:, :, t])
+        table.update({
+            "arrests": flat(self.arrests),
+            "released_deal": flat(self.released_deal),
+            "released_pardon": flat(self.released_pardon),
+            "released_completion": flat(self.released_completion),
+            "sanctions_cost": flat(self.sanctions_cost),
+            "us_engaged": flat(self.us_engaged),
+            "deal": flat(self.deal),
+            "moscow_pressure": flat(self.moscow_pressure),
+            "mobilisation": flat(self.mobilisation),
+            "repression": flat(self.repression),
+        })
+        for a, actor in enumerate(model.actors):
+            table[f"utility_{actor.name}"] = flat(self.utility[:, :, a])
+        for i, name in enumerate(model.instruments.names):
+            table[f"instrument_{name}"] = pd.Categorical.from_codes(flat(self.instruments[:, :, i]), STATE_NAMES)
+        return pd.DataFrame(table)
+
+    def worlds_table(self, model) -> pd.DataFrame:
+        """One row per world: totals, timing of the first deal and of each relief, utilities."""
+        n = self.recorded
+        released = (self.released_deal[:n] + self.released_pardon[:n] + self.released_completion[:n]).sum(axis=0)
+        arrested = self.arrests[:n].sum(axis=0)
+        first = model.washington.first_deal_round
+        table = {
+            "world": model.world_ids.astype(np.int64),
+            "total_released": released.astype(np.int64),
+            "total_arrested": arrested.astype(np.int64),
+            "net_change": (self.prisoners[n - 1].sum(axis=1) - model.prisoners.initial_total).astype(np.int64),
+            "first_deal_round": pd.array(np.where(first >= 0, first, 0), dtype="Int64"),
+            "deals": model.washington.deals.astype(np.int64),
+            "released_deal": self.released_deal[:n].sum(axis=0).astype(np.int64),
+            "released_pardon": self.released_pardon[:n].sum(axis=0).astype(np.int64),
+            "released_completion": self.released_completion[:n].sum(axis=0).astype(np.int64),
+            "prisoners_held_final": self.prisoners[n - 1].sum(axis=1).astype(np.int64),
+        }
+        table["first_deal_round"][first < 0] = pd.NA
+        relieved = self.instruments[:n] != IMPOSED  # (round, world, instrument)
+        for i, name in enumerate(model.instruments.names):
+            ever = relieved[:, :, i].any(axis=0)
+            column = pd.array(relieved[:, :, i].argmax(axis=0), dtype="Int64")
+            column[~ever] = pd.NA
+            table[f"lifted_{name}"] = column
+        for a, actor in enumerate(model.actors):
+            discount = actor.params.discount ** np.arange(n)
+            table[f"utility_{actor.name}"] = discount @ self.utility[:n, :, a]
+        return pd.DataFrame(table)
+
+    def events_table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.events, columns=EVENT_COLUMNS).sort_values(["world", "round"], kind="stable", ignore_index=True)

@@ -1,0 +1,25 @@
+"""Dated scenario events: exogenous shocks that change parameters from a given month on."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from quidproquo.config import Config, month, set_key
+
+
+class Timeline:
+    """The scenario's events, by the round in which they take effect."""
+
+    def __init__(self, cfg: Config, start: pd.Period):
+        self.by_round: dict[int, list] = {}
+        for i, event in enumerate(cfg.events):
+            round_ = (month(event.date, f"events[{i}].date") - start).n
+            self.by_round.setdefault(round_, []).append(event)
+
+    def apply(self, model) -> None:
+        """Apply this round's events to the model's config and log them in every logged world."""
+        for event in self.by_round.get(model.round, []):
+            for key, value in event.changes.items():
+                set_key(model.cfg, key, value)
+            text = event.text or ", ".join(f"{k} = {v}" for k, v in event.changes.items())
+            model.log("scenario", "event", None, lambda i, text=text: text)
