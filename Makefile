@@ -1,0 +1,33 @@
+# quickstart: `make demo` runs the main job, `make test` runs every test. Both create .venv
+# with a Python >= 3.12 first when it is missing.
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# The first interpreter found that is Python >= 3.12: PATH first, then pyenv's versions.
+FIND_PYTHON := for c in python3.12 python3.13 python3.14 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3; do \
+	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	    command -v $$c; break; fi; done
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	@py=$$($(FIND_PYTHON)); \
+	if [ -z "$$py" ]; then echo "make: no Python >= 3.12 found on PATH or in ~/.pyenv; install one (e.g. 'pyenv install 3.12') and retry" >&2; exit 1; fi; \
+	echo "creating $(VENV) with $$py"; \
+	$$py -m venv $(VENV) && $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/qpq run scenario=thaw hydra.run.dir=runs/demo/thaw
+	$(BIN)/qpq run scenario=freeze hydra.run.dir=runs/demo/freeze
+	@echo "outputs: runs/demo/thaw/ and runs/demo/freeze/ (open summary.md in each)"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/throughput.py
+
+clean:
+	rm -rf $(VENV) runs outputs multirun

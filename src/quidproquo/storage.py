@@ -1,0 +1,46 @@
+"""Atomic file writes: a file is either complete or absent, never half-written.
+
+Every output is written to a temporary file in the same folder and then renamed over its final
+name (`os.replace` is atomic on POSIX), so a run killed at any moment leaves no partial table.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+
+def atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call `write(tmp)` on a temporary path beside `path`, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    # No pandas index and a fixed writer: the same table gives the same bytes.
+    return atomic(path, lambda tmp: frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd"))
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    return atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def write_text(text: str, path: Path) -> Path:
+    return atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_figure(figure, path: Path) -> Path:
+    return atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110, metadata={"Software": None}))
