@@ -1,0 +1,70 @@
+"""The real `qpq` command: outputs of `qpq run`, `qpq scenarios`, and one-line errors."""
+
+import subprocess
+
+import pandas as pd
+import pytest
+
+from conftest import qpq
+
+TIERS = ["rank_and_file", "prominent", "foreign"]
+ACTORS = ["minsk", "washington", "eu", "moscow", "opposition"]
+INSTRUMENTS = ["envoy_visits", "belavia", "embassy", "potash", "petroleum", "airspace_belavia", "potash_transit", "sectoral_packages"]
+
+
+def run(*args, env=None):
+    return subprocess.run([qpq(), *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_qpq_run_writes_every_file_and_column(tmp_path, env):
+    out = tmp_path / "thaw"
+    done = run("run", "scenario=thaw", "engine.worlds=60", "engine.rounds=14", "engine.seed=7", f"hydra.run.dir={out}", env=env)
+    assert done.returncode == 0, done.stderr
+    assert str(out) in done.stdout
+    rounds = pd.read_parquet(out / "rounds.parquet")
+    expected = (["world", "round", "date", "prisoners_held"] + [f"prisoners_{t}" for t in TIERS]
+                + ["arrests", "released_deal", "released_pardon", "released_completion", "sanctions_cost", "us_engaged",
+                   "moscow_pressure", "mobilisation"] + [f"utility_{a}" for a in ACTORS] + [f"instrument_{i}" for i in INSTRUMENTS])
+    assert set(expected) <= set(rounds.columns)
+    assert len(rounds) == 60 * 14 and rounds["date"].min() == pd.Timestamp("2025-07-01")
+    assert set(rounds["instrument_potash"].astype(str)) <= {"imposed", "lifted", "suspended"}
+    worlds = pd.read_parquet(out / "worlds.parquet")
+    expected = (["world", "total_released", "total_arrested", "net_change", "first_deal_round", "deals"]
+                + [f"lifted_{i}" for i in INSTRUMENTS] + [f"utility_{a}" for a in ACTORS])
+    assert set(expected) <= set(worlds.columns) and len(worlds) == 60
+    events = pd.read_csv(out / "events.csv")
+    assert list(events.columns) == ["world", "round", "date", "actor", "kind", "text"]
+    assert {"visit", "offer", "deal", "pardon"} <= set(events["kind"])
+    for figure in ("prisoners_held.png", "instruments.png", "sanctions_cost.png"):
+        assert (out / "figures" / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = (out / "summary.md").read_text()
+    assert "thaw" in summary and "figures/prisoners_held.png" in summary and "World 0, first 12 months" in summary
+    assert "scenario: thaw" in (out / ".hydra" / "overrides.yaml").read_text() or "scenario=thaw" in (out / ".hydra" / "overrides.yaml").read_text()
+    assert "engine:" in (out / ".hydra" / "config.yaml").read_text()
+
+
+def test_qpq_scenarios_lists_both_with_descriptions(env):
+    done = run("scenarios", env=env)
+    assert done.returncode == 0
+    lines = dict(line.split(None, 1) for line in done.stdout.strip().splitlines())
+    assert {"thaw", "freeze"} <= set(lines) and "relief never comes" in lines["freeze"]
+
+
+@pytest.mark.parametrize("override,key,allowed", [
+    ("engine.worlds=-5", "engine.worlds", ">= 1"),
+    ("engine.worlds=abc", "engine.worlds", "integer"),
+    ("scenario=nope", "scenario", "freeze, thaw"),
+    ("engine.wolds=10", "engine.wolds", "worlds, rounds, seed, start"),
+    ("actors.minsk.discount=1.5", "actors.minsk.discount", "< 1"),
+    ("actors.washington.utility._target_=no.such.function", "actors.washington.utility", "cannot be imported"),
+    ("actors.washington.strategy._target_=quidproquo.strategies.linear", "actors.washington.strategy", "exponent"),
+])
+def test_config_mistakes_are_one_line_with_exit_code_2(tmp_path, env, override, key, allowed):
+    out = tmp_path / "run"
+    done = run("run", override, f"hydra.run.dir={out}", env=env)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert key in lines[0] and allowed in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
