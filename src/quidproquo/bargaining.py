@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -34,8 +35,11 @@ class Negotiator:
     discount: float
     strategy: Callable[[float, np.ndarray], np.ndarray]
 
-    def __post_init__(self):
-        self.aspiration = self.utility.max(axis=1)
+    @cached_property
+    def aspiration(self) -> np.ndarray:
+        """Its best candidate's utility, per world. Computed on first use: `alternate` needs
+        it only for the worlds left after the ZOPA test, not for every world it is given."""
+        return self.utility.max(axis=1)
 
     def target(self, concession: np.ndarray) -> np.ndarray:
         return self.aspiration - concession * (self.aspiration - self.reservation)
@@ -69,12 +73,18 @@ def _time(k: int, max_offers: int) -> float:
 def propose(proposer: Negotiator, responder: Negotiator, target: np.ndarray) -> np.ndarray:
     """The bundle worth at least `target` to the proposer that the responder likes best."""
     feasible = proposer.utility >= target[:, None] - _TOL
-    for_responder = np.where(feasible, responder.utility, -np.inf)
-    best = for_responder.max(axis=1, keepdims=True)
-    tied = feasible & (for_responder >= best - _TOL)
-    choice = np.where(tied, proposer.utility, -np.inf).argmax(axis=1)
+    # Masked maxima (where=) rather than -inf-filled copies of the utilities: the same values
+    # without two full-size temporaries.
+    best = np.max(responder.utility, axis=1, where=feasible, initial=-np.inf, keepdims=True)
+    tied = feasible & (responder.utility >= best - _TOL)
+    top = np.max(proposer.utility, axis=1, where=tied, initial=-np.inf, keepdims=True)
+    # The first tied bundle the proposer values most (index 0 if it values them all at -inf).
+    choice = np.where(top[:, 0] > -np.inf, (tied & (proposer.utility == top)).argmax(axis=1), 0)
     # Aspiration below reservation: nothing is feasible, so it asks for its best bundle.
-    return np.where(feasible.any(axis=1), choice, proposer.utility.argmax(axis=1))
+    stuck = np.flatnonzero(~feasible.any(axis=1))
+    if stuck.size:
+        choice[stuck] = proposer.utility[stuck].argmax(axis=1)
+    return choice
 
 
 def alternate(first: Negotiator, second: Negotiator, max_offers: int, keep: np.ndarray | None = None) -> Outcome:
@@ -89,10 +99,14 @@ def alternate(first: Negotiator, second: Negotiator, max_offers: int, keep: np.n
             & (second.utility >= second.reservation[:, None] - _TOL)).any(axis=1)
     active = np.flatnonzero(zopa if keep is None else zopa | keep)
     outcome = Outcome(np.zeros(worlds, dtype=bool), np.full(worlds, -1, dtype=np.int64))
-    sides = {first.name: first.rows(active), second.name: second.rows(active)}
-    open_ = active[np.isfinite(sides[first.name].aspiration) & np.isfinite(sides[second.name].aspiration)]
-    local = np.searchsorted(active, open_)
-    sides = {name: side.rows(local) for name, side in sides.items()}
+    # Restricting to a subset copies the utilities, so skip it when nobody is dropped.
+    sides = {first.name: first, second.name: second}
+    if active.size < worlds:
+        sides = {name: side.rows(active) for name, side in sides.items()}
+    finite = np.isfinite(sides[first.name].aspiration) & np.isfinite(sides[second.name].aspiration)
+    open_ = active[finite]
+    if open_.size < active.size:  # usually every active world is open: spare the copy
+        sides = {name: side.rows(finite) for name, side in sides.items()}
     concession = {first.name: np.zeros(open_.size), second.name: np.zeros(open_.size)}
     for k in range(max_offers):
         proposer, responder = (sides[first.name], sides[second.name]) if k % 2 == 0 else (sides[second.name], sides[first.name])
@@ -115,6 +129,8 @@ def alternate(first: Negotiator, second: Negotiator, max_offers: int, keep: np.n
         outcome.deal[open_[accepted]] = True
         outcome.candidate[open_[accepted]] = candidate[accepted]
         # Only the worlds still talking go on to the next offer.
+        if not accepted.any():
+            continue
         still = ~accepted
         open_ = open_[still]
         if open_.size == 0:
@@ -150,20 +166,32 @@ class Menu:
 
     def flatten(self, value: np.ndarray) -> np.ndarray:
         """(worlds, sets, levels) values to (worlds, candidates), invalid bundles at -inf."""
-        full = np.broadcast_to(value, (*self.lift.shape[:2], self.levels))
-        flat = np.array(full, dtype=np.float64).reshape(full.shape[0], -1)  # a fresh copy we may mask
-        flat[~self.valid] = -np.inf
-        return flat
+        shape = (*self.lift.shape[:2], self.levels)
+        # One pass that broadcasts, masks and writes a fresh array (value may be a view).
+        flat = np.where(self.valid.reshape(shape), np.asarray(value, dtype=np.float64), -np.inf)
+        return flat.reshape(shape[0], -1)
 
 
 def build_menu(ask: np.ndarray, liftable: np.ndarray, order: np.ndarray, levels: int) -> Menu:
+    """The menu of each world from Washington's `ask` (worlds, tiers), the instruments still
+    `liftable` (worlds, instruments), the `order` relief is offered in, and `levels` shares."""
+    # The tier and instrument axes are short, and numpy loops slowly over short axes: build
+    # the arrays one tier / relief set at a time, each slice a whole-world operation.
+    worlds, tiers = ask.shape
     share = np.linspace(0.0, 1.0, levels)
-    releases = np.rint(share[None, :, None] * ask[:, None, :]).astype(np.int64)  # (w, g, t)
+    releases = np.empty((worlds, levels, tiers), dtype=np.int64)  # (w, g, t)
+    for t in range(tiers):
+        releases[:, :, t] = np.rint(ask[:, t, None] * share[None, :]).astype(np.int64)
     rank = np.zeros(liftable.shape, dtype=np.int64)
     rank[:, order] = np.cumsum(liftable[:, order], axis=1)
     sizes = np.arange(order.size + 1)
-    lift = liftable[:, None, :] & (rank[:, None, :] <= sizes[None, :, None])  # (w, n, i)
+    lift = np.empty((worlds, sizes.size, liftable.shape[1]), dtype=bool)  # (w, n, i)
+    for n in sizes:
+        np.logical_and(liftable, rank <= n, out=lift[:, n, :])
     distinct = sizes[None, :] <= liftable[:, order].sum(axis=1)[:, None]  # (w, n)
-    frees_someone = releases.sum(axis=2) > 0  # (w, g)
-    valid = (distinct[:, :, None] & frees_someone[:, None, :]).reshape(ask.shape[0], -1)
+    freed = releases[:, :, 0].copy()  # (w, g)
+    for t in range(1, tiers):
+        freed += releases[:, :, t]
+    frees_someone = freed > 0
+    valid = (distinct[:, :, None] & frees_someone[:, None, :]).reshape(worlds, -1)
     return Menu(releases, lift, valid)

@@ -2,6 +2,10 @@
 
 Both hold a leading world axis. Prisoner counts are integers per (world, tier); instrument
 states are small integers per (world, instrument).
+
+Per-tier and per-instrument parameters live in the config, where dated events may change them.
+Reading one from the config costs far more than the arithmetic it feeds, so each is read once per
+round and cached; the model calls `refresh()` at the start of every round and after the events.
 """
 
 from __future__ import annotations
@@ -24,21 +28,33 @@ class Prisoners:
         self.held = np.tile(initial, (worlds, 1))
         self.initial_total = int(initial.sum())
         self.released_prominent = np.zeros(worlds, dtype=np.int64)
+        self._vectors: dict[tuple[str, str], np.ndarray] = {}
+
+    def refresh(self) -> None:
+        """Forget the cached parameter vectors, so the next read sees the config as it is now."""
+        self._vectors.clear()
 
     @property
     def _configs(self):
         return [self.cfg.goods.prisoners[t] for t in self.tiers]
 
     def vector(self, attribute: str) -> np.ndarray:
-        """A per-tier parameter as an array, read live so dated events take effect."""
-        return np.array([getattr(t, attribute) for t in self._configs], dtype=np.float64)
+        """A per-tier parameter as a (read-only) array, as of the last `refresh`."""
+        key = ("vector", attribute)
+        if key not in self._vectors:
+            self._vectors[key] = _frozen([getattr(t, attribute) for t in self._configs], np.float64)
+        return self._vectors[key]
 
     def valuation(self, actor: str) -> np.ndarray:
-        return np.array([getattr(t.valuation, actor) for t in self._configs], dtype=np.float64)
+        """What a prisoner of each tier is worth to `actor` (read-only), as of the last `refresh`."""
+        key = ("valuation", actor)
+        if key not in self._vectors:
+            self._vectors[key] = _frozen([getattr(t.valuation, actor) for t in self._configs], np.float64)
+        return self._vectors[key]
 
     @property
     def total(self) -> np.ndarray:
-        return self.held.sum(axis=1)
+        return row_sum(self.held)
 
     def release(self, counts: np.ndarray) -> None:
         self.held -= counts
@@ -57,17 +73,29 @@ class Instruments:
         self.state = np.tile(start, (worlds, 1))
         self.pending_lift = np.full((worlds, len(self.names)), -1, dtype=np.int64)
         self.listings = np.zeros(worlds, dtype=np.int64)
+        self._vectors: dict[tuple[str, str], np.ndarray] = {}
         self.initial_cost = float(self.vector("monthly_cost") @ (start == IMPOSED))
+
+    def refresh(self) -> None:
+        """Forget the cached parameter vectors, so the next read sees the config as it is now."""
+        self._vectors.clear()
 
     def __getitem__(self, name: str):
         return self.cfg.goods.instruments[name]
 
     def vector(self, attribute: str) -> np.ndarray:
-        return np.array([getattr(self[n], attribute) for n in self.names], dtype=np.float64)
+        """A per-instrument parameter as a (read-only) array, as of the last `refresh`."""
+        key = ("vector", attribute)
+        if key not in self._vectors:
+            self._vectors[key] = _frozen([getattr(self[n], attribute) for n in self.names], np.float64)
+        return self._vectors[key]
 
     def of(self, sender: str) -> np.ndarray:
-        """Boolean mask of the instruments a sender controls."""
-        return np.array([self[n].sender == sender for n in self.names], dtype=bool)
+        """Boolean mask (read-only) of the instruments a sender controls."""
+        key = ("of", sender)
+        if key not in self._vectors:
+            self._vectors[key] = _frozen([self[n].sender == sender for n in self.names], bool)
+        return self._vectors[key]
 
     @property
     def imposed(self) -> np.ndarray:
@@ -82,10 +110,15 @@ class Instruments:
     @property
     def monthly_cost(self) -> np.ndarray:
         """What each instrument costs Minsk this month per world, EU listings included."""
-        cost = np.tile(self.vector("monthly_cost"), (self.state.shape[0], 1))
+        return self.monthly_cost_of(None)
+
+    def monthly_cost_of(self, worlds: np.ndarray | None) -> np.ndarray:
+        """`monthly_cost` of some worlds only (None: all), without building it for every world."""
+        listings = self.listings if worlds is None else self.listings[worlds]
+        cost = np.tile(self.vector("monthly_cost"), (listings.shape[0], 1))
         column = self._listings_column
         if column is not None:
-            cost[:, column] += self.listings * self.cfg.actors.eu.listing_cost
+            cost[:, column] += listings * self.cfg.actors.eu.listing_cost
         return cost
 
     def cost_in_force(self, mask: np.ndarray | None = None) -> np.ndarray:
@@ -107,3 +140,27 @@ class Instruments:
     def sanctions_cost(self) -> np.ndarray:
         """Total monthly cost of the sanctions in force, per world (USD m)."""
         return self.cost_in_force()
+
+
+def row_sum(counts: np.ndarray) -> np.ndarray:
+    """`counts.sum(axis=-1)` for integer or boolean counts over a short last axis (tiers,
+    instruments), added column by column: numpy reduces a short axis row by row, ~10x slower."""
+    total = np.zeros(counts.shape[:-1], dtype=np.int64)
+    for i in range(counts.shape[-1]):
+        total += counts[..., i]
+    return total
+
+
+def row_any(mask: np.ndarray) -> np.ndarray:
+    """`mask.any(axis=-1)` for a boolean mask over a short last axis, column by column."""
+    out = np.zeros(mask.shape[:-1], dtype=bool)
+    for i in range(mask.shape[-1]):
+        out |= mask[..., i]
+    return out
+
+
+def _frozen(values: list, dtype) -> np.ndarray:
+    """A read-only array: cached vectors are shared, so nobody may write into them."""
+    array = np.array(values, dtype=dtype)
+    array.flags.writeable = False
+    return array

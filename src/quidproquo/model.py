@@ -32,7 +32,7 @@ import pandas as pd
 from quidproquo.actors import EU, Minsk, Moscow, Opposition, Washington
 from quidproquo.bargaining import Negotiator, alternate, build_menu
 from quidproquo.config import Config, load, month
-from quidproquo.goods import IMPOSED, LIFTED, Instruments, Prisoners
+from quidproquo.goods import IMPOSED, LIFTED, Instruments, Prisoners, row_sum
 from quidproquo.record import Recorder
 from quidproquo.streams import Streams
 from quidproquo.timeline import Timeline
@@ -76,18 +76,23 @@ class BargainingModel(mesa.Model):
 
     Build it from a scenario name with keyword overrides, Mesa style --
     `BargainingModel(scenario="thaw", worlds=1, rng=7, rounds=36, actors__washington__channel_value=2)`
-    -- or from a composed config (`config=`). `rng` is the integer seed of the worlds' streams
-    (default: the config's `engine.seed`). `world_ids` runs a chosen subset of worlds.
+    (one world unless `worlds` says more) -- or from a composed config (`config=`). `rng` is the
+    integer seed of the worlds' streams (default: the config's `engine.seed`; a numpy Generator is
+    turned into one). `world_ids` runs a chosen subset of worlds.
     """
 
-    def __init__(self, scenario: str = "thaw", worlds: int | None = None, rng: int | None = None, *,
+    def __init__(self, scenario: str = "thaw", worlds: int = 1, rng: int | np.random.Generator | None = None, *,
                  config: Config | None = None, world_ids: np.ndarray | None = None, **overrides):
         if config is None:
-            extra = _overrides_from_kwargs(overrides) + ([f"engine.worlds={worlds}"] if worlds else [])
-            config = load([f"scenario={scenario}", *extra])
+            config = load([f"scenario={scenario}", f"engine.worlds={worlds}", *_overrides_from_kwargs(overrides)])
         elif overrides:
             raise TypeError("pass either config= or keyword overrides, not both")
-        seed = int(config.engine.seed if rng is None else rng)
+        if rng is None:
+            seed = config.engine.seed
+        elif isinstance(rng, (int, np.integer)):
+            seed = int(rng)
+        else:  # a Generator or SeedSequence, as Mesa allows: draw the integer seed from it
+            seed = int(np.random.default_rng(rng).integers(2**63))
         super().__init__(rng=seed)
         self.cfg = config
         self.cfg.engine.seed = seed
@@ -125,6 +130,10 @@ class BargainingModel(mesa.Model):
             return
         self.ledger = Ledger.empty(self.num_worlds, len(self.prisoners.tiers), len(self.instruments.names))
         self.timeline.apply(self)
+        # Goods cache their parameter vectors for the round: re-read them after any change
+        # to the config (this round's events, or a user's edit between steps).
+        self.prisoners.refresh()
+        self.instruments.refresh()
         self.flows()
         self.opposition.act()
         self.moscow.act()
@@ -159,8 +168,8 @@ class BargainingModel(mesa.Model):
         if worlds.size == 0:
             return
         w, m, instruments = self.washington, self.minsk, self.instruments
-        liftable = instruments.imposed[worlds] & w.instruments[None, :] & (instruments.pending_lift[worlds] < 0)
-        menu = build_menu(w.ask()[worlds], liftable, w.offer_order, self.cfg.bargaining.release_levels)
+        liftable = (instruments.state[worlds] == IMPOSED) & w.instruments[None, :] & (instruments.pending_lift[worlds] < 0)
+        menu = build_menu(w.ask(worlds), liftable, w.offer_order, self.cfg.bargaining.release_levels)
         # Value release levels and relief sets separately; they broadcast to every pairing.
         releases, lift = menu.releases[:, None, :, :], menu.lift[:, :, None, :]
         u_w = menu.flatten(w.value_bundles(worlds, releases, lift))
@@ -252,7 +261,7 @@ class BargainingModel(mesa.Model):
 
     @property
     def instruments_lifted(self) -> float:
-        return float((self.instruments.state != IMPOSED).sum(axis=1).mean())
+        return float(row_sum(self.instruments.state != IMPOSED).mean())
 
     @property
     def sanctions_cost(self) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from quidproquo.goods import IMPOSED, STATE_NAMES
+from quidproquo.goods import IMPOSED, STATE_NAMES, row_sum
 
 EVENT_COLUMNS = ["world", "round", "date", "actor", "kind", "text"]
 
@@ -19,6 +19,9 @@ class Recorder:
         counts = lambda: np.zeros((rounds, worlds), dtype=np.int32)  # noqa: E731
         floats = lambda: np.zeros((rounds, worlds), dtype=np.float64)  # noqa: E731
         self.prisoners = np.zeros((rounds, worlds, tiers), dtype=np.int32)
+        # Per-tier flows, so that every tier's stock can be checked against its flows.
+        self.tier_flows = {name: np.zeros((rounds, worlds, tiers), dtype=np.int32)
+                           for name in ("arrests", "released_deal", "released_pardon", "completed")}
         self.arrests, self.released_deal, self.released_pardon, self.released_completion = counts(), counts(), counts(), counts()
         self.sanctions_cost, self.moscow_pressure, self.mobilisation, self.repression = floats(), floats(), floats(), floats()
         self.us_engaged = np.zeros((rounds, worlds), dtype=bool)
@@ -31,10 +34,12 @@ class Recorder:
     def record(self, model) -> None:
         r, ledger = model.round, model.ledger
         self.prisoners[r] = model.prisoners.held
-        self.arrests[r] = ledger.arrests.sum(axis=1)
-        self.released_deal[r] = ledger.released_deal.sum(axis=1)
-        self.released_pardon[r] = ledger.released_pardon.sum(axis=1)
-        self.released_completion[r] = ledger.completed.sum(axis=1)
+        for name, flows in self.tier_flows.items():
+            flows[r] = getattr(ledger, name)
+        self.arrests[r] = row_sum(ledger.arrests)
+        self.released_deal[r] = row_sum(ledger.released_deal)
+        self.released_pardon[r] = row_sum(ledger.released_pardon)
+        self.released_completion[r] = row_sum(ledger.completed)
         self.sanctions_cost[r] = model.instruments.sanctions_cost
         self.moscow_pressure[r] = model.moscow.pressure
         self.mobilisation[r] = model.opposition.mobilisation

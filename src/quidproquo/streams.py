@@ -91,8 +91,9 @@ class Streams:
         out = np.zeros(idx.size, dtype=np.int64)
         pending = np.arange(idx.size)
         for attempt in range(_MAX_ATTEMPTS):
-            u = self.uniform(round_, draw, 2 * attempt + 1, idx[pending]) - 0.5
-            v = self.uniform(round_, draw, 2 * attempt + 2, idx[pending])
+            worlds = idx if attempt == 0 else idx[pending]  # at first every world is pending
+            u = self.uniform(round_, draw, 2 * attempt + 1, worlds) - 0.5
+            v = self.uniform(round_, draw, 2 * attempt + 2, worlds)
             k, accepted = propose_and_accept(pending, u, v)
             out[pending[accepted]] = k[accepted]
             pending = pending[~accepted]
@@ -133,7 +134,6 @@ class Streams:
         alpha = (2.83 + 5.1 / b) * spq
         m = np.floor((n + 1) * p)
         log_odds = np.log(p / (1 - p))
-        log_fm = -gammaln(m + 1) - gammaln(n - m + 1)
 
         def step(sel, u, v):
             us = 0.5 - np.abs(u)
@@ -143,9 +143,11 @@ class Streams:
             if slow.size:
                 s_, ks = sel[slow], k[slow]
                 lhs = np.log(v[slow] * alpha[s_] / (a[s_] / (us[slow] ** 2) + b[s_]))
-                # log f(k) - log f(m), exact, with f the binomial mass function
+                # log f(k) - log f(m), exact, with f the binomial mass function. The log-gammas
+                # are the costly part, so they are computed for the slow-path worlds only.
                 log_fk = -gammaln(ks + 1) - gammaln(n[s_] - ks + 1)
-                accepted[slow] = lhs <= log_fk - log_fm[s_] + (ks - m[s_]) * log_odds[s_]
+                log_fm = -gammaln(m[s_] + 1) - gammaln(n[s_] - m[s_] + 1)
+                accepted[slow] = lhs <= log_fk - log_fm + (ks - m[s_]) * log_odds[s_]
             return k.astype(np.int64), accepted
 
         return self._rejection(round_, draw, idx, step)

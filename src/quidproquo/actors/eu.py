@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from quidproquo.actors.base import Actor
-from quidproquo.goods import IMPOSED, LIFTED, SUSPENDED
+from quidproquo.goods import IMPOSED, LIFTED, SUSPENDED, row_any, row_sum
 from quidproquo.streams import Streams
 
 VETO_DRAW = 100
@@ -40,12 +40,12 @@ class EU(Actor):
     def act(self, streams: Streams) -> None:
         model, p, instruments, ledger = self.model, self.params, self.model.instruments, self.model.ledger
         mine = instruments.of("eu")
-        surge = ledger.arrests.sum(axis=1) / max(model.base_arrests, 1e-9)
+        surge = row_sum(ledger.arrests) / max(model.base_arrests, 1e-9)
         self.vetoes = np.zeros(self.worlds, dtype=np.int64)
 
         snap = (instruments.state == SUSPENDED) & mine & (surge >= p.snapback_ratio)[:, None]
         instruments.state[snap] = IMPOSED
-        model.log("eu", "snapback", snap.any(axis=1), lambda i: "arrests surge: EU re-imposes " + model.instrument_list(snap[i]))
+        model.log("eu", "snapback", row_any(snap), lambda i: "arrests surge: EU re-imposes " + model.instrument_list(snap[i]))
 
         members = list(self.members.values())
         due = np.array([instruments[n].sender == "eu" and instruments[n].renewal_month == model.month.month
@@ -66,10 +66,10 @@ class EU(Actor):
         if members:
             all_agree = self.progress >= max(m.threshold for m in members)  # unanimity: the strictest decides
             candidates = instruments.imposed & mine
-            order = np.where(candidates, instruments.vector("lift_cost")[None, :], np.inf)
-            pick = order.argmin(axis=1)
-            suspend = all_agree & candidates.any(axis=1)
+            suspend = all_agree & row_any(candidates)
             rows = np.flatnonzero(suspend)
+            pick = np.zeros(self.worlds, dtype=np.int64)  # only read where `suspend` holds
+            pick[rows] = np.where(candidates[rows], instruments.vector("lift_cost")[None, :], np.inf).argmin(axis=1)
             instruments.state[rows, pick[rows]] = SUSPENDED
             ledger.lifted_now[rows, pick[rows]] = True
             model.log("eu", "suspend", suspend, lambda w: f"unanimous: suspends {instruments.names[pick[w]]}")

@@ -6,6 +6,7 @@ import numpy as np
 
 from quidproquo.actors.base import Actor, build_callable
 from quidproquo.actors.washington import annuity
+from quidproquo.goods import row_sum
 from quidproquo.streams import Streams
 
 PARDON_DRAW = 20
@@ -43,7 +44,7 @@ class Minsk(Actor):
         model, p = self.model, self.params
         instruments, prisoners = model.instruments, model.prisoners
         value = annuity(p.discount, model.rounds - model.round, model.cfg.bargaining.verification_lag)
-        cost = instruments.monthly_cost[worlds]
+        cost = instruments.monthly_cost_of(worlds)
         monthly_relief = (lift * cost.reshape(cost.shape[0], *[1] * (lift.ndim - 2), cost.shape[1])).sum(axis=-1)
         relief_share = monthly_relief / instruments.initial_cost if instruments.initial_cost else 0.0 * monthly_relief
         components = {
@@ -74,7 +75,7 @@ class Minsk(Actor):
                              for t in range(len(prisoners.tiers))], axis=1)
         prisoners.release(pardoned)
         ledger.released_pardon = pardoned
-        model.log("minsk", "pardon", pardoned.sum(axis=1) > 0, lambda i: f"pardons {model.tier_list(pardoned[i])}")
+        model.log("minsk", "pardon", row_sum(pardoned) > 0, lambda i: f"pardons {model.tier_list(pardoned[i])}")
 
         self.hostage_price = PRICE_MEMORY * self.hostage_price + (1 - PRICE_MEMORY) * self._price_now
         self._price_now[:] = 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from quidproquo.actors.base import Actor, build_callable
-from quidproquo.goods import IMPOSED, LIFTED
+from quidproquo.goods import IMPOSED, LIFTED, row_any, row_sum
 from quidproquo.streams import Streams
 
 ENGAGEMENT_DRAW = 30
@@ -51,11 +51,13 @@ class Washington(Actor):
         mine = np.flatnonzero(self.instruments)
         return mine[np.argsort(cost[mine], kind="stable")]
 
-    def ask(self) -> np.ndarray:
-        """Prisoners Washington asks for, per world and tier."""
+    def ask(self, worlds: np.ndarray | None = None) -> np.ndarray:
+        """Prisoners Washington asks for, per world and tier (only `worlds`, if given)."""
         prisoners = self.model.prisoners
-        share = np.clip(prisoners.vector("ask_share")[None, :] * (1.0 + self.model.opposition.lobbying[:, None]), 0.0, 1.0)
-        return np.minimum(np.ceil(share * prisoners.held), prisoners.held).astype(np.int64)
+        held = prisoners.held if worlds is None else prisoners.held[worlds]
+        lobbying = self.model.opposition.lobbying if worlds is None else self.model.opposition.lobbying[worlds]
+        share = np.clip(prisoners.vector("ask_share")[None, :] * (1.0 + lobbying[:, None]), 0.0, 1.0)
+        return np.minimum(np.ceil(share * held), held).astype(np.int64)
 
     def act(self, streams: Streams) -> None:
         """Deliver staged relief that has come due, snap back after a surge, decide to engage."""
@@ -66,18 +68,19 @@ class Washington(Actor):
             instruments.state[lifted] = LIFTED
             ledger.lifted_now |= lifted
             instruments.pending_lift[due] = -1
-            model.log("washington", "relief", lifted.any(axis=1), lambda i: "staged relief delivered: lifts " + model.instrument_list(lifted[i]))
+            model.log("washington", "relief", row_any(lifted), lambda i: "staged relief delivered: lifts " + model.instrument_list(lifted[i]))
         if self.params.snapback_ratio > 0:
-            surge = ledger.arrests.sum(axis=1) > self.params.snapback_ratio * model.base_arrests
+            surge = row_sum(ledger.arrests) > self.params.snapback_ratio * model.base_arrests
             snap = surge[:, None] & self.granted & (instruments.state == LIFTED)
             cancel = surge[:, None] & self.granted & (instruments.pending_lift >= 0)
             instruments.state[snap] = IMPOSED
             instruments.pending_lift[cancel] = -1
-            ledger.snapback |= (snap | cancel).any(axis=1)
+            undone = row_any(snap | cancel)
+            ledger.snapback |= undone
             self.granted &= ~(snap | cancel)
-            model.log("washington", "snapback", (snap | cancel).any(axis=1), lambda i: f"arrests surge to {ledger.arrests[i].sum()}: snapback of " + model.instrument_list((snap | cancel)[i]))
+            model.log("washington", "snapback", undone, lambda i: f"arrests surge to {ledger.arrests[i].sum()}: snapback of " + model.instrument_list((snap | cancel)[i]))
         coin = streams.uniform(model.round, ENGAGEMENT_DRAW)
-        self.engaged = (coin < self.params.engagement) & (self.ask().sum(axis=1) > 0)
+        self.engaged = (coin < self.params.engagement) & (row_sum(self.ask()) > 0)
         ledger.engaged = self.engaged.copy()
         model.log("washington", "visit", self.engaged, lambda i: "envoy visit to Minsk")
 
@@ -87,8 +90,8 @@ class Washington(Actor):
         p, model = self.params, self.model
         remaining = model.rounds - model.round
         lag = model.cfg.bargaining.verification_lag
-        eu_holds = (model.instruments.imposed & model.instruments.of("eu")).any(axis=1)[worlds]
-        relieved = lift.sum(axis=-1)
+        eu_holds = row_any((model.instruments.state[worlds] == IMPOSED) & model.instruments.of("eu"))
+        relieved = row_sum(lift)
         components = {
             "humanitarian": releases @ model.prisoners.valuation("washington"),
             "channel": np.full(relieved.shape, p.channel_value),
@@ -111,9 +114,9 @@ class Washington(Actor):
     def flow_components(self) -> dict[str, np.ndarray]:
         model, ledger, instruments = self.model, self.model.ledger, self.model.instruments
         mine = self.instruments
-        excess = np.maximum(ledger.arrests.sum(axis=1) - model.base_arrests, 0.0) * (self.deals > 0)
-        relieved = (~instruments.imposed & mine).sum(axis=1)
-        eu_holds = (instruments.imposed & instruments.of("eu")).any(axis=1)
+        excess = np.maximum(row_sum(ledger.arrests) - model.base_arrests, 0.0) * (self.deals > 0)
+        relieved = row_sum(~instruments.imposed & mine)
+        eu_holds = row_any(instruments.imposed & instruments.of("eu"))
         return {
             "humanitarian": (ledger.released_deal + ledger.released_pardon) @ model.prisoners.valuation("washington"),
             "channel": ledger.deal * self.params.channel_value,
