@@ -1,28 +1,33 @@
-"""The `qpq` command: `qpq run OVERRIDES...` and `qpq scenarios`.
+"""The `qpq` command: run, sweep, compare and list scenarios.
 
-`qpq run` is a thin wrapper around Hydra: it first composes and checks the config itself, so a
-user mistake ends in one line on stderr and exit code 2 before any output folder exists; then it
-hands the same overrides to `@hydra.main`, which makes the run folder and `.hydra/`.
+`qpq run` and `qpq sweep` are thin wrappers around Hydra: they first compose and check the
+config themselves, so a user mistake ends in one line on stderr and exit code 2 before any
+output folder exists; then they hand the same overrides to `@hydra.main` (with `-m` for a
+sweep), which makes the run folders and `.hydra/`.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import hydra
 import yaml
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from quidproquo.config import ConfigError, conf_dir, from_dictconfig, load, register
+from quidproquo.config import ConfigError, conf_dir, from_dictconfig, load_many, register
 from quidproquo.model import BargainingModel
 
 USAGE = """usage: qpq COMMAND [KEY=VALUE ...]
 
 commands:
   run        run a scenario: qpq run scenario=thaw engine.worlds=1000 hydra.run.dir=DIR
+  sweep      run a grid of sweep points: qpq sweep scenario=thaw,freeze actors.washington.channel_value=0.5,1,2
+  compare    compare two scenarios (or run folders) world by world: qpq compare thaw freeze engine.worlds=5000 [--out DIR]
   scenarios  list the scenarios with their descriptions
 """
 EXIT_USAGE = 2
@@ -33,13 +38,20 @@ def fail(message: str) -> None:
     raise SystemExit(EXIT_USAGE)
 
 
-def check(overrides: list[str]) -> None:
-    """Compose the config and build a one-world model, so every user mistake surfaces here."""
-    mine = [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/"))]
+def own(overrides: list[str]) -> list[str]:
+    """The overrides that address our config, not Hydra's."""
+    return [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/", "-"))]
+
+
+def check(*points: list[str]) -> list:
+    """Compose each point's config and build a one-world model, so every user mistake surfaces here."""
     try:
-        cfg = load(mine)
-        cfg.engine.worlds = 1
-        BargainingModel(config=cfg)
+        configs = load_many([own(point) for point in points])
+        for cfg in configs:
+            worlds, cfg.engine.worlds = cfg.engine.worlds, 1
+            BargainingModel(config=cfg)
+            cfg.engine.worlds = worlds
+        return configs
     except ConfigError as err:
         fail(str(err))
 
@@ -48,8 +60,10 @@ register()
 
 
 @hydra.main(config_path=str(conf_dir()), config_name="config", version_base="1.3")
-def _run(dict_cfg: DictConfig) -> None:
+def _job(dict_cfg: DictConfig) -> None:
+    """One Hydra job: a run, or one point of a sweep (skipped when already complete)."""
     from quidproquo.runner import run
+    from quidproquo.sweep import is_done
 
     try:
         cfg = from_dictconfig(dict_cfg)
@@ -57,8 +71,77 @@ def _run(dict_cfg: DictConfig) -> None:
         fail(str(err))
     folder = Path(HydraConfig.get().runtime.output_dir)
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        if not is_done(folder):
+            run(cfg, folder, lean=True)
+        return
     run(cfg, folder)
     print(f"qpq: {cfg.name}: {cfg.engine.worlds:,} worlds x {cfg.engine.rounds} rounds -> {folder}")
+
+
+def run(overrides: list[str]) -> None:
+    check(overrides)
+    sys.argv = ["qpq run", *overrides]
+    _job()
+
+
+def sweep(overrides: list[str]) -> None:
+    from quidproquo import plots, storage
+    from quidproquo.sweep import Progress, default_folder, expand, gather
+
+    try:
+        swept, points = expand(own(overrides))
+    except Exception as err:  # Hydra's override grammar errors
+        fail(f"cannot parse the sweep: {' '.join(str(err).split())}")
+    if not swept:
+        fail("qpq sweep needs a key with several values, e.g. scenario=thaw,freeze")
+    configs = check(*points)
+    given = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.sweep.dir=")]
+    folder = Path(given[-1]) if given else default_folder(own(overrides))
+    extra = [] if given else [f"hydra.sweep.dir={folder}"]
+    sys.argv = ["qpq sweep", "-m", *overrides, *extra, "hydra.sweep.subdir=${hydra.job.override_dirname}",
+                "hydra/hydra_logging=disabled", "hydra/job_logging=disabled"]
+    with Progress(folder, len(points), configs[0].engine.worlds):
+        _job()
+    table, rounds = gather(folder, swept, points)
+    storage.write_parquet(table, folder / "sweep.parquet")
+    storage.write_parquet(rounds, folder / "sweep_rounds.parquet")
+    numeric = [k for k in swept if k != "scenario" and table[k].dtype.kind in "if"]
+    by = "scenario" if "scenario" in swept else None
+    if numeric:
+        fig = plots.outcome_by_parameter(table, numeric[0], "net_change", by)
+        storage.write_figure(fig, folder / "figures" / "net_change_by_parameter.png")
+        plots.close(fig)
+    if len(numeric) >= 2:
+        first = table[table["scenario"] == table["scenario"].iloc[0]] if by else table
+        title = f"median net change{f' ({first.scenario.iloc[0]})' if by else ''}"
+        fig = plots.outcome_heatmap(first, numeric[0], numeric[1], "net_change", title)
+        storage.write_figure(fig, folder / "figures" / "net_change_heatmap.png")
+        plots.close(fig)
+    print(f"qpq: sweep of {len(points)} jobs x {configs[0].engine.worlds:,} worlds -> {folder / 'sweep.parquet'}")
+
+
+def compare(args: list[str]) -> None:
+    from quidproquo.compare import run_comparison
+
+    out = None
+    if "--out" in args:
+        at = args.index("--out")
+        if at + 1 >= len(args):
+            fail("--out needs a folder")
+        out, args = Path(args[at + 1]), args[:at] + args[at + 2:]
+    specs = [a for a in args if "=" not in a]
+    overrides = [a for a in args if "=" in a]
+    if len(specs) != 2:
+        fail(f"qpq compare takes two scenarios or run folders, got {len(specs)}: {' '.join(specs) or 'none'}")
+    check(overrides)
+    folder = out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        report = run_comparison(specs[0], specs[1], overrides, folder)
+    except ConfigError as err:
+        fail(str(err))
+    print(f"qpq: {specs[0]} vs {specs[1]} -> {report}")
 
 
 def scenarios() -> None:
@@ -68,20 +151,18 @@ def scenarios() -> None:
         print(f"{path.stem:<24} {description}")
 
 
+COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "scenarios": lambda args: scenarios()}
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(USAGE)
         return
-    command, overrides = argv[0], argv[1:]
-    if command == "scenarios":
-        scenarios()
-    elif command == "run":
-        check(overrides)
-        sys.argv = [f"qpq {command}", *overrides]
-        _run()
-    else:
-        fail(f"unknown command {command!r}; allowed: run, scenarios")
+    command = COMMANDS.get(argv[0])
+    if command is None:
+        fail(f"unknown command {argv[0]!r}; allowed: {', '.join(COMMANDS)}")
+    command(argv[1:])
 
 
 if __name__ == "__main__":

@@ -72,3 +72,92 @@ def sanctions_cost(rounds: pd.DataFrame, title: str):
 
 def close(fig) -> None:
     plt.close(fig)
+
+
+# ------------------------------------------------------------------------ comparisons
+PAIR = ("#08519c", "#cb181d")
+
+
+def fan_pair(rounds_a: pd.DataFrame, rounds_b: pd.DataFrame, names: tuple[str, str]):
+    """Both runs' fan charts of prisoners held on one axis."""
+    fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
+    for rounds, name, colour in zip((rounds_a, rounds_b), names, PAIR):
+        fan(ax, _dates(rounds), by_round(rounds, "prisoners_held"), f" {name}", colour, world0=False)
+    handles, labels = ax.get_legend_handles_labels()
+    keep = [i for i, label in enumerate(labels) if label.startswith("median")] + [0, 1]
+    ax.legend([handles[i] for i in keep], [labels[i] for i in keep], frameon=False, loc="best")
+    ax.set(title="Political prisoners held", ylabel="political prisoners held", xlabel="month")
+    return fig
+
+
+def distributions(worlds_a: pd.DataFrame, worlds_b: pd.DataFrame, names: tuple[str, str], outcomes: dict[str, str]):
+    """Each outcome's distribution across worlds, the two runs side by side."""
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(5 * len(outcomes), 5), layout="constrained")
+    for ax, (column, label) in zip(np.atleast_1d(axes), outcomes.items()):
+        data = [w[column].dropna().to_numpy(dtype=float) for w in (worlds_a, worlds_b)]
+        parts = ax.violinplot(data, showmedians=True)
+        for body, colour in zip(parts["bodies"], PAIR):
+            body.set_facecolor(colour)
+            body.set_alpha(0.5)
+        ax.set_xticks([1, 2], names)
+        ax.set_title(label)
+    return fig
+
+
+def survival(worlds_a: pd.DataFrame, worlds_b: pd.DataFrame, names: tuple[str, str], rounds: int):
+    """Share of worlds still without a deal, month by month (worlds never dealing stay in)."""
+    fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
+    months = np.arange(rounds + 1)
+    for worlds, name, colour in zip((worlds_a, worlds_b), names, PAIR):
+        first = worlds["first_deal_round"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
+        still = [(first >= m).mean() * 100 for m in months]  # a deal in month m ends that month
+        ax.step(months, still, where="post", lw=2.5, color=colour, label=name)
+    ax.set(title="Time to the first deal", xlabel="months from the start", ylabel="% of worlds without a deal yet", ylim=(-2, 102))
+    ax.legend(frameon=False)
+    return fig
+
+
+def instruments_relieved(rounds_a: pd.DataFrame, rounds_b: pd.DataFrame, names: tuple[str, str]):
+    """How many instruments are lifted or suspended, month by month: median and bands."""
+    fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
+    for rounds, name, colour in zip((rounds_a, rounds_b), names, PAIR):
+        columns = [c for c in rounds.columns if c.startswith("instrument_")]
+        relieved = sum((rounds[c] != "imposed").to_numpy(dtype=float) for c in columns)
+        n_rounds = rounds["round"].nunique()
+        fan(ax, _dates(rounds), relieved.reshape(-1, n_rounds), f" {name}", colour, world0=False)
+    handles, labels = ax.get_legend_handles_labels()
+    keep = [i for i, label in enumerate(labels) if label.startswith("median")] + [0, 1]
+    ax.legend([handles[i] for i in keep], [labels[i] for i in keep], frameon=False, loc="upper left")
+    ax.set(title="Sanctions instruments lifted or suspended", ylabel="instruments relieved", xlabel="month")
+    return fig
+
+
+# ------------------------------------------------------------------------------ sweeps
+def outcome_by_parameter(sweep: pd.DataFrame, parameter: str, outcome: str, by: str | None):
+    """An outcome's median and 50%/90% bands across worlds against one swept parameter."""
+    fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
+    groups = sweep.groupby(by, sort=True) if by else [(None, sweep)]
+    for i, (name, frame) in enumerate(groups):
+        colour = plt.cm.tab10(i)
+        stats = frame.groupby(parameter)[outcome].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+        x = stats.index.to_numpy(dtype=float)
+        ax.fill_between(x, stats[0.05], stats[0.95], color=colour, alpha=0.15, lw=0)
+        ax.fill_between(x, stats[0.25], stats[0.75], color=colour, alpha=0.3, lw=0)
+        ax.plot(x, stats[0.5], "o-", color=colour, lw=2.5, label=f"{by} = {name}" if by else "median")
+    ax.set(title=f"{outcome} against {parameter} (median, 50% and 90% of worlds)", xlabel=parameter, ylabel=outcome)
+    ax.legend(frameon=False)
+    return fig
+
+
+def outcome_heatmap(sweep: pd.DataFrame, x: str, y: str, outcome: str, title: str):
+    """The median of an outcome over two swept parameters."""
+    table = sweep.groupby([y, x])[outcome].median().unstack(x)
+    fig, ax = plt.subplots(figsize=(10, 7), layout="constrained")
+    image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="RdBu_r")
+    ax.set_xticks(range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.columns])
+    ax.set_yticks(range(table.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.index])
+    for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
+        ax.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=12)
+    ax.set(title=title, xlabel=x, ylabel=y)
+    fig.colorbar(image, ax=ax, label=f"median {outcome}")
+    return fig

@@ -6,6 +6,8 @@ output in place atomically. `qpq run` is a thin Hydra wrapper around both.
 
 from __future__ import annotations
 
+import functools
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,19 +21,26 @@ from quidproquo.summary import summary_markdown
 
 @dataclass
 class Result:
-    """A finished run: the model and its three tables."""
+    """A finished run: the model, its per-world and event tables, and (on demand) its rounds."""
 
     config: Config
     model: BargainingModel
-    rounds: pd.DataFrame
     worlds: pd.DataFrame
     events: pd.DataFrame
+    seconds: float  # simulation time, for throughput reports
+
+    @functools.cached_property
+    def rounds(self) -> pd.DataFrame:
+        """One row per (world, round); built when first asked for (sweep jobs never ask)."""
+        return self.model.recorder.rounds_table(self.model)
 
 
 def simulate(cfg: Config) -> Result:
+    start = time.perf_counter()
     model = BargainingModel(config=cfg).run()
+    seconds = time.perf_counter() - start
     recorder = model.recorder
-    return Result(cfg, model, recorder.rounds_table(model), recorder.worlds_table(model), recorder.events_table())
+    return Result(cfg, model, recorder.worlds_table(model), recorder.events_table(), seconds)
 
 
 FIGURES = {
@@ -41,29 +50,42 @@ FIGURES = {
 }
 
 
-def write(result: Result, folder: Path) -> list[Path]:
-    """Write rounds.parquet, worlds.parquet, events.csv, figures/ and summary.md into `folder`."""
+def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
+    """Write rounds.parquet, worlds.parquet, events.csv, figures/ and summary.md into `folder`,
+    then `done.json` last: a folder without it holds no complete result.
+
+    `lean` (sweep jobs) writes per-round quantiles instead of the full rounds table, and no
+    figures: a sweep gathers what it needs from many jobs.
+    """
+    from quidproquo.sweep import mark_done, quantiles
+
     folder = Path(folder)
+    (folder / "done.json").unlink(missing_ok=True)
     written = [
-        storage.write_parquet(result.rounds, folder / "rounds.parquet"),
         storage.write_parquet(result.worlds, folder / "worlds.parquet"),
         storage.write_csv(result.events, folder / "events.csv"),
     ]
-    if result.config.output.figures:
+    if lean:
+        written.append(storage.write_parquet(quantiles(result), folder / "quantiles.parquet"))
+    else:
+        written.append(storage.write_parquet(result.rounds, folder / "rounds.parquet"))
+    figures = result.config.output.figures and not lean
+    if figures:
         name = result.config.name
-        figures = {
+        drawn = {
             "prisoners_held.png": plots.prisoners_fan(result.rounds, f"{name}: {FIGURES['prisoners_held.png']}"),
             "instruments.png": plots.instrument_states(result.rounds, list(result.model.instruments.names), f"{name}: {FIGURES['instruments.png']}"),
             "sanctions_cost.png": plots.sanctions_cost(result.rounds, f"{name}: {FIGURES['sanctions_cost.png']}"),
         }
-        for filename, fig in figures.items():
+        for filename, fig in drawn.items():
             written.append(storage.write_figure(fig, folder / "figures" / filename))
             plots.close(fig)
-    written.append(storage.write_text(summary_markdown(result, FIGURES if result.config.output.figures else {}), folder / "summary.md"))
+    written.append(storage.write_text(summary_markdown(result, FIGURES if figures else {}), folder / "summary.md"))
+    mark_done(folder, result.config.engine.worlds, result.seconds)
     return written
 
 
-def run(cfg: Config, folder: Path) -> Result:
+def run(cfg: Config, folder: Path, lean: bool = False) -> Result:
     result = simulate(cfg)
-    write(result, folder)
+    write(result, folder, lean)
     return result

@@ -1,0 +1,146 @@
+"""Sweeps: a Hydra multirun over any config values, gathered into one tidy table.
+
+Each sweep point is one Hydra job that simulates all its worlds in one model (a job costs ~70 ms;
+a world far less). A job writes its outputs atomically and a `done` marker last, so re-running
+the same sweep skips finished jobs and a killed sweep loses none. When the launcher returns,
+`gather` stacks every job's worlds into `sweep.parquet` (one column per swept key) and its
+per-round quantiles into `sweep_rounds.parquet`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from hydra.core.override_parser.overrides_parser import OverridesParser
+
+from quidproquo import storage
+
+DONE = "done.json"
+SERIES = ["prisoners_held", "arrests", "released_deal", "released_pardon", "sanctions_cost", "moscow_pressure", "mobilisation"]
+QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
+
+
+def expand(overrides: list[str]) -> tuple[list[str], list[list[str]]]:
+    """The swept keys and every sweep point as a list of plain `key=value` overrides."""
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    swept, choices = [], []
+    for override in parsed:
+        key = override.get_key_element()
+        if override.is_sweep_override():
+            swept.append(key)
+            choices.append([f"{key}={value}" for value in override.sweep_string_iterator()])
+        else:
+            choices.append([override.input_line])
+    return swept, [list(point) for point in itertools.product(*choices)]
+
+
+def default_folder(overrides: list[str]) -> Path:
+    """A folder named after the sweep itself, so re-running the same command resumes it."""
+    digest = hashlib.sha1("\n".join(sorted(overrides)).encode()).hexdigest()[:10]
+    return Path("sweeps") / digest
+
+
+def is_done(folder: Path) -> bool:
+    return (Path(folder) / DONE).exists()
+
+
+def mark_done(folder: Path, worlds: int, seconds: float) -> None:
+    storage.write_text(json.dumps({"worlds": worlds, "seconds": round(seconds, 3)}), Path(folder) / DONE)
+
+
+def quantiles(result) -> pd.DataFrame:
+    """Per-round 5/25/50/75/95% quantiles of the main series across a job's worlds."""
+    rec, model = result.model.recorder, result.model
+    n = rec.recorded
+    series = {"prisoners_held": rec.prisoners[:n].sum(axis=2), "arrests": rec.arrests[:n],
+              "released_deal": rec.released_deal[:n], "released_pardon": rec.released_pardon[:n],
+              "sanctions_cost": rec.sanctions_cost[:n], "moscow_pressure": rec.moscow_pressure[:n],
+              "mobilisation": rec.mobilisation[:n]}
+    dates = pd.period_range(model.start, periods=n, freq="M").to_timestamp()
+    frames = []
+    for name, values in series.items():
+        q = np.quantile(values.astype(np.float64), list(QUANTILES.values()), axis=1)  # (quantile, round)
+        frames.append(pd.DataFrame({"round": np.arange(n), "date": dates, "series": name, **dict(zip(QUANTILES, q))}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _value(text: str):
+    value = yaml.safe_load(text)
+    return value if isinstance(value, (int, float, str, bool)) or value is None else text
+
+
+def job_overrides(folder: Path) -> dict:
+    lines = yaml.safe_load((folder / ".hydra" / "overrides.yaml").read_text()) or []
+    return dict((key, _value(value)) for key, value in (line.split("=", 1) for line in lines))
+
+
+def gather(folder: Path, swept: list[str], points: list[list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stack the finished jobs of this sweep (those whose overrides are one of `points`)."""
+    wanted = {tuple(sorted((k, _value(v)) for k, v in (o.split("=", 1) for o in point))) for point in points}
+    worlds, rounds = [], []
+    for job in sorted(p.parent for p in Path(folder).glob(f"*/{DONE}")):
+        overrides = job_overrides(job)
+        if tuple(sorted(overrides.items())) not in wanted:
+            continue
+        params = {key: overrides[key] for key in swept}
+        for frame, name in ((worlds, "worlds.parquet"), (rounds, "quantiles.parquet")):
+            table = pd.read_parquet(job / name)
+            for key in reversed(swept):
+                table.insert(0, key, params[key])
+            frame.append(table)
+    if not worlds:
+        return pd.DataFrame(), pd.DataFrame()
+    order = [*swept, "world"]
+    sweep = pd.concat(worlds, ignore_index=True).sort_values(order, kind="stable", ignore_index=True)
+    sweep_rounds = pd.concat(rounds, ignore_index=True).sort_values([*swept, "series", "round"], kind="stable", ignore_index=True)
+    return sweep, sweep_rounds
+
+
+class Progress:
+    """A progress bar for a running sweep: jobs done of total, and worlds per second.
+
+    It watches the sweep folder for `done` markers, so it works with every launcher, in-process
+    or not.
+    """
+
+    def __init__(self, folder: Path, total: int, worlds_per_job: int):
+        from tqdm import tqdm
+
+        self.folder, self.total, self.worlds = Path(folder), total, worlds_per_job
+        self.already = self.count()
+        self.bar = tqdm(total=total, initial=self.already, unit="job", desc="sweep", dynamic_ncols=True)
+        self.start = time.perf_counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def count(self) -> int:
+        return sum(1 for _ in self.folder.glob(f"*/{DONE}"))
+
+    def _update(self) -> None:
+        done = min(self.count(), self.total)
+        if done > self.bar.n:
+            self.bar.update(done - self.bar.n)
+        elapsed = max(time.perf_counter() - self.start, 1e-9)
+        self.bar.set_postfix_str(f"{(done - self.already) * self.worlds / elapsed:,.0f} worlds/s")
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.5):
+            self._update()
+
+    def __enter__(self) -> Progress:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._update()
+        self.bar.close()
