@@ -21,13 +21,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/qpq run scenario=thaw hydra.run.dir=runs/demo/thaw
 	$(BIN)/qpq run scenario=freeze hydra.run.dir=runs/demo/freeze
-	@echo "outputs: runs/demo/thaw/ and runs/demo/freeze/ (open summary.md in each)"
+	$(BIN)/qpq compare thaw freeze engine.worlds=5000 --out runs/demo/thaw_vs_freeze
+	@echo "runs: runs/demo/thaw/summary.md, runs/demo/freeze/summary.md"
+	@echo "report: runs/demo/thaw_vs_freeze/report.md"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/sweep.py
 
 clean:
-	rm -rf $(VENV) runs outputs multirun
+	rm -rf $(VENV) runs outputs multirun sweeps comparisons
