@@ -84,8 +84,12 @@ def test_menu_by_hand():
     order = np.array([2, 0, 1])  # instrument 2 is the cheapest to lift
     menu = build_menu(ask, liftable, order, levels=3)
     assert menu.releases[0].tolist() == [[0, 0], [1, 0], [2, 1]]  # rint(0.5) = 0, rint(1.0) = 1
-    assert menu.lift[0].tolist() == [[False, False, False], [False, False, True], [True, False, True], [True, False, True]]
-    # Level 0 frees no one; relief set 3 repeats set 2 (only two liftable): neither is offered.
-    assert menu.valid.reshape(4, 3).tolist() == [[False, True, True]] * 3 + [[False, False, False]]
+    # Only two instruments are liftable, so relief sets stop at two.
+    assert menu.lift[0].tolist() == [[False, False, False], [False, False, True], [True, False, True]]
+    # Level 0 frees no one: it is never offered.
+    assert menu.valid.reshape(3, 3).tolist() == [[False, True, True]] * 3
+    # A world that can lift less than another has the larger sets marked invalid.
+    two = build_menu(np.array([[2, 1], [2, 1]]), np.array([[True, False, True], [False, False, True]]), order, levels=3)
+    assert two.valid.reshape(2, 3, 3)[1].tolist() == [[False, True, True], [False, True, True], [False, False, False]]
     releases, lift = menu.bundle(np.array([0]), np.array([2 * 3 + 1]))
     assert releases.tolist() == [[1, 0]] and lift.tolist() == [[True, False, True]]

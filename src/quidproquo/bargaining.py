@@ -184,11 +184,13 @@ def build_menu(ask: np.ndarray, liftable: np.ndarray, order: np.ndarray, levels:
         releases[:, :, t] = np.rint(ask[:, t, None] * share[None, :]).astype(np.int64)
     rank = np.zeros(liftable.shape, dtype=np.int64)
     rank[:, order] = np.cumsum(liftable[:, order], axis=1)
-    sizes = np.arange(order.size + 1)
+    # Relief sets larger than any world can still lift would all be invalid: build none of them.
+    count = liftable[:, order].sum(axis=1)
+    sizes = np.arange((int(count.max()) if worlds else 0) + 1)
     lift = np.empty((worlds, sizes.size, liftable.shape[1]), dtype=bool)  # (w, n, i)
     for n in sizes:
         np.logical_and(liftable, rank <= n, out=lift[:, n, :])
-    distinct = sizes[None, :] <= liftable[:, order].sum(axis=1)[:, None]  # (w, n)
+    distinct = sizes[None, :] <= count[:, None]  # (w, n)
     freed = releases[:, :, 0].copy()  # (w, g)
     for t in range(1, tiers):
         freed += releases[:, :, t]
