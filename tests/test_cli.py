@@ -68,3 +68,11 @@ def test_config_mistakes_are_one_line_with_exit_code_2(tmp_path, env, override, 
     assert key in lines[0] and allowed in lines[0]
     assert "Traceback" not in done.stderr
     assert not out.exists()
+
+
+def test_outputs_are_ordinary_readable_files(tmp_path, env):
+    out = tmp_path / "perm"
+    done = run("run", "scenario=freeze", "engine.worlds=5", "engine.rounds=3", f"hydra.run.dir={out}", env=env)
+    assert done.returncode == 0, done.stderr
+    for name in ("rounds.parquet", "worlds.parquet", "events.csv", "summary.md", "figures/prisoners_held.png"):
+        assert (out / name).stat().st_mode & 0o044 == 0o044, name  # group and others may read
