@@ -84,3 +84,16 @@ def test_a_sweep_needs_a_swept_key_and_valid_points(tmp_path, env):
     assert done.returncode == 2 and "several values" in done.stderr and not out.exists()
     done = subprocess.run([qpq(), "sweep", "engine.worlds=10,-3", f"hydra.sweep.dir={out}"], capture_output=True, text=True, env=env)
     assert done.returncode == 2 and "engine.worlds=-3" in done.stderr and not out.exists()
+
+
+def test_sweep_figures_by_hand():
+    from quidproquo import plots
+
+    table = pd.DataFrame({"scenario": ["thaw"] * 8, "a": [0, 0, 1, 1] * 2, "b": [0.5, 2.0] * 4, "world": range(8),
+                          "net_change": [-10, -20, 30, 40, -12, -18, 32, 38]})
+    heat = plots.outcome_heatmap(table, "a", "b", "net_change", "t")
+    cells = heat.axes[0].images[0].get_array()
+    assert cells.tolist() == [[-11.0, 31.0], [-19.0, 39.0]]  # rows b = 0.5, 2.0; columns a = 0, 1
+    line = plots.outcome_by_parameter(table, "a", "net_change", "scenario")
+    assert "pooled over b" in line.axes[0].get_title()
+    plots.close(heat), plots.close(line)

@@ -113,11 +113,11 @@ def sweep(overrides: list[str]) -> None:
         storage.write_figure(fig, folder / "figures" / "net_change_by_parameter.png")
         plots.close(fig)
     if len(numeric) >= 2:
-        first = table[table["scenario"] == table["scenario"].iloc[0]] if by else table
-        title = f"median net change{f' ({first.scenario.iloc[0]})' if by else ''}"
-        fig = plots.outcome_heatmap(first, numeric[0], numeric[1], "net_change", title)
-        storage.write_figure(fig, folder / "figures" / "net_change_heatmap.png")
-        plots.close(fig)
+        for name, part in (table.groupby("scenario") if by else [(None, table)]):
+            fig = plots.outcome_heatmap(part, numeric[0], numeric[1], "net_change",
+                                        f"median net change{f' under {name}' if name else ''}")
+            storage.write_figure(fig, folder / "figures" / f"net_change_heatmap{f'_{name}' if name else ''}.png")
+            plots.close(fig)
     print(f"qpq: sweep of {len(points)} jobs x {configs[0].engine.worlds:,} worlds -> {folder / 'sweep.parquet'}")
 
 

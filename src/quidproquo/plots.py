@@ -144,7 +144,9 @@ def outcome_by_parameter(sweep: pd.DataFrame, parameter: str, outcome: str, by: 
         ax.fill_between(x, stats[0.05], stats[0.95], color=colour, alpha=0.15, lw=0)
         ax.fill_between(x, stats[0.25], stats[0.75], color=colour, alpha=0.3, lw=0)
         ax.plot(x, stats[0.5], "o-", color=colour, lw=2.5, label=f"{by} = {name}" if by else "median")
-    ax.set(title=f"{outcome} against {parameter} (median, 50% and 90% of worlds)", xlabel=parameter, ylabel=outcome)
+    others = [c for c in sweep.columns[: sweep.columns.get_loc("world")] if c not in (parameter, by)]
+    pooled = f"; pooled over {', '.join(others)}" if others else ""
+    ax.set(title=f"{outcome} against {parameter}\n(median, 50% and 90% of worlds{pooled})", xlabel=parameter, ylabel=outcome)
     ax.legend(frameon=False)
     return fig
 
@@ -157,7 +159,8 @@ def outcome_heatmap(sweep: pd.DataFrame, x: str, y: str, outcome: str, title: st
     ax.set_xticks(range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.columns])
     ax.set_yticks(range(table.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.index])
     for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
-        ax.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=12)
+        dark = abs(image.norm(value) - 0.5) > 0.3  # white figures on the saturated ends of the scale
+        ax.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=13, color="white" if dark else "black")
     ax.set(title=title, xlabel=x, ylabel=y)
     fig.colorbar(image, ax=ax, label=f"median {outcome}")
     return fig
