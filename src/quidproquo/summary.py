@@ -47,7 +47,7 @@ def summary_markdown(result, figures: dict[str, str]) -> str:
         f"with any deal: **{100 * (worlds['deals'] > 0).mean():.0f}%**.",
         f"- Worlds where prisoners held fell over the run: **{100 * (worlds['net_change'] < 0).mean():.0f}%**.",
         "",
-        "| instrument | sender | worlds with relief by the end | median month of relief |",
+        "| instrument | sender | worlds with relief by the end | median round of first relief (0 = first month) |",
         "|---|---|---:|---:|",
     ]
     for name in model.instruments.names:
