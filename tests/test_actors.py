@@ -173,3 +173,12 @@ def test_a_dated_event_changes_its_parameter_from_its_month_on():
     assert m.cfg.actors.moscow.tolerance == 0.1
     m.step()  # round 2 is 2025-09, Zapad-2025
     assert m.cfg.actors.moscow.tolerance == 0.05
+
+
+def test_events_change_the_models_copy_not_the_callers_config():
+    from quidproquo.config import load
+    from quidproquo.model import BargainingModel
+
+    cfg = load(["scenario=thaw", "engine.worlds=1", "engine.rounds=4"])
+    BargainingModel(config=cfg).run()
+    assert cfg.actors.moscow.tolerance == 0.1  # Zapad-2025 set 0.05 inside the model only

@@ -23,6 +23,7 @@ comes from a counter-based stream keyed by them (see `streams.py`).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import mesa
@@ -94,7 +95,8 @@ class BargainingModel(mesa.Model):
         else:  # a Generator or SeedSequence, as Mesa allows: draw the integer seed from it
             seed = int(np.random.default_rng(rng).integers(2**63))
         super().__init__(rng=seed)
-        self.cfg = config
+        # Dated events change parameters as the run goes: work on a copy, never the caller's config.
+        self.cfg = copy.deepcopy(config)
         self.cfg.engine.seed = seed
         self.scenario_name = config.name
         self.world_ids = np.arange(config.engine.worlds) if world_ids is None else np.asarray(world_ids)
