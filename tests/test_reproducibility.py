@@ -41,3 +41,36 @@ def test_a_different_seed_gives_a_different_history():
     a = model("thaw", worlds=50, seed=1).run().recorder
     b = model("thaw", worlds=50, seed=2).run().recorder
     assert not np.array_equal(a.arrests, b.arrests)
+
+
+def test_a_run_folder_records_its_making_and_qpq_rerun_reproduces_it(tmp_path, env):
+    import json
+    import subprocess
+
+    from conftest import qpq
+
+    first = tmp_path / "first"
+    done = subprocess.run([qpq(), "run", "scenario=thaw", "engine.worlds=40", "engine.rounds=10", "engine.seed=11",
+                           "actors.minsk.hostage_elasticity=0.7", f"hydra.run.dir={first}"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    about = json.loads((first / "run.json").read_text())
+    assert about["seed"] == 11 and about["quidproquo"] and about["scenario"] == "thaw"
+    assert about["git_commit"] is None or len(about["git_commit"].split("+")[0]) == 40
+    assert "hostage_elasticity: 0.7" in (first / "config.yaml").read_text()
+    # Everything needed is in the folder: copy it elsewhere and rerun from the copy.
+    import shutil
+    alone = tmp_path / "copied"
+    shutil.copytree(first, alone)
+    again = subprocess.run([qpq(), "rerun", str(alone), "--out", str(tmp_path / "again")], capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr
+    for name in ("rounds.parquet", "worlds.parquet", "events.csv"):
+        assert (tmp_path / "again" / name).read_bytes() == (first / name).read_bytes(), name
+
+
+def test_rerun_of_a_folder_that_holds_no_run_is_one_line(tmp_path, env):
+    import subprocess
+
+    from conftest import qpq
+
+    done = subprocess.run([qpq(), "rerun", str(tmp_path)], capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "no config.yaml" in done.stderr and "Traceback" not in done.stderr

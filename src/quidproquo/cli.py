@@ -28,6 +28,7 @@ commands:
   run        run a scenario: qpq run scenario=thaw engine.worlds=1000 hydra.run.dir=DIR
   sweep      run a grid of sweep points: qpq sweep scenario=thaw,freeze actors.washington.channel_value=0.5,1,2
   compare    compare two scenarios (or run folders) world by world: qpq compare thaw freeze engine.worlds=5000 [--out DIR]
+  rerun      run again from a run folder's own config.yaml: qpq rerun DIR [--out DIR2]
   scenarios  list the scenarios with their descriptions
 """
 EXIT_USAGE = 2
@@ -43,14 +44,21 @@ def own(overrides: list[str]) -> list[str]:
     return [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/", "-"))]
 
 
+def check_config(cfg) -> None:
+    """Build a one-world model from `cfg`: utilities and strategies are imported and checked."""
+    worlds, cfg.engine.worlds = cfg.engine.worlds, 1
+    try:
+        BargainingModel(config=cfg)
+    finally:
+        cfg.engine.worlds = worlds
+
+
 def check(*points: list[str]) -> list:
     """Compose each point's config and build a one-world model, so every user mistake surfaces here."""
     try:
         configs = load_many([own(point) for point in points])
         for cfg in configs:
-            worlds, cfg.engine.worlds = cfg.engine.worlds, 1
-            BargainingModel(config=cfg)
-            cfg.engine.worlds = worlds
+            check_config(cfg)
         return configs
     except ConfigError as err:
         fail(str(err))
@@ -144,6 +152,31 @@ def compare(args: list[str]) -> None:
     print(f"qpq: {specs[0]} vs {specs[1]} -> {report}")
 
 
+def rerun(args: list[str]) -> None:
+    """Run again from a run folder's own config.yaml, into `--out` (default DIR/rerun)."""
+    from quidproquo.provenance import load_config
+    from quidproquo.runner import run as run_config
+
+    out = None
+    if "--out" in args:
+        at = args.index("--out")
+        if at + 1 >= len(args):
+            fail("--out needs a folder")
+        out, args = Path(args[at + 1]), args[:at] + args[at + 2:]
+    if len(args) != 1:
+        fail(f"qpq rerun takes one run folder, got {len(args)}")
+    folder = Path(args[0])
+    try:
+        cfg = load_config(folder)
+        check_config(cfg)
+    except ConfigError as err:
+        fail(str(err))
+    target = out or folder / "rerun"
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    run_config(cfg, target)
+    print(f"qpq: reran {folder} -> {target}")
+
+
 def scenarios() -> None:
     """Print each scenario's name and one-line description."""
     for path in sorted((conf_dir() / "scenario").glob("*.yaml")):
@@ -151,7 +184,7 @@ def scenarios() -> None:
         print(f"{path.stem:<24} {description}")
 
 
-COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "scenarios": lambda args: scenarios()}
+COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "rerun": rerun, "scenarios": lambda args: scenarios()}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from quidproquo import plots, storage
+from quidproquo import plots, provenance, storage
 from quidproquo.config import Config
 from quidproquo.model import BargainingModel
 from quidproquo.summary import summary_markdown
@@ -51,8 +51,9 @@ FIGURES = {
 
 
 def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
-    """Write rounds.parquet, worlds.parquet, events.csv, figures/ and summary.md into `folder`,
-    then `done.json` last: a folder without it holds no complete result.
+    """Write rounds.parquet, worlds.parquet, events.csv, figures/, summary.md, and config.yaml
+    with run.json (provenance) into `folder`, then `done.json` last: a folder without it holds
+    no complete result.
 
     `lean` (sweep jobs) writes per-round quantiles instead of the full rounds table, and no
     figures: a sweep gathers what it needs from many jobs.
@@ -81,6 +82,7 @@ def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
             written.append(storage.write_figure(fig, folder / "figures" / filename))
             plots.close(fig)
     written.append(storage.write_text(summary_markdown(result, FIGURES if figures else {}), folder / "summary.md"))
+    provenance.write(result.config, folder)
     mark_done(folder, result.config.engine.worlds, result.seconds)
     return written
 
