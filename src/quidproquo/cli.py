@@ -32,6 +32,7 @@ commands:
   scenarios  list the scenarios with their descriptions
 """
 EXIT_USAGE = 2
+EXIT_JOBS_FAILED = 1
 
 
 def fail(message: str) -> None:
@@ -71,7 +72,7 @@ register()
 def _job(dict_cfg: DictConfig) -> None:
     """One Hydra job: a run, or one point of a sweep (skipped when already complete)."""
     from quidproquo.runner import run
-    from quidproquo.sweep import is_done
+    from quidproquo.sweep import is_done, mark_failed
 
     try:
         cfg = from_dictconfig(dict_cfg)
@@ -81,7 +82,10 @@ def _job(dict_cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     if HydraConfig.get().mode == RunMode.MULTIRUN:
         if not is_done(folder):
-            run(cfg, folder, lean=True)
+            try:
+                run(cfg, folder, lean=True)
+            except Exception as err:  # one job's fault must not stop the others: report it, go on
+                mark_failed(folder, list(HydraConfig.get().overrides.task), err)
         return
     run(cfg, folder)
     print(f"qpq: {cfg.name}: {cfg.engine.worlds:,} worlds x {cfg.engine.rounds} rounds -> {folder}")
@@ -95,7 +99,7 @@ def run(overrides: list[str]) -> None:
 
 def sweep(overrides: list[str]) -> None:
     from quidproquo import plots, storage
-    from quidproquo.sweep import Progress, default_folder, expand, gather
+    from quidproquo.sweep import Progress, default_folder, expand, failures, gather
 
     try:
         swept, points = expand(own(overrides))
@@ -111,6 +115,9 @@ def sweep(overrides: list[str]) -> None:
                 "hydra/hydra_logging=disabled", "hydra/job_logging=disabled"]
     with Progress(folder, len(points), configs[0].engine.worlds):
         _job()
+    failed = failures(folder, points)
+    for overrides, error in failed:
+        print(f"qpq: job failed: {' '.join(overrides)}: {error}", file=sys.stderr)
     table, rounds = gather(folder, swept, points)
     storage.write_parquet(table, folder / "sweep.parquet")
     storage.write_parquet(rounds, folder / "sweep_rounds.parquet")
@@ -127,6 +134,10 @@ def sweep(overrides: list[str]) -> None:
             storage.write_figure(fig, folder / "figures" / f"net_change_heatmap{f'_{name}' if name else ''}.png")
             plots.close(fig)
     print(f"qpq: sweep of {len(points)} jobs x {configs[0].engine.worlds:,} worlds -> {folder / 'sweep.parquet'}")
+    if failed:
+        print(f"qpq: {len(failed)} of {len(points)} jobs failed; the table holds the others. "
+              f"Fix the cause and run the same command again to finish them.", file=sys.stderr)
+        raise SystemExit(EXIT_JOBS_FAILED)
 
 
 def compare(args: list[str]) -> None:

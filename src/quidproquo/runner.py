@@ -61,7 +61,8 @@ def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
     from quidproquo.sweep import mark_done, quantiles
 
     folder = Path(folder)
-    (folder / "done.json").unlink(missing_ok=True)
+    for marker in ("done.json", "failed.json"):  # a result being rewritten is neither
+        (folder / marker).unlink(missing_ok=True)
     written = [
         storage.write_parquet(result.worlds, folder / "worlds.parquet"),
         storage.write_csv(result.events, folder / "events.csv"),

@@ -24,6 +24,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from quidproquo import storage
 
 DONE = "done.json"
+FAILED = "failed.json"
 SERIES = ["prisoners_held", "arrests", "released_deal", "released_pardon", "sanctions_cost", "moscow_pressure", "mobilisation"]
 QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
 
@@ -56,6 +57,28 @@ def mark_done(folder: Path, worlds: int, seconds: float) -> None:
     storage.write_text(json.dumps({"worlds": worlds, "seconds": round(seconds, 3)}), Path(folder) / DONE)
 
 
+def mark_failed(folder: Path, overrides: list[str], error: Exception) -> None:
+    """Record a job's failure beside its outputs; the job stays unfinished, so a re-run retries it."""
+    reason = f"{type(error).__name__}: {' '.join(str(error).split())}"
+    storage.write_text(json.dumps({"overrides": overrides, "error": reason}), Path(folder) / FAILED)
+
+
+def _wanted(points: list[list[str]]) -> set:
+    return {tuple(sorted((k, _value(v)) for k, v in (o.split("=", 1) for o in point))) for point in points}
+
+
+def failures(folder: Path, points: list[list[str]]) -> list[tuple[list[str], str]]:
+    """(overrides, error) of this sweep's jobs that failed and have not since succeeded."""
+    wanted, out = _wanted(points), []
+    for marker in sorted(Path(folder).glob(f"*/{FAILED}")):
+        job = marker.parent
+        if is_done(job) or tuple(sorted(job_overrides(job).items())) not in wanted:
+            continue
+        record = json.loads(marker.read_text())
+        out.append((record["overrides"], record["error"]))
+    return out
+
+
 def quantiles(result) -> pd.DataFrame:
     """Per-round 5/25/50/75/95% quantiles of the main series across a job's worlds."""
     rec, model = result.model.recorder, result.model
@@ -84,7 +107,7 @@ def job_overrides(folder: Path) -> dict:
 
 def gather(folder: Path, swept: list[str], points: list[list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stack the finished jobs of this sweep (those whose overrides are one of `points`)."""
-    wanted = {tuple(sorted((k, _value(v)) for k, v in (o.split("=", 1) for o in point))) for point in points}
+    wanted = _wanted(points)
     worlds, rounds = [], []
     for job in sorted(p.parent for p in Path(folder).glob(f"*/{DONE}")):
         overrides = job_overrides(job)

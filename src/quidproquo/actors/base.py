@@ -74,5 +74,12 @@ class Actor(mesa.Agent):
         raise NotImplementedError
 
     def flow_utility(self) -> np.ndarray:
-        value = self.utility(self.flow_components(), self.weights())
-        return np.broadcast_to(np.asarray(value, dtype=np.float64), (self.worlds,))
+        return self.checked(self.utility(self.flow_components(), self.weights()), (self.worlds,))
+
+    def checked(self, value, shape: tuple) -> np.ndarray:
+        """A utility function's result as an array of `shape`; NaN would silently steer every
+        comparison, so it is an error naming the actor."""
+        value = np.broadcast_to(np.asarray(value, dtype=np.float64), shape)
+        if np.isnan(value).any():
+            raise ValueError(f"actors.{self.name}.utility returned NaN")
+        return value

@@ -38,7 +38,8 @@ class Minsk(Actor):
 
     def value_bundles(self, worlds: np.ndarray, releases: np.ndarray, lift: np.ndarray) -> np.ndarray:
         """Minsk's utility of bundles; shapes as in `Washington.value_bundles`."""
-        return self.utility(self.bundle_components(worlds, releases, lift), self.weights())
+        components = self.bundle_components(worlds, releases, lift)
+        return self.checked(self.utility(components, self.weights()), np.broadcast_shapes(*(np.shape(c) for c in components.values())))
 
     def bundle_components(self, worlds, releases, lift) -> dict[str, np.ndarray]:
         model, p = self.model, self.params

@@ -98,7 +98,7 @@ class Washington(Actor):
             "credibility": -(lift @ model.instruments.vector("lift_cost")) * p.discount**lag,
             "alliance": -relieved * eu_holds.reshape(-1, *[1] * (relieved.ndim - 1)) * annuity(p.discount, remaining, lag),
         }
-        return self.utility(components, self.weights())
+        return self.checked(self.utility(components, self.weights()), np.broadcast_shapes(*(np.shape(c) for c in components.values())))
 
     def record_deal(self, worlds: np.ndarray, lift: np.ndarray) -> None:
         self.deals[worlds] += 1
