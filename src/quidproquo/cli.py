@@ -41,8 +41,10 @@ def fail(message: str) -> None:
 
 
 def own(overrides: list[str]) -> list[str]:
-    """The overrides that address our config, not Hydra's."""
-    return [o for o in overrides if not o.lstrip("+~").startswith(("hydra.", "hydra/", "-"))]
+    """The overrides that shape our config: ours, and Hydra's search path (a user's own
+    scenario folder), but not Hydra's run settings or flags."""
+    return [o for o in overrides
+            if o.startswith("hydra.searchpath=") or not o.lstrip("+~").startswith(("hydra.", "hydra/", "-"))]
 
 
 def check_config(cfg) -> None:

@@ -86,20 +86,26 @@ LABELS = {
 }
 
 
-def load_side(spec: str, overrides: list[str], folder: Path) -> tuple[str, pd.DataFrame, pd.DataFrame]:
-    """A scenario name (simulated here, written to `folder`) or an existing run folder."""
+def prepare_side(spec: str, overrides: list[str]):
+    """Check one side before anything runs: a finished run folder (a Path) or a scenario (a Config)."""
     path = Path(spec)
     if path.is_dir() or "/" in spec:
         missing = [n for n in ("worlds.parquet", "rounds.parquet", "done.json") if not (path / n).exists()]
         if missing:
             raise ConfigError(f"{spec}: not a finished run folder (missing {', '.join(missing)})")
-        saved = path / ".hydra" / "config.yaml"
-        name = (yaml.safe_load(saved.read_text()) or {}).get("name", path.name) if saved.exists() else path.name
-        return str(name), pd.read_parquet(path / "worlds.parquet"), pd.read_parquet(path / "rounds.parquet")
-    cfg = load([f"scenario={spec}", *overrides])
-    result = simulate(cfg)
+        return path
+    return load([f"scenario={spec}", *overrides])
+
+
+def load_side(side, folder: Path) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """The name, worlds and rounds of a prepared side: read from its folder, or simulated and written."""
+    if isinstance(side, Path):
+        saved = side / "config.yaml"
+        name = (yaml.safe_load(saved.read_text()) or {}).get("name", side.name) if saved.exists() else side.name
+        return str(name), pd.read_parquet(side / "worlds.parquet"), pd.read_parquet(side / "rounds.parquet")
+    result = simulate(side)
     write(result, folder)
-    return cfg.name, result.worlds, result.rounds
+    return side.name, result.worlds, result.rounds
 
 
 def report_markdown(table: pd.DataFrame, names: tuple[str, str], figures: dict[str, str], about: str) -> str:
@@ -124,8 +130,9 @@ def run_comparison(spec_a: str, spec_b: str, overrides: list[str], folder: Path,
     """Simulate or load both sides, compare them, and write comparison.parquet, figures/, report.md."""
     folder = Path(folder)
     label_a, label_b = ("a_" + Path(spec_a).name, "b_" + Path(spec_b).name) if spec_a == spec_b else (Path(spec_a).name, Path(spec_b).name)
-    name_a, worlds_a, rounds_a = load_side(spec_a, overrides, folder / label_a)
-    name_b, worlds_b, rounds_b = load_side(spec_b, overrides, folder / label_b)
+    side_a, side_b = prepare_side(spec_a, overrides), prepare_side(spec_b, overrides)  # both, before any run
+    name_a, worlds_a, rounds_a = load_side(side_a, folder / label_a)
+    name_b, worlds_b, rounds_b = load_side(side_b, folder / label_b)
     names = (name_a, name_b) if name_a != name_b else (f"{name_a} (A)", f"{name_b} (B)")
     table = compare(worlds_a, worlds_b, resamples=resamples)
     storage.write_parquet(table, folder / "comparison.parquet")

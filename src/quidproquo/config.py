@@ -263,6 +263,9 @@ def _walk_numbers(prefix: str, node: Any):
 
 def month(text: str, key: str) -> pd.Period:
     """Parse a YYYY-MM (or YYYY-MM-DD) date to a monthly period, or fail naming the key."""
+    # pandas alone would read "July" as July of year 1: insist on the written form.
+    if not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", str(text)):
+        _fail(key, text, "must be a date written YYYY-MM")
     try:
         return pd.Period(str(text), freq="M")
     except (ValueError, TypeError):
@@ -378,6 +381,12 @@ def explain(err: Exception) -> str:
     if cause is not None and hasattr(cause, "full_key"):
         key, detail = cause.full_key, str(cause)
     first = detail.strip().splitlines()[0] if detail.strip() else type(err).__name__
+    merging = re.search(r"override ([^=\s]+)=(\S*)", text)
+    if "$VALUE" in first and merging:  # OmegaConf left its placeholders unfilled
+        key, value = merging.groups()
+        first = first.replace("$VALUE_TYPE", "str").replace("$VALUE", value)
+    if "is not a valid bool" in first and key:
+        return f"{key}={(merging.group(2) if merging else '')!r}: must be true or false"
     if "not in" in first and "Key '" in first:
         parent = re.search(r"not in '(\w+)'", first)
         allowed = ""
@@ -409,8 +418,29 @@ def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
             return compose(config_name="config", overrides=list(overrides))
         with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
             return compose(config_name="config", overrides=list(overrides))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        where = f"{mark.name}: line {mark.line + 1}, column {mark.column + 1}" if mark else "a config file"
+        raise ConfigError(f"{where}: {err.problem or err.context}") from None
     except (HydraException, OmegaConfBaseException, ValueError) as err:
-        raise ConfigError(explain(err)) from None
+        message = explain(err)
+        if message.startswith("scenario: unknown key"):
+            chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+            message = (f"scenario={chosen[-1] if chosen else '?'}: its file sets no scenario; a scenario file starts with "
+                       f"'# @package _global_' and sets name, description and the keys it changes")
+        raise ConfigError(_with_names(message, overrides)) from None
+
+
+def _with_names(message: str, overrides: tuple[str, ...]) -> str:
+    """For an unknown tier, instrument or EU member, add the names that do exist."""
+    if not message.endswith(": unknown key"):
+        return message
+    parent = message.split(":")[0].rsplit(".", 1)[0]
+    try:
+        node = OmegaConf.select(_compose_dict(tuple(o for o in overrides if not is_value_override(o))), parent)
+    except ConfigError:
+        return message
+    return f"{message}; allowed: {', '.join(node.keys())}" if isinstance(node, DictConfig) else message
 
 
 @functools.lru_cache(maxsize=64)
@@ -452,7 +482,9 @@ def load_many(points: list[list[str]]) -> list[Config]:
                     converted = re.search(r"could not be converted to (\w+)", str(err))
                     if converted:
                         raise ConfigError(f"{key}={text!r}: must be {converted.group(1).lower()}") from None
-                    raise ConfigError(explain(err)) from None
+                    if "is not a valid bool" in str(err):
+                        raise ConfigError(f"{key}={text!r}: must be true or false") from None
+                    raise ConfigError(_with_names(explain(err), groups)) from None
         out.append(from_dictconfig(cfg))
     return out
 

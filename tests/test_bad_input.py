@@ -1,0 +1,118 @@
+"""Every user mistake: one line on stderr naming the key and what is allowed, exit code 2, and
+no output folder. One case per mistake, driven through `qpq`'s entry point in this process (the
+real binary is exercised for a sample of them in test_cli.py)."""
+
+import pytest
+
+from quidproquo import cli
+
+SCENARIOS = {
+    "malformed": "name: broken\ndescription: x\nactors:\n  minsk:\n    discount: 0.9\n   washington: 3\n",
+    "duplicate": "# @package _global_\nname: dup\nname: dup2\n",
+    "empty": "",
+    "late_event": '# @package _global_\nname: late\nevents:\n  - date: "2031-01"\n    text: x\n    changes: {actors.moscow.tolerance: 0.2}\n',
+    "bad_date": '# @package _global_\nname: bad\nevents:\n  - date: "2025/09"\n    changes: {actors.moscow.tolerance: 0.2}\n',
+    "bad_change": '# @package _global_\nname: bad\nevents:\n  - date: "2025-09"\n    changes: {actors.moscow.tolerence: 0.2}\n',
+    "bad_type": "# @package _global_\nname: bad\nengine:\n  rounds: many\n",
+    "unknown_actor": "# @package _global_\nname: bad\nactors:\n  beijing: {discount: 0.9}\n",
+}
+
+RUN = [  # (overrides, what stderr must name, what it must say is allowed)
+    (["engine.worlds=-5"], "engine.worlds", ">= 1"),
+    (["engine.worlds=0"], "engine.worlds", ">= 1"),
+    (["engine.worlds=abc"], "engine.worlds", "integer"),
+    (["engine.rounds=1.5"], "engine.rounds", "integer"),
+    (["engine.rounds=0"], "engine.rounds", ">= 1"),
+    (["engine.seed=-1"], "engine.seed", ">= 0"),
+    (["engine.start=July"], "engine.start", "YYYY-MM"),
+    (["bargaining.max_offers=0"], "bargaining.max_offers", ">= 1"),
+    (["bargaining.verification_lag=-1"], "bargaining.verification_lag", ">= 0"),
+    (["bargaining.protocol=nash"], "bargaining.protocol", "alternating"),
+    (["bargaining.release_levels=1"], "bargaining.release_levels", ">= 2"),
+    (["output.figures=maybe"], "output.figures", "true or false"),
+    (["output.event_log_worlds=-1"], "output.event_log_worlds", ">= 0"),
+    (["actors.minsk.discount=1.5"], "actors.minsk.discount", "< 1"),
+    (["actors.washington.discount=0"], "actors.washington.discount", "> 0"),
+    (["actors.washington.engagement=1.2"], "actors.washington.engagement", "<= 1"),
+    (["goods.prisoners.rank_and_file.completion_rate=-0.1"], "goods.prisoners.rank_and_file.completion_rate", ">= 0"),
+    (["actors.eu.members.HU.veto_renewal=2"], "actors.eu.members.HU.veto_renewal", "<= 1"),
+    (["actors.moscow.pressure=1.5"], "actors.moscow.pressure", "<= 1"),
+    (["actors.minsk.relief_weight=nan"], "actors.minsk.relief_weight", "finite"),
+    (["goods.prisoners.foreign.inflow=inf"], "goods.prisoners.foreign.inflow", "finite"),
+    (["goods.prisoners.prominent.initial=-3"], "goods.prisoners.prominent.initial", ">= 0"),
+    (["engine.wolds=10"], "engine.wolds", "worlds, rounds, seed, start"),
+    (["actors.kremlin.discount=0.5"], "actors.kremlin", "minsk, washington, eu, moscow, opposition"),
+    (["goods.prisoners.prominant.initial=5"], "goods.prisoners.prominant", "rank_and_file, prominent, foreign"),
+    (["goods.instruments.potassium.monthly_cost=5"], "goods.instruments.potassium", "envoy_visits"),
+    (["actors.eu.members.XX.threshold=0.5"], "actors.eu.members.XX", "PL, LT, LV"),
+    (["goods.instruments.potash.sender=moscow"], "goods.instruments.potash.sender", "washington, eu"),
+    (["goods.instruments.potash.state=frozen"], "goods.instruments.potash.state", "imposed, lifted, suspended"),
+    (["actors.eu.members.HU.stance=owl"], "actors.eu.members.HU.stance", "hawk, core, dove"),
+    (["actors.minsk.utility._target_=no.such.function"], "actors.minsk.utility", "cannot be imported"),
+    (["actors.minsk.utility._target_=math.sqrt"], "actors.minsk.utility", "does not accept the documented arguments"),
+    (["actors.washington.strategy._target_=quidproquo.strategies.linear"], "actors.washington.strategy", "exponent"),
+    (["scenario=nope"], "scenario=nope", "no such scenario; allowed: bad_change"),
+    (["events=[{date:2025-08,changes:{actors.nope:1}}]"], "events[0].changes", "names no config key"),
+    (["scenario=malformed"], "malformed.yaml: line 6", "expected"),
+    (["scenario=duplicate"], "duplicate.yaml: line 3", "duplicate key"),
+    (["scenario=empty"], "scenario=empty", "@package _global_"),
+    (["scenario=late_event"], "events[0].date", "within the horizon"),
+    (["scenario=bad_date"], "events[0].date", "YYYY-MM"),
+    (["scenario=bad_change"], "events[0].changes", "names no config key"),
+    (["scenario=bad_type"], "engine.rounds", "integer"),
+    (["scenario=unknown_actor"], "actors.beijing", "minsk, washington"),
+]
+
+
+@pytest.fixture
+def user_scenarios(tmp_path):
+    """A user's own scenario folder, added with hydra.searchpath as Hydra users do."""
+    folder = tmp_path / "myconf" / "scenario"
+    folder.mkdir(parents=True)
+    for name, text in SCENARIOS.items():
+        (folder / f"{name}.yaml").write_text(text)
+    return f"hydra.searchpath=[file://{folder.parent}]"
+
+
+def one_line_error(capsys, argv):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qpq: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize("overrides,key,allowed", RUN, ids=[" ".join(c[0]) for c in RUN])
+def test_run_mistakes(capsys, tmp_path, user_scenarios, overrides, key, allowed):
+    out = tmp_path / "out"
+    line = one_line_error(capsys, ["run", *overrides, user_scenarios, f"hydra.run.dir={out}"])
+    assert key in line and allowed in line, line
+    assert not out.exists()
+
+
+OTHER = [  # (command line with {tmp} for the test's folder, what the line must say)
+    (["sweep", "engine.worlds=10", "hydra.sweep.dir={tmp}/out"], "several values"),
+    (["sweep", "actors.washington.enagement=0.1,0.2", "hydra.sweep.dir={tmp}/out"], "actors.washington.enagement: unknown key"),
+    (["sweep", "engine.worlds=10,-3", "hydra.sweep.dir={tmp}/out"], "engine.worlds=-3"),
+    (["sweep", "engine.worlds=[10,", "hydra.sweep.dir={tmp}/out"], "cannot parse the sweep"),
+    (["compare", "{tmp}/norun", "freeze", "--out", "{tmp}/out"], "not a finished run folder"),
+    (["compare", "thaw", "--out", "{tmp}/out"], "takes two scenarios or run folders"),
+    (["compare", "thaw", "nope", "--out", "{tmp}/out"], "scenario=nope"),
+    (["rerun", "{tmp}/norun", "--out", "{tmp}/out"], "no config.yaml"),
+    (["simulate", "engine.worlds=5"], "unknown command 'simulate'; allowed: run"),
+]
+
+
+@pytest.mark.parametrize("argv,says", OTHER, ids=[" ".join(c[0][:2]) for c in OTHER])
+def test_other_command_mistakes(capsys, tmp_path, argv, says):
+    (tmp_path / "norun").mkdir()
+    line = one_line_error(capsys, [a.replace("{tmp}", str(tmp_path)) for a in argv])
+    assert says in line, line
+    assert not (tmp_path / "out").exists()
+
+
+def test_there_are_at_least_30_cases():
+    assert len(RUN) + len(OTHER) >= 30
