@@ -39,3 +39,32 @@ def test_one_failing_job_is_reported_and_the_others_complete(tmp_path, env, faul
     # Re-running retries only the failed jobs, and they fail again the same way.
     again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
     assert again.returncode == 1 and "2 of 4 jobs failed" in again.stderr
+
+
+RESULTS = ("rounds.parquet", "worlds.parquet", "events.csv", "summary.md", "config.yaml", "run.json",
+           "figures/prisoners_held.png", "figures/instruments.png", "figures/sanctions_cost.png")
+
+
+def test_a_run_killed_at_any_moment_leaves_a_complete_result_or_none(tmp_path, env):
+    import signal
+    import time
+
+    outcomes = set()
+    for i, delay in enumerate([0.5, 1.5, 2.5, 3.0, 3.5, 4.0, 5.0, 30.0]):
+        out = tmp_path / f"run{i}"
+        process = subprocess.Popen([qpq(), "run", "scenario=thaw", "engine.worlds=3000", f"hydra.run.dir={out}"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        try:
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        present = [name for name in RESULTS if (out / name).exists()]
+        if (out / "done.json").exists():
+            assert present == list(RESULTS)
+            assert len(pd.read_parquet(out / "worlds.parquet")) == 3000
+            outcomes.add("complete")
+        else:
+            assert present == [], f"killed after {delay} s, half a result: {present}"
+            outcomes.add("none")
+    assert outcomes == {"complete", "none"}  # the kills landed both before and after the end

@@ -76,6 +76,10 @@ def test_parallel_launchers_give_the_same_table(reference, tmp_path, env, launch
     done = sweep(folder, f"hydra/launcher={launcher}", env=env)
     assert done.returncode == 0, done.stderr
     pd.testing.assert_frame_equal(read_sorted(folder / "sweep.parquet"), read_sorted(reference / "sweep.parquet"))
+    jobs = sorted(reference.glob("*/worlds.parquet"))
+    assert len(jobs) == 4
+    for job in jobs:  # every job's own table, byte for byte, whichever process ran it
+        assert (folder / job.parent.name / "worlds.parquet").read_bytes() == job.read_bytes()
 
 
 def test_a_sweep_needs_a_swept_key_and_valid_points(tmp_path, env):

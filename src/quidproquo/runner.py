@@ -7,6 +7,8 @@ output in place atomically. `qpq run` is a thin Hydra wrapper around both.
 from __future__ import annotations
 
 import functools
+import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,25 +54,26 @@ FIGURES = {
 
 def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
     """Write rounds.parquet, worlds.parquet, events.csv, figures/, summary.md, and config.yaml
-    with run.json (provenance) into `folder`, then `done.json` last: a folder without it holds
-    no complete result.
+    with run.json (provenance) into `folder`, then `done.json` last.
 
-    `lean` (sweep jobs) writes per-round quantiles instead of the full rounds table, and no
-    figures: a sweep gathers what it needs from many jobs.
+    Everything is first written to `folder/.staging/` and moved into place only when all of it
+    exists, so a run killed at any moment leaves either a complete result (with `done.json`) or
+    no result files at all. `lean` (sweep jobs) writes per-round quantiles instead of the full
+    rounds table, and no figures: a sweep gathers what it needs from many jobs.
     """
     from quidproquo.sweep import mark_done, quantiles
 
     folder = Path(folder)
     for marker in ("done.json", "failed.json"):  # a result being rewritten is neither
         (folder / marker).unlink(missing_ok=True)
-    written = [
-        storage.write_parquet(result.worlds, folder / "worlds.parquet"),
-        storage.write_csv(result.events, folder / "events.csv"),
-    ]
+    stage = folder / ".staging"
+    shutil.rmtree(stage, ignore_errors=True)  # what a killed run left half-staged
+    storage.write_parquet(result.worlds, stage / "worlds.parquet")
+    storage.write_csv(result.events, stage / "events.csv")
     if lean:
-        written.append(storage.write_parquet(quantiles(result), folder / "quantiles.parquet"))
+        storage.write_parquet(quantiles(result), stage / "quantiles.parquet")
     else:
-        written.append(storage.write_parquet(result.rounds, folder / "rounds.parquet"))
+        storage.write_parquet(result.rounds, stage / "rounds.parquet")
     figures = result.config.output.figures and not lean
     if figures:
         name = result.config.name
@@ -80,10 +83,17 @@ def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
             "sanctions_cost.png": plots.sanctions_cost(result.rounds, f"{name}: {FIGURES['sanctions_cost.png']}"),
         }
         for filename, fig in drawn.items():
-            written.append(storage.write_figure(fig, folder / "figures" / filename))
+            storage.write_figure(fig, stage / "figures" / filename)
             plots.close(fig)
-    written.append(storage.write_text(summary_markdown(result, FIGURES if figures else {}), folder / "summary.md"))
-    provenance.write(result.config, folder)
+    storage.write_text(summary_markdown(result, FIGURES if figures else {}), stage / "summary.md")
+    provenance.write(result.config, stage)
+    written = []
+    for staged in sorted(p for p in stage.rglob("*") if p.is_file()):
+        target = folder / staged.relative_to(stage)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
+        written.append(target)
+    shutil.rmtree(stage, ignore_errors=True)
     mark_done(folder, result.config.engine.worlds, result.seconds)
     return written
 
