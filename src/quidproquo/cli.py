@@ -142,15 +142,20 @@ def sweep(overrides: list[str]) -> None:
         raise SystemExit(EXIT_JOBS_FAILED)
 
 
+def take_out(args: list[str]) -> tuple[Path | None, list[str]]:
+    """Split `--out FOLDER` from the other arguments."""
+    if "--out" not in args:
+        return None, args
+    at = args.index("--out")
+    if at + 1 >= len(args):
+        fail("--out needs a folder")
+    return Path(args[at + 1]), args[:at] + args[at + 2:]
+
+
 def compare(args: list[str]) -> None:
     from quidproquo.compare import run_comparison
 
-    out = None
-    if "--out" in args:
-        at = args.index("--out")
-        if at + 1 >= len(args):
-            fail("--out needs a folder")
-        out, args = Path(args[at + 1]), args[:at] + args[at + 2:]
+    out, args = take_out(args)
     specs = [a for a in args if "=" not in a]
     overrides = [a for a in args if "=" in a]
     if len(specs) != 2:
@@ -170,12 +175,7 @@ def rerun(args: list[str]) -> None:
     from quidproquo.provenance import load_config
     from quidproquo.runner import run as run_config
 
-    out = None
-    if "--out" in args:
-        at = args.index("--out")
-        if at + 1 >= len(args):
-            fail("--out needs a folder")
-        out, args = Path(args[at + 1]), args[:at] + args[at + 2:]
+    out, args = take_out(args)
     if len(args) != 1:
         fail(f"qpq rerun takes one run folder, got {len(args)}")
     folder = Path(args[0])
