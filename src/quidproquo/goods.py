@@ -107,13 +107,9 @@ class Instruments:
         eu = np.flatnonzero(self.of("eu"))
         return int(eu[-1]) if eu.size else None
 
-    @property
-    def monthly_cost(self) -> np.ndarray:
-        """What each instrument costs Minsk this month per world, EU listings included."""
-        return self.monthly_cost_of(None)
-
     def monthly_cost_of(self, worlds: np.ndarray | None) -> np.ndarray:
-        """`monthly_cost` of some worlds only (None: all), without building it for every world."""
+        """What each instrument costs Minsk this month, EU listings included, for some worlds
+        (None: all)."""
         listings = self.listings if worlds is None else self.listings[worlds]
         cost = np.tile(self.vector("monthly_cost"), (listings.shape[0], 1))
         column = self._listings_column
