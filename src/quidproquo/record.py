@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from quidproquo.goods import IMPOSED, STATE_NAMES, row_sum
+from quidproquo.goods import IMPOSED, STATE_NAMES
 
 EVENT_COLUMNS = ["world", "round", "date", "actor", "kind", "text"]
 
@@ -16,13 +16,11 @@ class Recorder:
     def __init__(self, model):
         rounds, worlds = model.rounds, model.num_worlds
         tiers, instruments = len(model.prisoners.tiers), len(model.instruments.names)
-        counts = lambda: np.zeros((rounds, worlds), dtype=np.int32)  # noqa: E731
         floats = lambda: np.zeros((rounds, worlds), dtype=np.float64)  # noqa: E731
         self.prisoners = np.zeros((rounds, worlds, tiers), dtype=np.int32)
         # Per-tier flows, so that every tier's stock can be checked against its flows.
         self.tier_flows = {name: np.zeros((rounds, worlds, tiers), dtype=np.int32)
                            for name in ("arrests", "released_deal", "released_pardon", "completed")}
-        self.arrests, self.released_deal, self.released_pardon, self.released_completion = counts(), counts(), counts(), counts()
         self.sanctions_cost, self.moscow_pressure, self.mobilisation, self.repression = floats(), floats(), floats(), floats()
         self.us_engaged = np.zeros((rounds, worlds), dtype=bool)
         self.deal = np.zeros((rounds, worlds), dtype=bool)
@@ -36,10 +34,6 @@ class Recorder:
         self.prisoners[r] = model.prisoners.held
         for name, flows in self.tier_flows.items():
             flows[r] = getattr(ledger, name)
-        self.arrests[r] = row_sum(ledger.arrests)
-        self.released_deal[r] = row_sum(ledger.released_deal)
-        self.released_pardon[r] = row_sum(ledger.released_pardon)
-        self.released_completion[r] = row_sum(ledger.completed)
         self.sanctions_cost[r] = model.instruments.sanctions_cost
         self.moscow_pressure[r] = model.moscow.pressure
         self.mobilisation[r] = model.opposition.mobilisation
@@ -50,6 +44,15 @@ class Recorder:
         for a, actor in enumerate(model.actors):
             self.utility[r, :, a] = actor.flow_utility()
         self.recorded = r + 1
+
+    # Totals over tiers, derived from the per-tier flows when asked for (round x world).
+    def _total(self, name: str) -> np.ndarray:
+        return self.tier_flows[name].sum(axis=2, dtype=np.int32)
+
+    arrests = property(lambda self: self._total("arrests"))
+    released_deal = property(lambda self: self._total("released_deal"))
+    released_pardon = property(lambda self: self._total("released_pardon"))
+    released_completion = property(lambda self: self._total("completed"))
 
     # ------------------------------------------------------------------------------ tables
     def rounds_table(self, model) -> pd.DataFrame:
