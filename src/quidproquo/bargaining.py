@@ -17,7 +17,7 @@ Everything is written once with numpy over the worlds that negotiate this round.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -46,7 +46,43 @@ class Negotiator:
 
     def rows(self, rows: np.ndarray) -> Negotiator:
         """The same negotiator restricted to some worlds."""
-        return Negotiator(self.name, self.utility[rows], self.reservation[rows], self.discount, self.strategy)
+        return replace(self, utility=self.utility[rows], reservation=self.reservation[rows])
+
+    # What `alternate` and `nash` ask of a side; `divisible.Claimant` answers the same questions
+    # for one divisible good, and a seat taken by a person can answer them from a form.
+    no_deal = -1  # the candidate recorded where there is no deal
+
+    def value(self, candidate: np.ndarray) -> np.ndarray:
+        """Its utility of the given candidate, per world."""
+        return np.take_along_axis(self.utility, candidate[:, None], axis=1)[:, 0]
+
+    def offer(self, responder: Negotiator, target: np.ndarray) -> np.ndarray:
+        return propose(self, responder, target)
+
+    def accepts(self, value: np.ndarray, waiting: np.ndarray) -> np.ndarray:
+        """Whether it takes an offer worth `value` rather than wait for what is worth `waiting`."""
+        return value >= np.maximum(self.reservation, waiting) - _TOL
+
+    def acceptable(self) -> np.ndarray:
+        """(worlds, candidates): the candidates worth at least its reservation."""
+        return self.utility >= self.reservation[:, None] - _TOL
+
+    def zone(self, other: Negotiator) -> np.ndarray:
+        """Per world: is some candidate worth its reservation to both sides?"""
+        return (self.acceptable() & other.acceptable()).any(axis=1)
+
+    def nash_point(self, other: Negotiator, weight: float) -> tuple[np.ndarray, np.ndarray]:
+        """The candidate maximising the weighted Nash product (self's weight `weight`) among
+        those both sides accept, and whether there is one, per world."""
+        both = self.acceptable() & other.acceptable()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_product = (weight * np.log(np.maximum(self.utility - self.reservation[:, None], 0.0))
+                           + (1.0 - weight) * np.log(np.maximum(other.utility - other.reservation[:, None], 0.0)))
+        log_product = np.where(both, np.nan_to_num(log_product, nan=-np.inf, posinf=-np.inf), -np.inf)
+        # Where every acceptable candidate leaves someone exactly at its reservation, the
+        # product is 0 throughout: take the first such candidate.
+        best = np.where(np.isfinite(log_product).any(axis=1), log_product.argmax(axis=1), both.argmax(axis=1))
+        return best, both.any(axis=1)
 
 
 @dataclass
@@ -54,9 +90,10 @@ class Offer:
     """One step of the exchange, for all negotiating worlds."""
 
     proposer: str
-    candidate: np.ndarray  # (worlds,) index of the bundle offered
+    candidate: np.ndarray  # (worlds,) index of the bundle offered (a share, on a divisible good)
     made: np.ndarray  # (worlds,) bool: the talks were still open, so the offer was made
     accepted: np.ndarray  # (worlds,) bool
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # each side's utility of it; NaN where not made
 
 
 @dataclass
@@ -94,11 +131,10 @@ def alternate(first: Negotiator, second: Negotiator, max_offers: int, keep: np.n
     so they are settled at once as "no deal" -- unless `keep` asks for their offers to be
     played out (the worlds whose event log is written).
     """
-    worlds = first.utility.shape[0]
-    zopa = ((first.utility >= first.reservation[:, None] - _TOL)
-            & (second.utility >= second.reservation[:, None] - _TOL)).any(axis=1)
+    worlds = first.reservation.shape[0]
+    zopa = first.zone(second)
     active = np.flatnonzero(zopa if keep is None else zopa | keep)
-    outcome = Outcome(np.zeros(worlds, dtype=bool), np.full(worlds, -1, dtype=np.int64))
+    outcome = Outcome(np.zeros(worlds, dtype=bool), _no_deal(first, worlds))
     # Restricting to a subset copies the utilities, so skip it when nobody is dropped.
     sides = {first.name: first, second.name: second}
     if active.size < worlds:
@@ -112,8 +148,7 @@ def alternate(first: Negotiator, second: Negotiator, max_offers: int, keep: np.n
         proposer, responder = (sides[first.name], sides[second.name]) if k % 2 == 0 else (sides[second.name], sides[first.name])
         conc = np.clip(proposer.strategy(_time(k, max_offers), concession[responder.name]), 0.0, 1.0)
         concession[proposer.name] = conc
-        candidate = propose(proposer, responder, proposer.target(conc))
-        value = np.take_along_axis(responder.utility, candidate[:, None], axis=1)[:, 0]
+        candidate = proposer.offer(responder, proposer.target(conc))
         if k + 1 < max_offers:
             next_conc = np.clip(responder.strategy(_time(k + 1, max_offers), conc), 0.0, 1.0)
             waiting = responder.discount * responder.target(next_conc)
@@ -121,10 +156,12 @@ def alternate(first: Negotiator, second: Negotiator, max_offers: int, keep: np.n
             waiting = responder.reservation
         # A deal needs both sides at or above their reservation: a proposer whose aspiration
         # is below its reservation still names its best bundle, but cannot agree to it.
-        own = np.take_along_axis(proposer.utility, candidate[:, None], axis=1)[:, 0]
-        accepted = (value >= np.maximum(responder.reservation, waiting) - _TOL) & (own >= proposer.reservation - _TOL)
-        offer = Offer(proposer.name, np.full(worlds, -1, dtype=np.int64), np.zeros(worlds, dtype=bool), np.zeros(worlds, dtype=bool))
+        value, own = responder.value(candidate), proposer.value(candidate)
+        accepted = responder.accepts(value, waiting) & (own >= proposer.reservation - _TOL)
+        offer = Offer(proposer.name, _no_deal(first, worlds), np.zeros(worlds, dtype=bool), np.zeros(worlds, dtype=bool),
+                      {first.name: np.full(worlds, np.nan), second.name: np.full(worlds, np.nan)})
         offer.candidate[open_], offer.made[open_], offer.accepted[open_] = candidate, True, accepted
+        offer.values[responder.name][open_], offer.values[proposer.name][open_] = value, own
         outcome.offers.append(offer)
         outcome.deal[open_[accepted]] = True
         outcome.candidate[open_[accepted]] = candidate[accepted]
@@ -137,6 +174,23 @@ def alternate(first: Negotiator, second: Negotiator, max_offers: int, keep: np.n
             break
         sides = {name: side.rows(still) for name, side in sides.items()}
         concession = {name: c[still] for name, c in concession.items()}
+    return outcome
+
+
+def _no_deal(side, worlds: int) -> np.ndarray:
+    """A candidate array filled with the side's "no deal" marker (-1 for menus, NaN for shares)."""
+    return np.full(worlds, side.no_deal, dtype=np.asarray(side.no_deal).dtype)
+
+
+def nash(first, second, weight: float) -> Outcome:
+    """The Nash bargaining protocol: the two sides settle at once on the agreement that maximises
+    the weighted Nash product (u1 - r1)^w (u2 - r2)^(1 - w), their reservations being the
+    disagreement point, wherever some agreement is worth its reservation to both."""
+    worlds = first.reservation.shape[0]
+    outcome = Outcome(np.zeros(worlds, dtype=bool), _no_deal(first, worlds))
+    candidate, feasible = first.nash_point(second, weight)
+    outcome.deal[:] = feasible
+    outcome.candidate[feasible] = candidate[feasible]
     return outcome
 
 

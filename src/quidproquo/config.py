@@ -31,7 +31,8 @@ ACTORS = ("minsk", "washington", "eu", "moscow", "opposition")
 SENDERS = ("washington", "eu")
 INSTRUMENT_STATES = ("imposed", "lifted", "suspended")
 STANCES = ("hawk", "core", "dove")
-PROTOCOLS = ("alternating",)
+PROTOCOLS = ("alternating", "nash")
+GOODS_KINDS = ("bundles", "divisible")
 
 
 # Our launcher presets (conf/hydra/launcher) share their names with the plugins' schemas, so Hydra
@@ -48,10 +49,6 @@ def utility_node(target: str = "quidproquo.utility.linear", **params: Any) -> An
     return field(default_factory=lambda: {"_target_": target, **params})
 
 
-def strategy_node(target: str = "quidproquo.strategies.time_dependent", **params: Any) -> Any:
-    return field(default_factory=lambda: {"_target_": target, **params})
-
-
 # ----------------------------------------------------------------------------------- engine
 @dataclass
 class EngineConfig:
@@ -65,8 +62,10 @@ class EngineConfig:
 class BargainingConfig:
     max_offers: int = 4  # alternating offers per envoy visit; Washington proposes first
     verification_lag: int = 0  # rounds between release and relief; 0 = simultaneous exchange
-    protocol: str = "alternating"
+    protocol: str = "alternating"  # or "nash": settle at once on the Nash bargaining solution
     release_levels: int = 11  # grid of release sizes an offer can ask, from 0 to the full ask
+    good: str = "bundles"  # or "divisible": one good of size 1 split between the two (theory)
+    nash_weight: float = 0.5  # Washington's bargaining power in the Nash protocol; Minsk has the rest
 
 
 @dataclass
@@ -117,7 +116,9 @@ class GoodsConfig:
 class MinskConfig:
     discount: float = 0.97
     utility: Any = utility_node()
-    strategy: Any = strategy_node(exponent=0.5)
+    # No default node: a scenario that picks another strategy must not inherit this one's
+    # parameters by merging (conf/actors/default.yaml sets the usual ones).
+    strategy: Any = None
     relief_weight: float = 1.0
     legitimacy_weight: float = 1.0
     security_weight: float = 1.0
@@ -139,7 +140,7 @@ class MinskConfig:
 class WashingtonConfig:
     discount: float = 0.97
     utility: Any = utility_node()
-    strategy: Any = strategy_node(exponent=1.0)
+    strategy: Any = None  # set by conf/actors/default.yaml, as Minsk's
     engagement: float = 0.0  # monthly probability of an envoy visit at channel value 0
     channel_value: float = 0.0  # value of the channel to Moscow that a deal keeps open
     humanitarian_weight: float = 1.0
@@ -285,6 +286,9 @@ def validate(cfg: Config) -> None:
     _number("bargaining.release_levels", cfg.bargaining.release_levels, 2)
     if cfg.bargaining.protocol not in PROTOCOLS:
         _fail("bargaining.protocol", cfg.bargaining.protocol, f"allowed: {', '.join(PROTOCOLS)}")
+    if cfg.bargaining.good not in GOODS_KINDS:
+        _fail("bargaining.good", cfg.bargaining.good, f"allowed: {', '.join(GOODS_KINDS)}")
+    _number("bargaining.nash_weight", cfg.bargaining.nash_weight, 0, 1, low_open=True, high_open=True)
     _number("output.event_log_worlds", cfg.output.event_log_worlds, 0)
     if not cfg.goods.prisoners:
         _fail("goods.prisoners", {}, "a scenario needs at least one prisoner tier")
@@ -364,7 +368,9 @@ def conf_dir() -> Path:
 
 
 def scenario_names() -> list[str]:
-    return sorted(p.stem for p in (conf_dir() / "scenario").glob("*.yaml"))
+    """Every scenario, subfolders included (`theory/rubinstein`)."""
+    folder = conf_dir() / "scenario"
+    return sorted(p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.yaml"))
 
 
 def explain(err: Exception) -> str:

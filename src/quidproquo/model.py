@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 
 from quidproquo.actors import EU, Minsk, Moscow, Opposition, Washington
-from quidproquo.bargaining import Negotiator, alternate, build_menu
+from quidproquo.bargaining import Negotiator, alternate, build_menu, nash
 from quidproquo.config import Config, load, month
+from quidproquo.divisible import Claimant
 from quidproquo.goods import IMPOSED, LIFTED, Instruments, Prisoners, row_sum
 from quidproquo.record import Recorder
 from quidproquo.streams import Streams
@@ -165,9 +166,13 @@ class BargainingModel(mesa.Model):
         prisoners.held += ledger.arrests - ledger.completed
 
     def bargain(self) -> None:
-        """Alternating offers between Washington and Minsk in the worlds with an envoy visit."""
+        """Washington and Minsk bargain in the worlds with an envoy visit: over the menu of
+        prisoners-for-relief bundles, or over one divisible good (`bargaining.good`)."""
         worlds = np.flatnonzero(self.washington.engaged)
         if worlds.size == 0:
+            return
+        if self.cfg.bargaining.good == "divisible":
+            self.split(worlds)
             return
         w, m, instruments = self.washington, self.minsk, self.instruments
         liftable = (instruments.state[worlds] == IMPOSED) & w.instruments[None, :] & (instruments.pending_lift[worlds] < 0)
@@ -176,10 +181,9 @@ class BargainingModel(mesa.Model):
         releases, lift = menu.releases[:, None, :, :], menu.lift[:, :, None, :]
         u_w = menu.flatten(w.value_bundles(worlds, releases, lift))
         u_m = menu.flatten(m.value_bundles(worlds, releases, lift))
-        outcome = alternate(
-            Negotiator("washington", u_w, np.full(worlds.size, w.params.reservation), w.params.discount, w.strategy),
-            Negotiator("minsk", u_m, np.full(worlds.size, m.params.reservation), m.params.discount, m.strategy),
-            self.cfg.bargaining.max_offers, keep=np.isin(worlds, self._logged))
+        outcome = self.negotiate(worlds,
+                                 Negotiator("washington", u_w, np.full(worlds.size, w.params.reservation), w.params.discount, w.strategy),
+                                 Negotiator("minsk", u_m, np.full(worlds.size, m.params.reservation), m.params.discount, m.strategy))
         self._log_offers(worlds, menu, outcome)
 
         agreed = np.flatnonzero(outcome.deal)
@@ -203,7 +207,45 @@ class BargainingModel(mesa.Model):
         w.record_deal(rows, lift)
         m.record_deal(rows, releases, lift)
 
+    def negotiate(self, worlds: np.ndarray, washington, minsk):
+        """Run the configured protocol between the two sides; keep the outcome for inspection."""
+        if self.cfg.bargaining.protocol == "nash":
+            outcome = nash(washington, minsk, self.cfg.bargaining.nash_weight)
+        else:
+            outcome = alternate(washington, minsk, self.cfg.bargaining.max_offers, keep=np.isin(worlds, self._logged))
+        self.outcome = (worlds, outcome)
+        logged = np.isin(worlds, self._logged)
+        for step, offer in enumerate(outcome.offers):
+            for j in np.flatnonzero(offer.made & logged):
+                self.recorder.offers.append((int(self.world_ids[worlds[j]]), self.round, self.month_label, step, offer.proposer,
+                                             float(offer.candidate[j]), float(offer.values["washington"][j]),
+                                             float(offer.values["minsk"][j]), bool(offer.accepted[j])))
+        return outcome
+
+    def split(self, worlds: np.ndarray) -> None:
+        """Bargaining over one divisible good: nothing but the split changes hands."""
+        w, m = self.washington, self.minsk
+        outcome = self.negotiate(worlds,
+                                 Claimant("washington", w.share_utility, np.full(worlds.size, w.params.reservation), w.params.discount, w.strategy, first=True),
+                                 Claimant("minsk", m.share_utility, np.full(worlds.size, m.params.reservation), m.params.discount, m.strategy, first=False))
+        rows = worlds[outcome.deal]
+        self.ledger.deal[rows] = True
+        w.record_deal(rows, np.zeros((rows.size, len(self.instruments.names)), dtype=bool))
+        for i, j in zip(*np.intersect1d(worlds, self._logged, return_indices=True)[1:]):
+            for offer in outcome.offers:
+                if offer.made[j]:
+                    x = offer.candidate[j]
+                    verdict = "accepted" if offer.accepted[j] else "refused"
+                    self.log_one(i, offer.proposer, "offer", f"{offer.proposer.capitalize()} proposes: Washington {x:.4f}, Minsk {1 - x:.4f} -- {verdict}")
+            if outcome.deal[j]:
+                x = outcome.candidate[j]
+                self.log_one(i, "minsk", "deal", f"deal: the good is split Washington {x:.4f}, Minsk {1 - x:.4f}")
+
     # ------------------------------------------------------------------------- event log
+    def log_one(self, i: int, actor: str, kind: str, text: str) -> None:
+        """Add a plain-words line to the log of the world at position `i`."""
+        self.recorder.events.append((int(self.world_ids[i]), self.round, self.month_label, actor, kind, text))
+
     def log(self, actor: str, kind: str, mask: np.ndarray | None, text) -> None:
         """Add a plain-words line for each logged world where `mask` holds (None: all)."""
         for i in self._logged:

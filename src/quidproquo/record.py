@@ -8,6 +8,7 @@ import pandas as pd
 from quidproquo.goods import IMPOSED, STATE_NAMES
 
 EVENT_COLUMNS = ["world", "round", "date", "actor", "kind", "text"]
+OFFER_COLUMNS = ["world", "round", "date", "step", "proposer", "candidate", "value_washington", "value_minsk", "accepted"]
 
 
 class Recorder:
@@ -27,6 +28,7 @@ class Recorder:
         self.instruments = np.zeros((rounds, worlds, instruments), dtype=np.int8)
         self.utility = np.zeros((rounds, worlds, len(model.actors)), dtype=np.float64)
         self.events: list[tuple] = []
+        self.offers: list[tuple] = []  # every offer made in the logged worlds, with both sides' values
         self.recorded = 0
 
     def record(self, model) -> None:
@@ -115,6 +117,12 @@ class Recorder:
             discount = actor.params.discount ** np.arange(n)
             table[f"utility_{actor.name}"] = discount @ self.utility[:n, :, a]
         return pd.DataFrame(table)
+
+    def offers_table(self) -> pd.DataFrame:
+        """One row per offer made in a logged world: who proposed which candidate (a bundle's
+        index, or Washington's share of a divisible good), what it was worth to each side, and
+        whether it was accepted."""
+        return pd.DataFrame(self.offers, columns=OFFER_COLUMNS)
 
     def events_table(self) -> pd.DataFrame:
         return pd.DataFrame(self.events, columns=EVENT_COLUMNS).sort_values(["world", "round"], kind="stable", ignore_index=True)

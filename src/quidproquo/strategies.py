@@ -46,3 +46,28 @@ def tit_for_tat(t: float, opponent_concession: np.ndarray, step: float = 0.1) ->
     players creep towards each other and a Boulware opponent is met with firmness.
     """
     return np.clip(np.asarray(opponent_concession, dtype=np.float64) + step, 0.0, 1.0)
+
+
+def spe(t: float, opponent_concession: np.ndarray, discount: float, other_discount: float,
+        offers: int = 0) -> np.ndarray:
+    """The subgame-perfect strategy of Rubinstein's alternating-offers game over one good of size 1,
+    valued linearly with reservation 0 (`bargaining.good: divisible`).
+
+    The proposer claims its equilibrium share a, so its concession is 1 - a. With no deadline
+    (`offers` = 0) a = (1 - d_other) / (1 - d_own d_other) at every offer (Rubinstein 1982). With a
+    deadline of `offers` offers, by backward induction: the last proposer takes everything, and
+    one offer earlier the proposer leaves the responder exactly the discounted value of being
+    the next proposer, a_n = 1 - d_responder a_(n-1). `discount` is this side's discount per offer,
+    `other_discount` the other side's.
+    """
+    if offers == 0:
+        share = (1.0 - other_discount) / (1.0 - discount * other_discount)
+    else:
+        remaining = offers - round(float(t) * max(offers - 1, 1)) if offers > 1 else 1
+        share = 1.0
+        for level in range(2, remaining + 1):
+            # The proposer at `level` is this side when (remaining - level) is even; its
+            # responder is the other side, and vice versa.
+            mine = (remaining - level) % 2 == 0
+            share = 1.0 - (other_discount if mine else discount) * share
+    return np.full(np.shape(opponent_concession), 1.0 - share)

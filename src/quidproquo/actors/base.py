@@ -76,6 +76,11 @@ class Actor(mesa.Agent):
     def flow_utility(self) -> np.ndarray:
         return self.checked(self.utility(self.flow_components(), self.weights()), (self.worlds,))
 
+    def share_utility(self, share: np.ndarray) -> np.ndarray:
+        """Its utility of a share of one divisible good (`bargaining.good: divisible`): its
+        utility function applied to a single component, `share`, of weight 1."""
+        return self.checked(self.utility({"share": share}, {"share": 1.0}), np.shape(share))
+
     def checked(self, value, shape: tuple) -> np.ndarray:
         """A utility function's result as an array of `shape`; NaN would silently steer every
         comparison, so it is an error naming the actor."""
