@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from quidproquo.actors import EU, Minsk, Moscow, Opposition, Washington
-from quidproquo.bargaining import Negotiator, alternate, build_menu, nash
+from quidproquo.bargaining import Menu, Negotiator, alternate, build_menu, nash
 from quidproquo.config import Config, load, month
 from quidproquo.divisible import Claimant
 from quidproquo.goods import IMPOSED, LIFTED, Instruments, Prisoners, row_sum
@@ -117,6 +117,8 @@ class BargainingModel(mesa.Model):
         self.eu = EU(self)
         self.minsk = Minsk(self)
         self.actors = (self.minsk, self.washington, self.eu, self.moscow, self.opposition)
+        self.seats: dict = {}  # actor name -> a person's side at the table (see `negotiate`)
+        self.outcome = None  # (worlds, bargaining.Outcome) of the latest round with talks
 
         self._logged = np.flatnonzero(self.world_ids < config.output.event_log_worlds)
         self.recorder = Recorder(self)
@@ -183,7 +185,8 @@ class BargainingModel(mesa.Model):
         u_m = menu.flatten(m.value_bundles(worlds, releases, lift))
         outcome = self.negotiate(worlds,
                                  Negotiator("washington", u_w, np.full(worlds.size, w.params.reservation), w.params.discount, w.strategy),
-                                 Negotiator("minsk", u_m, np.full(worlds.size, m.params.reservation), m.params.discount, m.strategy))
+                                 Negotiator("minsk", u_m, np.full(worlds.size, m.params.reservation), m.params.discount, m.strategy),
+                                 menu)
         self._log_offers(worlds, menu, outcome)
 
         agreed = np.flatnonzero(outcome.deal)
@@ -207,8 +210,14 @@ class BargainingModel(mesa.Model):
         w.record_deal(rows, lift)
         m.record_deal(rows, releases, lift)
 
-    def negotiate(self, worlds: np.ndarray, washington, minsk):
-        """Run the configured protocol between the two sides; keep the outcome for inspection."""
+    def negotiate(self, worlds: np.ndarray, washington, minsk, menu: Menu | None):
+        """Run the configured protocol between the two sides; keep the outcome for inspection.
+
+        A seat in `self.seats` (actor name -> function(side, worlds, menu) -> side) replaces that
+        actor's side at the table: the dashboard's play mode seats a student this way.
+        """
+        washington = self.seats["washington"](washington, worlds, menu) if "washington" in self.seats else washington
+        minsk = self.seats["minsk"](minsk, worlds, menu) if "minsk" in self.seats else minsk
         if self.cfg.bargaining.protocol == "nash":
             outcome = nash(washington, minsk, self.cfg.bargaining.nash_weight)
         else:
@@ -227,7 +236,8 @@ class BargainingModel(mesa.Model):
         w, m = self.washington, self.minsk
         outcome = self.negotiate(worlds,
                                  Claimant("washington", w.share_utility, np.full(worlds.size, w.params.reservation), w.params.discount, w.strategy, first=True),
-                                 Claimant("minsk", m.share_utility, np.full(worlds.size, m.params.reservation), m.params.discount, m.strategy, first=False))
+                                 Claimant("minsk", m.share_utility, np.full(worlds.size, m.params.reservation), m.params.discount, m.strategy, first=False),
+                                 None)
         rows = worlds[outcome.deal]
         self.ledger.deal[rows] = True
         w.record_deal(rows, np.zeros((rows.size, len(self.instruments.names)), dtype=bool))
