@@ -19,7 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from quidproquo.config import ConfigError, conf_dir, from_dictconfig, load_many, register
+from quidproquo.config import ConfigError, conf_dir, from_dictconfig, load_many, register, scenario_names
 from quidproquo.model import BargainingModel
 
 USAGE = """usage: qpq COMMAND [KEY=VALUE ...]
@@ -30,6 +30,7 @@ commands:
   compare    compare two scenarios (or run folders) world by world: qpq compare thaw freeze engine.worlds=5000 [--out DIR]
   rerun      run again from a run folder's own config.yaml: qpq rerun DIR [--out DIR2]
   scenarios  list the scenarios with their descriptions
+  theory     the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)
 """
 EXIT_USAGE = 2
 EXIT_JOBS_FAILED = 1
@@ -192,12 +193,28 @@ def rerun(args: list[str]) -> None:
 
 def scenarios() -> None:
     """Print each scenario's name and one-line description."""
-    for path in sorted((conf_dir() / "scenario").glob("*.yaml")):
-        description = (yaml.safe_load(path.read_text()) or {}).get("description", "")
-        print(f"{path.stem:<24} {description}")
+    for name in scenario_names():
+        description = (yaml.safe_load((conf_dir() / "scenario" / f"{name}.yaml").read_text()) or {}).get("description", "")
+        print(f"{name:<24} {description}")
 
 
-COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "rerun": rerun, "scenarios": lambda args: scenarios()}
+def theory(args: list[str]) -> None:
+    """Print the analytic reductions: the theory's value beside the engine's."""
+    from quidproquo.theory import table
+
+    if args:
+        fail(f"qpq theory takes no arguments, got: {' '.join(args)}")
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    rows = table()
+    width = rows.parameters.str.len().max()
+    print(f"{'game':<24} {'parameters':<{width}} {'analytic':>10} {'engine':>10} {'difference':>11}")
+    for r in rows.itertuples(index=False):
+        print(f"{r.game:<24} {r.parameters:<{width}} {r.analytic:>10.6f} {r.engine:>10.6f} {r.difference:>11.1e}")
+    print(f"largest difference: {rows.difference.abs().max():.1e}")
+
+
+COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "rerun": rerun, "scenarios": lambda args: scenarios(),
+            "theory": theory}
 
 
 def main(argv: list[str] | None = None) -> None:
