@@ -68,7 +68,10 @@ def test_nash_protocol_maximises_the_weighted_nash_product(weight, f1, f2, eta1,
         g1, g2 = u1(x) - r1, u2(1 - x) - r2
         return weight * np.log(g1) + (1 - weight) * np.log(g2) if g1 > 0 and g2 > 0 else -1e12
 
-    best = optimize.minimize_scalar(lambda x: -log_product(x), bounds=(0, 1), method="bounded",
+    # Search where both gain: between the shares that just meet each disagreement point.
+    low = optimize.brentq(lambda x: u1(x) - r1, 0, 1) if r1 > 0 else 0.0
+    high = optimize.brentq(lambda x: u2(1 - x) - r2, 0, 1) if r2 > 0 else 1.0
+    best = optimize.minimize_scalar(lambda x: -log_product(x), bounds=(low, high), method="bounded",
                                     options={"xatol": 1e-12})
     share = theory.nash_engine(weight, r1, r2, eta1, eta2)
     assert abs(share - best.x) < 1e-6
