@@ -31,6 +31,7 @@ commands:
   rerun      run again from a run folder's own config.yaml: qpq rerun DIR [--out DIR2]
   scenarios  list the scenarios with their descriptions
   theory     the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)
+  calibrate  fit belarus_2025 to the data up to 2025-06-30 and forecast: qpq calibrate [--budget default|small] [--out DIR] [--scenario-dir DIR]
 """
 EXIT_USAGE = 2
 EXIT_JOBS_FAILED = 1
@@ -213,8 +214,43 @@ def theory(args: list[str]) -> None:
     print(f"largest difference: {rows.difference.abs().max():.1e}")
 
 
+def take_option(args: list[str], name: str, default: str) -> tuple[str, list[str]]:
+    """Split `--name VALUE` from the other arguments."""
+    if name not in args:
+        return default, args
+    at = args.index(name)
+    if at + 1 >= len(args):
+        fail(f"{name} needs a value")
+    return args[at + 1], args[:at] + args[at + 2:]
+
+
+def calibrate(args: list[str]) -> None:
+    """Fit belarus_2025 to the record, write the calibrated scenario, the forecast and a report."""
+    from quidproquo.calibrate import BUDGETS
+    from quidproquo.calibrate import calibrate as fit_and_forecast
+
+    out, args = take_out(args)
+    budget, args = take_option(args, "--budget", "default")
+    scenario_dir, args = take_option(args, "--scenario-dir", str(conf_dir() / "scenario"))
+    if args:
+        fail(f"qpq calibrate takes --budget, --out and --scenario-dir, got: {' '.join(args)}")
+    if budget not in BUDGETS:
+        fail(f"--budget={budget!r}: allowed: {', '.join(BUDGETS)}")
+    out = out or Path("calibration")
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        numbers = fit_and_forecast(out, Path(scenario_dir), budget)
+    except ConfigError as err:
+        fail(str(err))
+    print(f"qpq: calibrated scenario -> {numbers['scenario']} ({numbers['evaluations']} evaluations, {numbers['seconds']:.0f} s)")
+    print(f"qpq: forecast for {numbers['date']}: prisoners held median {numbers['prisoners_median']:,.0f} "
+          f"(90% band {numbers['prisoners_q05']:,.0f}-{numbers['prisoners_q95']:,.0f}); "
+          f"released 2025-07..12 median {numbers['released_median']:,.0f}")
+    print(f"qpq: report -> {out / 'calibration.md'}, figure -> {out / 'forecast.png'}")
+
+
 COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "rerun": rerun, "scenarios": lambda args: scenarios(),
-            "theory": theory}
+            "theory": theory, "calibrate": calibrate}
 
 
 def main(argv: list[str] | None = None) -> None:
