@@ -93,3 +93,16 @@ def test_menu_by_hand():
     assert two.valid.reshape(2, 3, 3)[1].tolist() == [[False, True, True], [False, True, True], [False, False, False]]
     releases, lift = menu.bundle(np.array([0]), np.array([2 * 3 + 1]))
     assert releases.tolist() == [[1, 0]] and lift.tolist() == [[True, False, True]]
+
+
+def test_nash_protocol_on_a_menu_picks_the_bundle_with_the_largest_weighted_nash_product():
+    from quidproquo.bargaining import nash
+
+    w = side("w", [[10, 6, 4, 1], [10, 6, 4, 1]], 1)
+    m = side("m", [[0, 4, 6, 9], [0, 4, 6, 9]], 1)
+    # Gains over the reservations: (9, -1), (5, 3), (3, 5), (0, 8). Equal weights: 15 = 5 x 3 = 3 x 5,
+    # a tie the first bundle wins; weight 0.7 for w favours bundle 1 clearly, 0.3 bundle 2.
+    assert nash(w, m, 0.5).candidate.tolist() == [1, 1]
+    assert nash(w, m, 0.7).candidate[0] == 1 and nash(w, m, 0.3).candidate[0] == 2
+    none = nash(side("w", [[1, 2]], 5), side("m", [[3, 1]], 0), 0.5)
+    assert not none.deal[0] and none.candidate[0] == -1
