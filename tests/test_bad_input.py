@@ -104,6 +104,10 @@ OTHER = [  # (command line with {tmp} for the test's folder, what the line must 
     (["compare", "thaw", "--out", "{tmp}/out"], "takes two scenarios or run folders"),
     (["compare", "thaw", "nope", "--out", "{tmp}/out"], "scenario=nope"),
     (["rerun", "{tmp}/norun", "--out", "{tmp}/out"], "no config.yaml"),
+    (["plot", "{tmp}/norun", "--out", "{tmp}/out"], "not a finished run folder (missing worlds.parquet, rounds.parquet, done.json)"),
+    (["plot", "{tmp}/nowhere", "--out", "{tmp}/out"], "not a finished run folder"),
+    (["calibrate", "--budget", "all", "--out", "{tmp}/out"], "--budget='all': allowed: default, small"),
+    (["theory", "--fast"], "qpq theory takes no arguments"),
     (["simulate", "engine.worlds=5"], "unknown command 'simulate'; allowed: run"),
 ]
 

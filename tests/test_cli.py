@@ -41,6 +41,11 @@ def test_qpq_run_writes_every_file_and_column(tmp_path, env):
     assert "thaw" in summary and "figures/prisoners_held.png" in summary and "World 0, first 12 months" in summary
     assert "scenario: thaw" in (out / ".hydra" / "overrides.yaml").read_text() or "scenario=thaw" in (out / ".hydra" / "overrides.yaml").read_text()
     assert "engine:" in (out / ".hydra" / "config.yaml").read_text()
+    # qpq plot redraws the same figures from the tables alone.
+    again = run("plot", str(out), "--out", str(tmp_path / "redrawn"), env=env)
+    assert again.returncode == 0, again.stderr
+    for figure in ("prisoners_held.png", "instruments.png", "sanctions_cost.png"):
+        assert (tmp_path / "redrawn" / figure).read_bytes() == (out / "figures" / figure).read_bytes()
 
 
 def test_qpq_scenarios_lists_both_with_descriptions(env):

@@ -29,6 +29,7 @@ commands:
   sweep      run a grid of sweep points: qpq sweep scenario=thaw,freeze actors.washington.channel_value=0.5,1,2
   compare    compare two scenarios (or run folders) world by world: qpq compare thaw freeze engine.worlds=5000 [--out DIR]
   rerun      run again from a run folder's own config.yaml: qpq rerun DIR [--out DIR2]
+  plot       draw a run folder's figures again from its tables: qpq plot DIR [--out DIR2]
   scenarios  list the scenarios with their descriptions
   theory     the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)
   calibrate  fit belarus_2025 to the data up to 2025-06-30 and forecast: qpq calibrate [--budget default|small] [--out DIR] [--scenario-dir DIR]
@@ -192,6 +193,23 @@ def rerun(args: list[str]) -> None:
     print(f"qpq: reran {folder} -> {target}")
 
 
+def plot(args: list[str]) -> None:
+    """Redraw a finished run's figures from its tables, into `--out` (default DIR/figures)."""
+    from quidproquo.compare import load_side, prepare_side
+    from quidproquo.runner import draw
+
+    out, args = take_out(args)
+    if len(args) != 1:
+        fail(f"qpq plot takes one run folder, got {len(args)}")
+    try:
+        folder = prepare_side(args[0] if "/" in args[0] else f"./{args[0]}", [])
+    except ConfigError as err:
+        fail(str(err))
+    name, _, rounds = load_side(folder, folder)
+    written = draw(rounds, name, out or folder / "figures")
+    print(f"qpq: {len(written)} figures -> {written[0].parent}")
+
+
 def scenarios() -> None:
     """Print each scenario's name and one-line description."""
     for name in scenario_names():
@@ -250,7 +268,7 @@ def calibrate(args: list[str]) -> None:
 
 
 COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "rerun": rerun, "scenarios": lambda args: scenarios(),
-            "theory": theory, "calibrate": calibrate}
+            "theory": theory, "calibrate": calibrate, "plot": plot}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -52,6 +52,20 @@ FIGURES = {
 }
 
 
+def draw(rounds: pd.DataFrame, name: str, folder: Path) -> list[Path]:
+    """Draw a run's figures from its rounds table into `folder` (what `qpq plot` redraws)."""
+    instruments = [c.removeprefix("instrument_") for c in rounds.columns if c.startswith("instrument_")]
+    drawn = {
+        "prisoners_held.png": plots.prisoners_fan(rounds, f"{name}: {FIGURES['prisoners_held.png']}"),
+        "instruments.png": plots.instrument_states(rounds, instruments, f"{name}: {FIGURES['instruments.png']}"),
+        "sanctions_cost.png": plots.sanctions_cost(rounds, f"{name}: {FIGURES['sanctions_cost.png']}"),
+    }
+    for filename, fig in drawn.items():
+        storage.write_figure(fig, Path(folder) / filename)
+        plots.close(fig)
+    return [Path(folder) / filename for filename in drawn]
+
+
 def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
     """Write rounds.parquet, worlds.parquet, events.csv, figures/, summary.md, and config.yaml
     with run.json (provenance) into `folder`, then `done.json` last.
@@ -76,15 +90,7 @@ def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
         storage.write_parquet(result.rounds, stage / "rounds.parquet")
     figures = result.config.output.figures and not lean
     if figures:
-        name = result.config.name
-        drawn = {
-            "prisoners_held.png": plots.prisoners_fan(result.rounds, f"{name}: {FIGURES['prisoners_held.png']}"),
-            "instruments.png": plots.instrument_states(result.rounds, list(result.model.instruments.names), f"{name}: {FIGURES['instruments.png']}"),
-            "sanctions_cost.png": plots.sanctions_cost(result.rounds, f"{name}: {FIGURES['sanctions_cost.png']}"),
-        }
-        for filename, fig in drawn.items():
-            storage.write_figure(fig, stage / "figures" / filename)
-            plots.close(fig)
+        draw(result.rounds, result.config.name, stage / "figures")
     storage.write_text(summary_markdown(result, FIGURES if figures else {}), stage / "summary.md")
     provenance.write(result.config, stage)
     written = []
