@@ -1,4 +1,4 @@
-"""The `qpq` command: run, sweep, compare and list scenarios.
+"""The `qpq` command: run, sweep, compare, list scenarios and serve the dashboard.
 
 `qpq run` and `qpq sweep` are thin wrappers around Hydra: they first compose and check the
 config themselves, so a user mistake ends in one line on stderr and exit code 2 before any
@@ -30,6 +30,7 @@ commands:
   compare    compare two scenarios (or run folders) world by world: qpq compare thaw freeze engine.worlds=5000 [--out DIR]
   rerun      run again from a run folder's own config.yaml: qpq rerun DIR [--out DIR2]
   scenarios  list the scenarios with their descriptions
+  dashboard  serve the browser dashboard: qpq dashboard [scenario=thaw] [--host 127.0.0.1] [--port 8765]
 """
 EXIT_USAGE = 2
 EXIT_JOBS_FAILED = 1
@@ -190,6 +191,44 @@ def rerun(args: list[str]) -> None:
     print(f"qpq: reran {folder} -> {target}")
 
 
+def take_option(args: list[str], name: str) -> tuple[str | None, list[str]]:
+    """Split `--name VALUE` (or `--name=VALUE`) from the other arguments."""
+    for at, arg in enumerate(args):
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1], args[:at] + args[at + 1:]
+        if arg == name:
+            if at + 1 >= len(args):
+                fail(f"{name} needs a value")
+            return args[at + 1], args[:at] + args[at + 2:]
+    return None, args
+
+
+def dashboard(args: list[str]) -> None:
+    """Serve the dashboard; it binds 127.0.0.1 unless --host says otherwise (e.g. 0.0.0.0 for a classroom)."""
+    from quidproquo.dashboard.controls import scenarios as dashboard_scenarios
+    from quidproquo.dashboard.serve import serve
+
+    host, args = take_option(args, "--host")
+    port_text, args = take_option(args, "--port")
+    scenario = "thaw"
+    for arg in args:
+        if arg.startswith("scenario="):
+            scenario = arg.split("=", 1)[1]
+        else:
+            fail(f"qpq dashboard takes scenario=NAME, --host and --port, not {arg!r}")
+    if scenario not in dashboard_scenarios():
+        fail(f"scenario={scenario}: no such scenario; allowed: {', '.join(dashboard_scenarios())}")
+    try:
+        port = int(port_text) if port_text is not None else 8765
+    except ValueError:
+        fail(f"--port={port_text!r}: must be a whole number within 1..65535")
+    if not 1 <= port <= 65535:
+        fail(f"--port={port}: must be within 1..65535")
+    if host is not None and not host.strip():
+        fail("--host needs an address, e.g. 127.0.0.1 or 0.0.0.0")
+    serve(host or "127.0.0.1", port, scenario)
+
+
 def scenarios() -> None:
     """Print each scenario's name and one-line description."""
     for path in sorted((conf_dir() / "scenario").glob("*.yaml")):
@@ -197,7 +236,8 @@ def scenarios() -> None:
         print(f"{path.stem:<24} {description}")
 
 
-COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "rerun": rerun, "scenarios": lambda args: scenarios()}
+COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "rerun": rerun, "scenarios": lambda args: scenarios(),
+            "dashboard": dashboard}
 
 
 def main(argv: list[str] | None = None) -> None:
