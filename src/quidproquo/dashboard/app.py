@@ -60,7 +60,7 @@ def _axes_over_horizon(ax, model) -> None:
 
 
 def prisoners_figure(model) -> Figure:
-    fig = Figure(figsize=(7, 4.2))
+    fig = Figure(figsize=(7, 3.7))
     ax = fig.subplots()
     n = model.round
     if n:
@@ -74,7 +74,7 @@ def prisoners_figure(model) -> Figure:
 
 
 def indicators_figure(model) -> Figure:
-    fig = Figure(figsize=(7, 4.6))
+    fig = Figure(figsize=(7, 4.3))
     axes = fig.subplots(3, 1, sharex=True)
     n, rec = model.round, model.recorder
     series = [("instruments lifted or suspended (of all US and EU)", lambda: (rec.instruments[:n] != IMPOSED).sum(axis=2)),
@@ -108,8 +108,8 @@ def PrisonersChart(model):
     update_counter.get()  # re-render after every step, as Mesa's own components do
     with solara.Card(classes=["qpq-prisoners"]):
         solara.Text(summary_line(model), classes=["qpq-summary"])
+        solara.Text(parameters_line(model), classes=["qpq-parameters"], style={"font-size": "11px", "color": "#555"})
         _show(prisoners_figure(model))
-        solara.Text(parameters_line(model), classes=["qpq-parameters"], style={"font-size": "12px", "color": "#555"})
 
 
 def parameters_line(model) -> str:
