@@ -60,7 +60,7 @@ def _axes_over_horizon(ax, model) -> None:
 
 
 def prisoners_figure(model) -> Figure:
-    fig = Figure(figsize=(7, 3.7))
+    fig = Figure(figsize=(7, 3.4))
     ax = fig.subplots()
     n = model.round
     if n:
@@ -107,8 +107,10 @@ def _show(fig: Figure) -> None:
 def PrisonersChart(model):
     update_counter.get()  # re-render after every step, as Mesa's own components do
     with solara.Card(classes=["qpq-prisoners"]):
-        solara.Text(summary_line(model), classes=["qpq-summary"])
-        solara.Text(parameters_line(model), classes=["qpq-parameters"], style={"font-size": "11px", "color": "#555"})
+        with solara.Div():
+            solara.Text(summary_line(model), classes=["qpq-summary"])
+        with solara.Div(style={"line-height": "1.2"}):
+            solara.Text(parameters_line(model), classes=["qpq-parameters"], style={"font-size": "11px", "color": "#555"})
         _show(prisoners_figure(model))
 
 
