@@ -1,4 +1,4 @@
-"""The `qpq` command: run, sweep, compare and list scenarios.
+"""The `qpq` command: run, sweep, compare, list scenarios and serve the dashboard.
 
 `qpq run` and `qpq sweep` are thin wrappers around Hydra: they first compose and check the
 config themselves, so a user mistake ends in one line on stderr and exit code 2 before any
@@ -33,6 +33,7 @@ commands:
   scenarios  list the scenarios with their descriptions
   theory     the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)
   calibrate  fit belarus_2025 to the data up to 2025-06-30 and forecast: qpq calibrate [--budget default|small] [--out DIR] [--scenario-dir DIR]
+  dashboard  serve the browser dashboard: qpq dashboard [scenario=thaw] [--host 127.0.0.1] [--port 8765]
 """
 EXIT_USAGE = 2
 EXIT_JOBS_FAILED = 1
@@ -210,6 +211,44 @@ def plot(args: list[str]) -> None:
     print(f"qpq: {len(written)} figures -> {written[0].parent}")
 
 
+def take_option(args: list[str], name: str) -> tuple[str | None, list[str]]:
+    """Split `--name VALUE` (or `--name=VALUE`) from the other arguments."""
+    for at, arg in enumerate(args):
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1], args[:at] + args[at + 1:]
+        if arg == name:
+            if at + 1 >= len(args):
+                fail(f"{name} needs a value")
+            return args[at + 1], args[:at] + args[at + 2:]
+    return None, args
+
+
+def dashboard(args: list[str]) -> None:
+    """Serve the dashboard; it binds 127.0.0.1 unless --host says otherwise (e.g. 0.0.0.0 for a classroom)."""
+    from quidproquo.dashboard.controls import scenarios as dashboard_scenarios
+    from quidproquo.dashboard.serve import serve
+
+    host, args = take_option(args, "--host")
+    port_text, args = take_option(args, "--port")
+    scenario = "thaw"
+    for arg in args:
+        if arg.startswith("scenario="):
+            scenario = arg.split("=", 1)[1]
+        else:
+            fail(f"qpq dashboard takes scenario=NAME, --host and --port, not {arg!r}")
+    if scenario not in dashboard_scenarios():
+        fail(f"scenario={scenario}: no such scenario; allowed: {', '.join(dashboard_scenarios())}")
+    try:
+        port = int(port_text) if port_text is not None else 8765
+    except ValueError:
+        fail(f"--port={port_text!r}: must be a whole number within 1..65535")
+    if not 1 <= port <= 65535:
+        fail(f"--port={port}: must be within 1..65535")
+    if host is not None and not host.strip():
+        fail("--host needs an address, e.g. 127.0.0.1 or 0.0.0.0")
+    serve(host or "127.0.0.1", port, scenario)
+
+
 def scenarios() -> None:
     """Print each scenario's name and one-line description."""
     for name in scenario_names():
@@ -232,24 +271,15 @@ def theory(args: list[str]) -> None:
     print(f"largest difference: {rows.difference.abs().max():.1e}")
 
 
-def take_option(args: list[str], name: str, default: str) -> tuple[str, list[str]]:
-    """Split `--name VALUE` from the other arguments."""
-    if name not in args:
-        return default, args
-    at = args.index(name)
-    if at + 1 >= len(args):
-        fail(f"{name} needs a value")
-    return args[at + 1], args[:at] + args[at + 2:]
-
-
 def calibrate(args: list[str]) -> None:
     """Fit belarus_2025 to the record, write the calibrated scenario, the forecast and a report."""
     from quidproquo.calibrate import BUDGETS
     from quidproquo.calibrate import calibrate as fit_and_forecast
 
     out, args = take_out(args)
-    budget, args = take_option(args, "--budget", "default")
-    scenario_dir, args = take_option(args, "--scenario-dir", str(conf_dir() / "scenario"))
+    budget, args = take_option(args, "--budget")
+    scenario_dir, args = take_option(args, "--scenario-dir")
+    budget = budget or "default"
     if args:
         fail(f"qpq calibrate takes --budget, --out and --scenario-dir, got: {' '.join(args)}")
     if budget not in BUDGETS:
@@ -257,7 +287,7 @@ def calibrate(args: list[str]) -> None:
     out = out or Path("calibration")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
-        numbers = fit_and_forecast(out, Path(scenario_dir), budget)
+        numbers = fit_and_forecast(out, Path(scenario_dir or conf_dir() / "scenario"), budget)
     except ConfigError as err:
         fail(str(err))
     print(f"qpq: calibrated scenario -> {numbers['scenario']} ({numbers['evaluations']} evaluations, {numbers['seconds']:.0f} s)")
@@ -267,8 +297,8 @@ def calibrate(args: list[str]) -> None:
     print(f"qpq: report -> {out / 'calibration.md'}, figure -> {out / 'forecast.png'}")
 
 
-COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "rerun": rerun, "scenarios": lambda args: scenarios(),
-            "theory": theory, "calibrate": calibrate, "plot": plot}
+COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "rerun": rerun, "plot": plot,
+            "scenarios": lambda args: scenarios(), "theory": theory, "calibrate": calibrate, "dashboard": dashboard}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,109 @@
+"""Play mode: a person takes Washington's or Minsk's seat at the table.
+
+The engine asks each side of the table the same questions (`bargaining.Negotiator`): what do
+you offer, what is this candidate worth to you, do you accept. A `Seat` answers them from a
+form instead of a strategy: it offers the bundle the person chose and accepts or refuses the
+other side's offers as the person said. `Player` is what the model's `seats` hook calls each
+month there are talks; it turns the form's choices (how many instruments of relief, what share
+of Washington's ask released) into a candidate of each world's menu.
+
+The person judges for themselves: a seat has no reservation utility, so the engine lets any
+deal through that the person and the other side agree to -- even one worth less to the
+person's actor than no deal. Their realised utility will show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from quidproquo.bargaining import Menu, Negotiator
+from quidproquo.goods import IMPOSED
+
+
+@dataclass
+class Seat(Negotiator):
+    """One side of the table answered by a person: the same questions as `Negotiator`."""
+
+    proposal: np.ndarray | None = None  # (worlds,) the candidate the person offers in each world
+    answer: bool = False  # whether the person accepts the other side's offers this month
+
+    def rows(self, rows: np.ndarray) -> Seat:
+        return replace(self, utility=self.utility[rows], reservation=self.reservation[rows], proposal=self.proposal[rows])
+
+    def target(self, concession: np.ndarray) -> np.ndarray:
+        # The person sets no target; the engine reads it only to price waiting, which
+        # `accepts` ignores.
+        return np.zeros(self.utility.shape[0])
+
+    def offer(self, responder: Negotiator, target: np.ndarray) -> np.ndarray:
+        return self.proposal.copy()
+
+    def accepts(self, value: np.ndarray, waiting: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(value), self.answer)
+
+    def acceptable(self) -> np.ndarray:
+        return np.isfinite(self.utility)
+
+
+def nearest_valid(utility: np.ndarray, levels: int, relief: int, release: int) -> np.ndarray:
+    """Per world, the candidate closest to (relief, release) that may be offered there.
+
+    Where fewer instruments are left to lift than the person chose, relief is all that is left;
+    where the share rounds to nobody freed, the release level goes up until someone is.
+    """
+    candidates = utility.shape[1]
+    n, g = np.divmod(np.arange(candidates), levels)
+    valid = np.isfinite(utility)
+    want = np.minimum(relief, np.where(valid, n[None, :], -1).max(axis=1))[:, None]
+    # Keep the relief set first, then the release level (rather higher than lower).
+    distance = 4 * levels * np.abs(n[None, :] - want) + 2 * np.abs(g - release)[None, :] + (g < release)[None, :]
+    return np.where(valid, distance, np.iinfo(np.int64).max).argmin(axis=1)
+
+
+class Player:
+    """A person's choices for the month, and the seat they make at the table.
+
+    `relief` is the number of instruments offered (the first ones liftable, cheapest for
+    Washington first), `release` the release level (share release / (levels - 1) of Washington's
+    ask in every tier), `accept` the answer to the other side's offers. `made` keeps, month by
+    month, the worlds and candidates the person offered.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.relief = 1
+        self.release = model.cfg.bargaining.release_levels // 2
+        self.accept = False
+        self.made: list[tuple[int, np.ndarray, np.ndarray]] = []  # (round, worlds, candidates)
+
+    @property
+    def levels(self) -> int:
+        return self.model.cfg.bargaining.release_levels
+
+    def __call__(self, side: Negotiator, worlds: np.ndarray, menu: Menu) -> Seat:
+        proposal = nearest_valid(side.utility, menu.levels, self.relief, self.release)
+        self.made.append((self.model.round, worlds.copy(), proposal.copy()))
+        return Seat(side.name, side.utility, np.full(worlds.size, -np.inf), side.discount, side.strategy,
+                    proposal=proposal, answer=self.accept)
+
+    # ------------------------------------------------------------------ what the form shows
+    def relief_options(self) -> list[str]:
+        """World 0's relief sets in offer order: 'no relief', 'envoy_visits', 'envoy_visits + belavia', ..."""
+        model = self.model
+        w, instruments = model.washington, model.instruments
+        liftable = (instruments.state[0] == IMPOSED) & w.instruments & (instruments.pending_lift[0] < 0)
+        names = [model.instruments.names[i] for i in w.offer_order if liftable[i]]
+        return ["no relief"] + [" + ".join(names[:n]) for n in range(1, len(names) + 1)]
+
+    def release_options(self) -> list[str]:
+        """World 0's release levels: the share of Washington's ask and the prisoners it frees."""
+        model = self.model
+        ask = model.washington.ask(np.array([0]))[0]
+        out = []
+        for g in range(self.levels):
+            share = g / (self.levels - 1)
+            freed = np.rint(ask * share).astype(np.int64)
+            out.append(f"{share:.0%} of the ask: {model.tier_list(freed)}")
+        return out
