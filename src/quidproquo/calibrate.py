@@ -291,7 +291,7 @@ def forecast_numbers(model: BargainingModel, at: pd.Period = pd.Period("2025-12"
     held = rec.prisoners.sum(axis=2)[r]
     released = (rec.released_deal[first:r + 1] + rec.released_pardon[first:r + 1]).sum(axis=0)
     us = model.instruments.of("washington")
-    lifted = (rec.instruments[first:r + 1] != IMPOSED).any(axis=0)  # (worlds, instruments)
+    lifted = (rec.instruments[: r + 1] != IMPOSED).any(axis=0)  # (worlds, instruments): at any time by then
     return {
         "date": str(at), "prisoners_median": float(np.median(held)),
         "prisoners_q05": float(np.quantile(held, 0.05)), "prisoners_q95": float(np.quantile(held, 0.95)),
