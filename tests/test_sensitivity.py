@@ -70,3 +70,8 @@ def test_unknown_keys_and_out_of_range_values_are_named(base):
         configure(base, {"actors.washington.engagement": 1.5})
     with pytest.raises(ValueError, match="needs `keys`"):
         outcome_means(base, np.zeros((2, 1)))
+
+
+def test_worker_processes_give_the_same_table(base):
+    points = pd.DataFrame({GOODWILL: [0.0, 1.0, 2.0], ELASTICITY: [0.0, 0.5, 1.0]})
+    pd.testing.assert_frame_equal(simulate_points(base, points, jobs=2), simulate_points(base, points))

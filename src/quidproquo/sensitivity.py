@@ -35,22 +35,35 @@ def configure(base: Config, point: dict) -> Config:
     return cfg
 
 
-def simulate_points(base: Config, points: pd.DataFrame) -> pd.DataFrame:
+def _worlds_at(base: Config, point: dict) -> pd.DataFrame:
+    model = BargainingModel(config=configure(base, point)).run()
+    return model.recorder.worlds_table(model)
+
+
+def simulate_points(base: Config, points: pd.DataFrame, jobs: int = 1) -> pd.DataFrame:
     """The worlds table of every point, stacked: columns `point`, the points' keys, then the
-    per-world outcomes (`net_change`, `total_released`, ...), one row per (point, world)."""
-    frames = []
-    for index, point in enumerate(points.to_dict("records")):
-        model = BargainingModel(config=configure(base, point)).run()
-        worlds = model.recorder.worlds_table(model)
+    per-world outcomes (`net_change`, `total_released`, ...), one row per (point, world).
+
+    `jobs` > 1 spreads the points over that many worker processes (joblib); the table is the
+    same, since a point's worlds depend only on its config and seed.
+    """
+    records = points.to_dict("records")
+    if jobs == 1:
+        tables = [_worlds_at(base, point) for point in records]
+    else:
+        from joblib import Parallel, delayed
+
+        # A model costs ~5 ms a month whatever its worlds: batches keep the workers busy.
+        tables = Parallel(n_jobs=jobs, batch_size=8)(delayed(_worlds_at)(base, point) for point in records)
+    for index, (point, worlds) in enumerate(zip(records, tables)):
         for key in reversed(points.columns):
             worlds.insert(0, key, point[key])
         worlds.insert(0, "point", index)
-        frames.append(worlds)
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(tables, ignore_index=True)
 
 
 def outcome_means(base: Config, points: pd.DataFrame | np.ndarray, outcome: str = "net_change",
-                  keys: list[str] | None = None) -> np.ndarray:
+                  keys: list[str] | None = None, jobs: int = 1) -> np.ndarray:
     """The mean of `outcome` over the worlds of each point, in the points' order.
 
     `points` is a table whose columns are dotted config keys, or an array of samples (one row
@@ -60,5 +73,5 @@ def outcome_means(base: Config, points: pd.DataFrame | np.ndarray, outcome: str 
         if keys is None:
             raise ValueError("an array of points needs `keys` naming its columns")
         points = pd.DataFrame(np.asarray(points, dtype=float), columns=keys)
-    worlds = simulate_points(base, points)
+    worlds = simulate_points(base, points, jobs)
     return worlds.groupby("point", sort=True)[outcome].mean().to_numpy(dtype=np.float64)
