@@ -136,6 +136,16 @@ def test_04_sweeps_a_grid_and_reports_sobol_indices(executed):
     notebook = executed(ROOT / "notebooks" / "04_what_drives_the_outcome.ipynb")
     text = text_of(notebook)
     assert "192 points" in text
-    for parameter in ("washington.engagement", "washington.channel_value", "minsk.hostage_elasticity", "minsk.goodwill"):
-        assert parameter in text
+    tables = [o["data"]["text/plain"] for _, o in outputs(notebook, "text/plain") if o["output_type"] == "execute_result"]
+    # The grid: with no envoy nothing is traded, so the hostage market cannot matter.
+    grid = next(t for t in tables if t.startswith("actors.washington.engagement"))
+    rows = [line.split() for line in grid.splitlines()[2:]]
+    assert [float(row[0]) for row in rows] == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert len({row[1] for row in rows}) == 1  # the engagement = 0 column
+    assert float(rows[0][4]) < float(rows[0][1]) < float(rows[-1][4])  # engagement helps without, hurts with the market
+    # Sobol: four parameters with S1, ST and their intervals; the channel's value explains least.
+    sobol = next(t for t in tables if "ST_conf" in t)
+    total = {line.split()[0]: float(line.split()[3]) for line in sobol.splitlines()[1:]}
+    assert set(total) == {"washington.engagement", "washington.channel_value", "minsk.hostage_elasticity", "minsk.goodwill"}
+    assert min(total, key=total.get) == "washington.channel_value"
     assert len(list(outputs(notebook, "image/png"))) == 4
