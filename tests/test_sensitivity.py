@@ -72,6 +72,12 @@ def test_unknown_keys_and_out_of_range_values_are_named(base):
         outcome_means(base, np.zeros((2, 1)))
 
 
-def test_worker_processes_give_the_same_table(base):
+def test_worker_processes_give_the_same_table_and_end_with_the_call(base):
     points = pd.DataFrame({GOODWILL: [0.0, 1.0, 2.0], ELASTICITY: [0.0, 0.5, 1.0]})
     pd.testing.assert_frame_equal(simulate_points(base, points, jobs=2), simulate_points(base, points))
+    # psutil comes with ipykernel (test extra). A worker left running would outlive a notebook kernel.
+    import psutil
+
+    workers = [p for p in psutil.Process().children(recursive=True)
+               if p.is_running() and p.status() != psutil.STATUS_ZOMBIE and "popen_loky" in " ".join(p.cmdline())]
+    assert workers == []

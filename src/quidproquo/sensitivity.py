@@ -52,9 +52,13 @@ def simulate_points(base: Config, points: pd.DataFrame, jobs: int = 1) -> pd.Dat
         tables = [_worlds_at(base, point) for point in records]
     else:
         from joblib import Parallel, delayed
+        from joblib.externals.loky import get_reusable_executor
 
         # A model costs ~5 ms a month whatever its worlds: batches keep the workers busy.
         tables = Parallel(n_jobs=jobs, batch_size=8)(delayed(_worlds_at)(base, point) for point in records)
+        # loky keeps its workers for the next call; a notebook kernel stopped after this one would
+        # orphan them, so they end here (starting them again costs seconds, a design minutes).
+        get_reusable_executor().shutdown(wait=True)
     for index, (point, worlds) in enumerate(zip(records, tables)):
         for key in reversed(points.columns):
             worlds.insert(0, key, point[key])
