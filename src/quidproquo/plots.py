@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -152,13 +153,20 @@ def outcome_by_parameter(sweep: pd.DataFrame, parameter: str, outcome: str, by: 
 
 
 def outcome_heatmap(sweep: pd.DataFrame, x: str, y: str, outcome: str, title: str):
-    """The median of an outcome over two swept parameters."""
+    """The median of an outcome over two swept parameters.
+
+    When the medians straddle zero the diverging colours are centred on it, so that white means
+    "no change" and blue and red read as fewer and more (of prisoners, for `net_change`).
+    """
     table = sweep.groupby([y, x])[outcome].median().unstack(x)
+    values = table.to_numpy(dtype=float)
+    low, high = np.nanmin(values), np.nanmax(values)
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=low, vmax=high) if low < 0 < high else None
     fig, ax = plt.subplots(figsize=(10, 7), layout="constrained")
-    image = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="RdBu_r")
+    image = ax.imshow(values, origin="lower", aspect="auto", cmap="RdBu_r", norm=norm)
     ax.set_xticks(range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.columns])
     ax.set_yticks(range(table.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.index])
-    for (i, j), value in np.ndenumerate(table.to_numpy(dtype=float)):
+    for (i, j), value in np.ndenumerate(values):
         dark = abs(image.norm(value) - 0.5) > 0.3  # white figures on the saturated ends of the scale
         ax.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=13, color="white" if dark else "black")
     ax.set(title=title, xlabel=x, ylabel=y)
