@@ -20,7 +20,7 @@ import quidproquo
 from conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-SEMINAR = {"02_five_actors_one_world.ipynb", "03_thaw_vs_freeze.ipynb", "04_what_drives_the_outcome.ipynb"}
+SEMINAR = {"01_two_actor_bargaining.ipynb", "02_five_actors_one_world.ipynb", "03_thaw_vs_freeze.ipynb", "04_what_drives_the_outcome.ipynb"}
 
 
 def kernel_env() -> dict:
@@ -105,6 +105,16 @@ def test_every_notebook_runs_without_errors_draws_figures_and_asks_questions(pat
     assert len(list(outputs(notebook, "image/png"))) >= 1
     markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
     assert "## Questions for students" in markdown
+
+
+def test_01_puts_the_engine_beside_rubinstein_and_nash(executed):
+    notebook = executed(ROOT / "notebooks" / "01_two_actor_bargaining.ipynb")
+    text = text_of(notebook)
+    assert "spe" in text and "0.714286" in text  # the one offer of the default scenario, accepted
+    largest = float(next(line for line in text.splitlines() if line.startswith("largest difference:")).split(":")[1])
+    assert largest < 1e-9
+    assert "CRRA η = 2.0" in text
+    assert len(list(outputs(notebook, "image/png"))) == 2  # patience, deadlines
 
 
 def test_02_steps_one_world_of_thaw_and_tells_it_in_plain_words(executed):
