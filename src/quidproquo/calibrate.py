@@ -163,25 +163,31 @@ def simulated_moments(model: BargainingModel, obs: Observed) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- parameters
-def apply(cfg: Config, parameter: Parameter, value: float) -> None:
-    """Set a parameter: a plain key, or `key@YYYY-MM` for the value a dated event sets."""
+def _event_for(cfg: Config, parameter: Parameter):
+    """(the dated event whose value the parameter is, or None for a plain key), and the key."""
     key, _, date = parameter.key.partition("@")
     if not date:
-        set_key(cfg, key, float(value))
-        return
+        return None, key
     for event in cfg.events:
         if month(event.date, "events.date") == pd.Period(date, freq="M") and key in event.changes:
-            event.changes[key] = float(value)
-            return
+            return event, key
     raise ConfigError(f"calibration parameter {parameter.name}: no event on {date} changes {key}")
 
 
+def apply(cfg: Config, parameter: Parameter, value: float) -> None:
+    """Set a parameter: a plain key, or `key@YYYY-MM` for the value a dated event sets."""
+    event, key = _event_for(cfg, parameter)
+    if event is None:
+        set_key(cfg, key, float(value))
+    else:
+        event.changes[key] = float(value)
+
+
 def current(cfg: Config, parameter: Parameter) -> float:
-    key, _, date = parameter.key.partition("@")
-    if date:
-        for event in cfg.events:
-            if month(event.date, "events.date") == pd.Period(date, freq="M") and key in event.changes:
-                return float(event.changes[key])
+    """A parameter's value in the config (the event's value for `key@YYYY-MM`)."""
+    event, key = _event_for(cfg, parameter)
+    if event is not None:
+        return float(event.changes[key])
     node = cfg
     for part in key.split("."):
         node = node[part] if isinstance(node, dict) else getattr(node, part)
