@@ -143,3 +143,16 @@ def test_the_built_in_strategy_baseline_runs_the_same_worlds():
     assert yours.shape == theirs.shape == (6,) and np.isfinite(yours).all() and np.isfinite(theirs).all()
     # The same month-0 flows: only the decisions differ between the two runs.
     assert (model.recorder.tier_flows["arrests"][0] == baseline.recorder.tier_flows["arrests"][0]).all()
+
+
+@pytest.mark.parametrize("args,host", [([], "127.0.0.1"), (["--port", "8800"], "127.0.0.1"),
+                                       (["--host", "0.0.0.0"], "0.0.0.0")])
+def test_the_dashboard_binds_to_localhost_unless_a_host_is_given(monkeypatch, args, host):
+    from quidproquo import cli
+    from quidproquo.dashboard import serve
+
+    started = []
+    monkeypatch.setattr(serve, "serve", lambda *a: started.append(a))
+    cli.main(["dashboard", *args])
+    assert started[0][0] == host
+    assert serve.command(host, 8765)[serve.command(host, 8765).index("--host") + 1] == host
