@@ -25,8 +25,10 @@ demo: $(STAMP)
 	@echo "runs: runs/demo/thaw/summary.md, runs/demo/freeze/summary.md"
 	@echo "report: runs/demo/thaw_vs_freeze/report.md"
 
+# The tests are independent (each writes to its own tmp_path): one worker per core halves the
+# suite's time on the 2-core machines CI runs on.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
