@@ -68,3 +68,13 @@ def test_the_calibrated_scenario_covers_the_observed_counts_in_its_90_percent_ba
     for r, count in zip(obs.counts["round"], obs.counts.political_prisoners):
         low, high = np.quantile(held[r], [0.05, 0.95])
         assert low <= count <= high, f"round {r}: observed {count} outside the 90% band {low:.0f}-{high:.0f}"
+
+
+def test_missing_calibration_data_is_a_one_line_error(tmp_path, env):
+    env = {**env, "QPQ_DATA": str(tmp_path / "nowhere")}
+    out = subprocess.run([qpq(), "calibrate", "--budget", "small", "--out", str(tmp_path / "cal"),
+                          "--scenario-dir", str(tmp_path / "scen")], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip().startswith("qpq: error: calibration data:") and "political_prisoners.csv" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "cal").exists() and not (tmp_path / "scen").exists()
