@@ -216,14 +216,15 @@ class BargainingModel(mesa.Model):
         A seat in `self.seats` (actor name -> function(side, worlds, menu) -> side) replaces that
         actor's side at the table: the dashboard's play mode seats a student this way.
         """
-        washington = self.seats["washington"](washington, worlds, menu) if "washington" in self.seats else washington
-        minsk = self.seats["minsk"](minsk, worlds, menu) if "minsk" in self.seats else minsk
+        unseated = lambda side, *_: side  # noqa: E731
+        washington = self.seats.get("washington", unseated)(washington, worlds, menu)
+        minsk = self.seats.get("minsk", unseated)(minsk, worlds, menu)
+        logged = np.isin(worlds, self._logged)
         if self.cfg.bargaining.protocol == "nash":
             outcome = nash(washington, minsk, self.cfg.bargaining.nash_weight)
         else:
-            outcome = alternate(washington, minsk, self.cfg.bargaining.max_offers, keep=np.isin(worlds, self._logged))
+            outcome = alternate(washington, minsk, self.cfg.bargaining.max_offers, keep=logged)
         self.outcome = (worlds, outcome)
-        logged = np.isin(worlds, self._logged)
         for step, offer in enumerate(outcome.offers):
             for j in np.flatnonzero(offer.made & logged):
                 self.recorder.offers.append((int(self.world_ids[worlds[j]]), self.round, self.month_label, step, offer.proposer,
