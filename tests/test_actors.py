@@ -1,14 +1,15 @@
 """Each actor's decision rule on hand-built states, against values computed by hand.
 
 States are set directly on a small thaw model; the numbers in comments are the scenario's
-defaults (conf/actors/default.yaml, conf/goods/belarus.yaml, scenarios/thaw.yaml).
+defaults (src/quidproquo/config/schema.py, conf/goods/belarus.yaml, scenarios/thaw.yaml).
 """
 
 import numpy as np
 import pytest
+from tests_support import model
 
-from conftest import annuity, model
-from quidproquo.goods import IMPOSED, LIFTED, SUSPENDED
+from quidproquo.instruments import IMPOSED, LIFTED, SUSPENDED
+from quidproquo.utility import annuity
 
 A36 = annuity(0.97, 36)  # present value of a month from round 0 to the end of 36 rounds
 
@@ -22,7 +23,7 @@ def test_opposition_mobilises_with_freed_leaders_and_retreats_under_repression()
     m.prisoners.released_prominent[:] = [0, 10, 50]  # of 50 prominent at the start
     m.minsk.repression[:] = [1.0, 1.0, 2.0]
     m.prisoners.held[:] = [[549, 25, 17], [1098, 50, 35], [0, 0, 0]]  # half, all, none of 1,183 held
-    m.opposition.act()
+    m.opposition.act(m.streams)
     # target = 0.3 + 0.5 * freed_share - 0.2 * max(repression - 1, 0); move 0.2 of the gap from 0.3
     target = np.array([0.3, 0.3 + 0.5 * 0.2, 0.3 + 0.5 * 1.0 - 0.2 * 1.0])
     assert np.allclose(m.opposition.mobilisation, 0.3 + 0.2 * (target - 0.3))
@@ -33,7 +34,7 @@ def test_moscow_presses_on_western_drift_and_eases_when_the_channel_serves_it():
     m = model(worlds=2)
     m.instruments.state[1, idx(m, "potash")] = LIFTED
     m.washington.engaged[:] = [False, True]
-    m.moscow.act()
+    m.moscow.act(m.streams)
     # drift: world 0 none; world 1 sheds potash (70 of 274 USD m) and had a visit (+0.1).
     # pressure' = p + 0.5 * max(drift - 0.1, 0) - 0.05 * p - 0.05 * visit
     assert np.allclose(m.moscow.drift, [0.0, 70 / 274 + 0.1])
@@ -72,13 +73,13 @@ def test_washington_snaps_relief_back_after_an_arrest_surge():
 def test_staged_relief_arrives_after_the_verification_lag():
     m = model(worlds=1, **{"bargaining.verification_lag": 2})
     embassy = idx(m, "embassy")
-    m.instruments.pending_lift[0, embassy] = 2
+    m.instruments.pending[0, embassy] = 2
     m.round = 1
     m.washington.act(m.streams)
     assert m.instruments.state[0, embassy] == IMPOSED
     m.round = 2
     m.washington.act(m.streams)
-    assert m.instruments.state[0, embassy] == LIFTED and m.instruments.pending_lift[0, embassy] == -1
+    assert m.instruments.state[0, embassy] == LIFTED and m.instruments.pending[0, embassy] == -1
 
 
 def bundle(m, releases, lifted):

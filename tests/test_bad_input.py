@@ -52,7 +52,8 @@ RUN = [  # (overrides, what stderr must name, what it must say is allowed)
     (["actors.eu.members.HU.stance=owl"], "actors.eu.members.HU.stance", "hawk, core, dove"),
     (["actors.minsk.utility._target_=no.such.function"], "actors.minsk.utility", "cannot be imported"),
     (["actors.minsk.utility._target_=math.sqrt"], "actors.minsk.utility", "does not accept the documented arguments"),
-    (["actors.washington.strategy._target_=quidproquo.strategies.linear"], "actors.washington.strategy", "exponent"),
+    (["actors.washington.strategy={_target_: quidproquo.strategies.linear, exponent: 2}"], "actors.washington.strategy", "exponent"),
+    (["actors.washington.strategy.exponent=2"], "actors.washington.strategy", "a strategy is set whole"),
     (["scenario=nope"], "scenario=nope", "no such scenario; allowed: bad_change"),
     (["events=[{date:2025-08,changes:{actors.nope:1}}]"], "events[0].changes", "names no config key"),
     (["scenario=malformed"], "malformed.yaml: line 6", "expected"),
@@ -118,7 +119,3 @@ def test_other_command_mistakes(capsys, tmp_path, argv, says):
     line = one_line_error(capsys, [a.replace("{tmp}", str(tmp_path)) for a in argv])
     assert says in line, line
     assert not (tmp_path / "out").exists()
-
-
-def test_there_are_at_least_30_cases():
-    assert len(RUN) + len(OTHER) >= 30

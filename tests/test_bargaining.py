@@ -3,7 +3,8 @@
 import numpy as np
 
 from quidproquo import strategies
-from quidproquo.bargaining import Negotiator, alternate, build_menu, propose
+from quidproquo.bargaining import alternate
+from quidproquo.menu import Negotiator, build_menu, propose
 
 linear = strategies.linear
 

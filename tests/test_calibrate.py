@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from tests_support import ROOT, qpq
 
-from conftest import ROOT, qpq
 from quidproquo import calibrate
-from quidproquo.config import load
+from quidproquo.config import load, value_of, with_changes
 from quidproquo.model import BargainingModel
 
 
@@ -24,11 +24,11 @@ def test_the_observed_figures_are_read_from_the_data():
 
 
 def test_a_fitted_parameter_set_by_an_event_changes_the_event():
-    cfg = load(["scenario=belarus_2025"])
+    base = load(["scenario=belarus_2025"])
     engagement = next(p for p in calibrate.PARAMETERS if p.name == "engagement_2025")
-    calibrate.apply(cfg, engagement, 0.8)
+    cfg = with_changes(base, {engagement.key: 0.8})
     assert cfg.actors.washington.engagement == 0.0  # before 2025: no envoys
-    assert calibrate.current(cfg, engagement) == 0.8
+    assert value_of(cfg, engagement.key) == 0.8 and value_of(base, engagement.key) == 0.35
 
 
 def test_qpq_calibrate_runs_end_to_end_and_its_scenario_runs(tmp_path, env):

@@ -4,8 +4,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-
-from conftest import qpq
+from tests_support import qpq
 
 TIERS = ["rank_and_file", "prominent", "foreign"]
 ACTORS = ["minsk", "washington", "eu", "moscow", "opposition"]
@@ -62,7 +61,7 @@ def test_qpq_scenarios_lists_both_with_descriptions(env):
     ("engine.wolds=10", "engine.wolds", "worlds, rounds, seed, start"),
     ("actors.minsk.discount=1.5", "actors.minsk.discount", "< 1"),
     ("actors.washington.utility._target_=no.such.function", "actors.washington.utility", "cannot be imported"),
-    ("actors.washington.strategy._target_=quidproquo.strategies.linear", "actors.washington.strategy", "exponent"),
+    ("actors.washington.strategy={_target_: quidproquo.strategies.linear, exponent: 2}", "actors.washington.strategy", "exponent"),
 ])
 def test_config_mistakes_are_one_line_with_exit_code_2(tmp_path, env, override, key, allowed):
     out = tmp_path / "run"

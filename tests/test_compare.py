@@ -4,8 +4,8 @@ import subprocess
 
 import numpy as np
 import pandas as pd
+from tests_support import qpq
 
-from conftest import qpq
 from quidproquo.compare import compare, paired_difference
 
 

@@ -6,10 +6,18 @@ import subprocess
 
 import numpy as np
 import pytest
+from tests_support import qpq
 
 from quidproquo.config import ConfigError
-from quidproquo.dashboard.controls import KNOBS, PLAY_WORLDS, DashboardModel, knobs_for, overrides, realised_utility, scenarios
-from conftest import qpq
+from quidproquo.dashboard.controls import (
+    KNOBS,
+    PLAY_WORLDS,
+    DashboardModel,
+    knobs_for,
+    overrides,
+    realised_utility,
+    scenarios,
+)
 
 
 # ------------------------------------------------------------------------------ safety
@@ -101,7 +109,7 @@ def test_a_seated_washington_offers_exactly_the_chosen_candidates():
     for (round_, world), candidate in offered.items():
         relief, release = choices[round_]
         assert candidate == relief * levels + release  # every world can still lift these and frees someone
-    log = [e[5] for e in model.recorder.events if e[0] == 0 and e[4] == "offer" and e[3] == "washington"]
+    log = [e[5] for e in model.events.rows if e[0] == 0 and e[4] == "offer" and e[3] == "washington"]
     assert len(log) == 3 and all(text.startswith("Washington proposes: release") for text in log)
 
 
@@ -138,7 +146,7 @@ def test_the_built_in_strategy_baseline_runs_the_same_worlds():
     for _ in range(3):
         model.step()
     baseline = model.baseline()
-    assert baseline.round == 3 and baseline.num_worlds == 6 and not baseline.seats
+    assert baseline.round == 3 and baseline.num_worlds == 6 and not baseline.talks.seats
     yours, theirs = realised_utility(model, "washington"), realised_utility(baseline, "washington")
     assert yours.shape == theirs.shape == (6,) and np.isfinite(yours).all() and np.isfinite(theirs).all()
     # The same month-0 flows: only the decisions differ between the two runs.

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-
-from conftest import qpq
+from tests_support import qpq
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 WAIT = 30_000  # ms: a step re-renders two figures, a Reset composes a config

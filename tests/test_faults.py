@@ -6,8 +6,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-
-from conftest import ROOT, qpq
+from tests_support import ROOT, qpq
 
 
 def explode(components, weights):
@@ -47,7 +46,6 @@ RESULTS = ("rounds.parquet", "worlds.parquet", "events.csv", "summary.md", "conf
 
 def test_a_run_killed_at_any_moment_leaves_a_complete_result_or_none(tmp_path, env):
     import signal
-    import time
 
     outcomes = set()
     for i, delay in enumerate([0.5, 1.5, 2.5, 3.0, 3.5, 4.0, 5.0, 30.0]):

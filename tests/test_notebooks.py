@@ -15,9 +15,9 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
+from tests_support import ROOT
 
 import quidproquo
-from conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SEMINAR = {"01_two_actor_bargaining.ipynb", "02_five_actors_one_world.ipynb", "03_thaw_vs_freeze.ipynb", "04_what_drives_the_outcome.ipynb"}

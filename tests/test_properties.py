@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quidproquo.config import load, validate
-from quidproquo.goods import STATE_NAMES
+from quidproquo.instruments import STATE_NAMES
 from quidproquo.model import BargainingModel
 
 BASE = {name: load([f"scenario={name}"]) for name in ("thaw", "freeze")}

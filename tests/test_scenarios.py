@@ -1,9 +1,9 @@
 """The two shipped scenarios do what their descriptions say."""
 
-import numpy as np
 
-from conftest import model
-from quidproquo.goods import IMPOSED
+from tests_support import model
+
+from quidproquo.instruments import IMPOSED
 
 
 def test_under_freeze_nothing_is_ever_lifted_and_no_deal_releases_anyone():

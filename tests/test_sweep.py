@@ -7,8 +7,7 @@ import time
 
 import pandas as pd
 import pytest
-
-from conftest import qpq
+from tests_support import qpq
 
 GRID = ["scenario=thaw,freeze", "actors.washington.channel_value=10,40", "engine.worlds=150", "engine.rounds=12"]
 

@@ -10,8 +10,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize
+from tests_support import qpq
 
-from conftest import qpq
 from quidproquo import theory
 from quidproquo.utility import crra
 

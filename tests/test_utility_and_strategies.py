@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from tests_support import model_with_utility
 
 from quidproquo import strategies, utility
-from tests_support import model_with_utility
 
 
 def spiteful(components, weights, spite=2.0):

@@ -1,15 +1,17 @@
-"""Alternating offers between two negotiators over a menu of candidate bundles, for many worlds.
+"""The protocol of talks: what a side at the table must answer, and the two protocols that ask.
 
-A bundle is a set of releases per prisoner tier against a set of sanction instruments to lift.
-Each side has already valued every candidate bundle (one utility per world and candidate).
-Offers alternate, the first negotiator proposing first, up to `max_offers` times:
+A *side* (`Side`) is one party's valuation of the possible agreements in each negotiating world
+and how it concedes. Three classes are sides: `menu.Negotiator` (a menu of prisoners-for-relief
+bundles), `divisible.Claimant` (one divisible good) and the dashboard's `play.Seat` (a person).
+The protocols only ask them questions, so each runs unchanged on any of them:
 
-- the proposer's strategy gives its concession F; its target utility is
-  aspiration - F (aspiration - reservation);
-- it proposes, among the bundles worth at least its target to itself, the one the responder
-  likes best (ties go to the proposer) -- a trade-off offer on its own iso-utility line;
-- the responder accepts when the offer is worth at least its reservation utility and at least
-  the discounted target of its own next offer (waiting is worth that much).
+- `alternate`: alternating offers, the first side proposing first, up to `max_offers` times.
+  The proposer's strategy gives its concession F; its target utility is
+  aspiration - F (aspiration - reservation); it offers, among the agreements worth at least
+  its target to itself, the one the responder likes best. The responder accepts when the offer
+  is worth at least its reservation utility and at least the discounted target of its own next
+  offer (waiting is worth that much).
+- `nash`: both settle at once on the maximiser of the weighted Nash product.
 
 Everything is written once with numpy over the worlds that negotiate this round.
 """
@@ -17,72 +19,48 @@ Everything is written once with numpy over the worlds that negotiate this round.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-_TOL = 1e-9
+TOLERANCE = 1e-9
 
 
-@dataclass
-class Negotiator:
-    """One side of the table: its valuation of each candidate and how it concedes."""
+@runtime_checkable
+class Side(Protocol):
+    """One side of the table in many worlds: the questions `alternate` and `nash` ask of it."""
 
     name: str
-    utility: np.ndarray  # (worlds, candidates); -inf marks a bundle that may not be offered
-    reservation: np.ndarray  # (worlds,)
-    discount: float
-    strategy: Callable[[float, np.ndarray], np.ndarray]
+    reservation: np.ndarray  # (worlds,) utility of no deal
+    discount: float  # per offer: what waiting for the next round of offers costs
+    strategy: Callable[[float, np.ndarray], np.ndarray]  # concession at time t given the other's
+    no_deal: object  # the candidate recorded where there is no deal
 
-    @cached_property
+    @property
     def aspiration(self) -> np.ndarray:
-        """Its best candidate's utility, per world. Computed on first use: `alternate` needs
-        it only for the worlds left after the ZOPA test, not for every world it is given."""
-        return self.utility.max(axis=1)
+        """Its best agreement's utility, per world."""
 
     def target(self, concession: np.ndarray) -> np.ndarray:
-        return self.aspiration - concession * (self.aspiration - self.reservation)
+        """The utility it asks for after conceding a share `concession` of the way to its reservation."""
 
-    def rows(self, rows: np.ndarray) -> Negotiator:
-        """The same negotiator restricted to some worlds."""
-        return replace(self, utility=self.utility[rows], reservation=self.reservation[rows])
-
-    # What `alternate` and `nash` ask of a side; `divisible.Claimant` answers the same questions
-    # for one divisible good, and a seat taken by a person can answer them from a form.
-    no_deal = -1  # the candidate recorded where there is no deal
+    def rows(self, rows: np.ndarray) -> Side:
+        """The same side restricted to some worlds."""
 
     def value(self, candidate: np.ndarray) -> np.ndarray:
-        """Its utility of the given candidate, per world."""
-        return np.take_along_axis(self.utility, candidate[:, None], axis=1)[:, 0]
+        """Its utility of the given candidate agreement, per world."""
 
-    def offer(self, responder: Negotiator, target: np.ndarray) -> np.ndarray:
-        return propose(self, responder, target)
+    def offer(self, responder: Side, target: np.ndarray) -> np.ndarray:
+        """The candidate it proposes when it asks for `target`."""
 
     def accepts(self, value: np.ndarray, waiting: np.ndarray) -> np.ndarray:
         """Whether it takes an offer worth `value` rather than wait for what is worth `waiting`."""
-        return value >= np.maximum(self.reservation, waiting) - _TOL
 
-    def acceptable(self) -> np.ndarray:
-        """(worlds, candidates): the candidates worth at least its reservation."""
-        return self.utility >= self.reservation[:, None] - _TOL
+    def zone(self, other: Side) -> np.ndarray:
+        """Per world: is some agreement worth its reservation to both sides?"""
 
-    def zone(self, other: Negotiator) -> np.ndarray:
-        """Per world: is some candidate worth its reservation to both sides?"""
-        return (self.acceptable() & other.acceptable()).any(axis=1)
-
-    def nash_point(self, other: Negotiator, weight: float) -> tuple[np.ndarray, np.ndarray]:
-        """The candidate maximising the weighted Nash product (self's weight `weight`) among
-        those both sides accept, and whether there is one, per world."""
-        both = self.acceptable() & other.acceptable()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_product = (weight * np.log(np.maximum(self.utility - self.reservation[:, None], 0.0))
-                           + (1.0 - weight) * np.log(np.maximum(other.utility - other.reservation[:, None], 0.0)))
-        log_product = np.where(both, np.nan_to_num(log_product, nan=-np.inf, posinf=-np.inf), -np.inf)
-        # Where every acceptable candidate leaves someone exactly at its reservation, the
-        # product is 0 throughout: take the first such candidate.
-        best = np.where(np.isfinite(log_product).any(axis=1), log_product.argmax(axis=1), both.argmax(axis=1))
-        return best, both.any(axis=1)
+    def nash_point(self, other: Side, weight: float) -> tuple[np.ndarray, np.ndarray]:
+        """The agreement maximising the weighted Nash product, and whether one exists, per world."""
 
 
 @dataclass
@@ -107,24 +85,7 @@ def _time(k: int, max_offers: int) -> float:
     return k / max(max_offers - 1, 1)
 
 
-def propose(proposer: Negotiator, responder: Negotiator, target: np.ndarray) -> np.ndarray:
-    """The bundle worth at least `target` to the proposer that the responder likes best."""
-    feasible = proposer.utility >= target[:, None] - _TOL
-    # Masked maxima (where=) rather than -inf-filled copies of the utilities: the same values
-    # without two full-size temporaries.
-    best = np.max(responder.utility, axis=1, where=feasible, initial=-np.inf, keepdims=True)
-    tied = feasible & (responder.utility >= best - _TOL)
-    top = np.max(proposer.utility, axis=1, where=tied, initial=-np.inf, keepdims=True)
-    # The first tied bundle the proposer values most (index 0 if it values them all at -inf).
-    choice = np.where(top[:, 0] > -np.inf, (tied & (proposer.utility == top)).argmax(axis=1), 0)
-    # Aspiration below reservation: nothing is feasible, so it asks for its best bundle.
-    stuck = np.flatnonzero(~feasible.any(axis=1))
-    if stuck.size:
-        choice[stuck] = proposer.utility[stuck].argmax(axis=1)
-    return choice
-
-
-def alternate(first: Negotiator, second: Negotiator, max_offers: int, keep: np.ndarray | None = None) -> Outcome:
+def alternate(first: Side, second: Side, max_offers: int, keep: np.ndarray | None = None) -> Outcome:
     """Run the alternating-offers exchange; `first` proposes at even steps.
 
     Worlds where no bundle is worth the reservation utility to both sides cannot reach a deal,
@@ -157,7 +118,7 @@ def alternate(first: Negotiator, second: Negotiator, max_offers: int, keep: np.n
         # A deal needs both sides at or above their reservation: a proposer whose aspiration
         # is below its reservation still names its best bundle, but cannot agree to it.
         value, own = responder.value(candidate), proposer.value(candidate)
-        accepted = responder.accepts(value, waiting) & (own >= proposer.reservation - _TOL)
+        accepted = responder.accepts(value, waiting) & (own >= proposer.reservation - TOLERANCE)
         offer = Offer(proposer.name, _no_deal(first, worlds), np.zeros(worlds, dtype=bool), np.zeros(worlds, dtype=bool),
                       {first.name: np.full(worlds, np.nan), second.name: np.full(worlds, np.nan)})
         offer.candidate[open_], offer.made[open_], offer.accepted[open_] = candidate, True, accepted
@@ -182,7 +143,7 @@ def _no_deal(side, worlds: int) -> np.ndarray:
     return np.full(worlds, side.no_deal, dtype=np.asarray(side.no_deal).dtype)
 
 
-def nash(first, second, weight: float) -> Outcome:
+def nash(first: Side, second: Side, weight: float) -> Outcome:
     """The Nash bargaining protocol: the two sides settle at once on the agreement that maximises
     the weighted Nash product (u1 - r1)^w (u2 - r2)^(1 - w), their reservations being the
     disagreement point, wherever some agreement is worth its reservation to both."""
@@ -192,62 +153,3 @@ def nash(first, second, weight: float) -> Outcome:
     outcome.deal[:] = feasible
     outcome.candidate[feasible] = candidate[feasible]
     return outcome
-
-
-@dataclass
-class Menu:
-    """The candidate bundles on the table in each negotiating world.
-
-    Candidate c = (n, g), numbered n * levels + g: relief is the first n liftable instruments in
-    the sender's offer order, releases are a share g / (levels - 1) of the ask in every tier.
-    Releases and relief sets are kept apart (a bundle's value is a relief part plus a release
-    part), so valuing every candidate costs (sets + levels) work, not (sets x levels). A bundle
-    must free someone, and relief sets beyond what is still liftable repeat a smaller one, so
-    neither is offered.
-    """
-
-    releases: np.ndarray  # (worlds, levels, tiers) int
-    lift: np.ndarray  # (worlds, sets, instruments) bool
-    valid: np.ndarray  # (worlds, sets * levels) bool
-
-    @property
-    def levels(self) -> int:
-        return self.releases.shape[1]
-
-    def bundle(self, rows: np.ndarray, candidate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Releases (rows, tiers) and relief (rows, instruments) of the chosen candidates."""
-        return self.releases[rows, candidate % self.levels], self.lift[rows, candidate // self.levels]
-
-    def flatten(self, value: np.ndarray) -> np.ndarray:
-        """(worlds, sets, levels) values to (worlds, candidates), invalid bundles at -inf."""
-        shape = (*self.lift.shape[:2], self.levels)
-        # One pass that broadcasts, masks and writes a fresh array (value may be a view).
-        flat = np.where(self.valid.reshape(shape), np.asarray(value, dtype=np.float64), -np.inf)
-        return flat.reshape(shape[0], -1)
-
-
-def build_menu(ask: np.ndarray, liftable: np.ndarray, order: np.ndarray, levels: int) -> Menu:
-    """The menu of each world from Washington's `ask` (worlds, tiers), the instruments still
-    `liftable` (worlds, instruments), the `order` relief is offered in, and `levels` shares."""
-    # The tier and instrument axes are short, and numpy loops slowly over short axes: build
-    # the arrays one tier / relief set at a time, each slice a whole-world operation.
-    worlds, tiers = ask.shape
-    share = np.linspace(0.0, 1.0, levels)
-    releases = np.empty((worlds, levels, tiers), dtype=np.int64)  # (w, g, t)
-    for t in range(tiers):
-        releases[:, :, t] = np.rint(ask[:, t, None] * share[None, :]).astype(np.int64)
-    rank = np.zeros(liftable.shape, dtype=np.int64)
-    rank[:, order] = np.cumsum(liftable[:, order], axis=1)
-    # Relief sets larger than any world can still lift would all be invalid: build none of them.
-    count = liftable[:, order].sum(axis=1)
-    sizes = np.arange((int(count.max()) if worlds else 0) + 1)
-    lift = np.empty((worlds, sizes.size, liftable.shape[1]), dtype=bool)  # (w, n, i)
-    for n in sizes:
-        np.logical_and(liftable, rank <= n, out=lift[:, n, :])
-    distinct = sizes[None, :] <= count[:, None]  # (w, n)
-    freed = releases[:, :, 0].copy()  # (w, g)
-    for t in range(1, tiers):
-        freed += releases[:, :, t]
-    frees_someone = freed > 0
-    valid = (distinct[:, :, None] & frees_someone[:, None, :]).reshape(worlds, -1)
-    return Menu(releases, lift, valid)

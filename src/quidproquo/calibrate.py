@@ -27,7 +27,6 @@ world), and K the worlds simulated per evaluation.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import time
 from dataclasses import dataclass
@@ -39,8 +38,8 @@ import yaml
 from scipy import optimize
 
 from quidproquo import plots, storage
-from quidproquo.config import Config, ConfigError, conf_dir, load, month, set_key
-from quidproquo.goods import IMPOSED
+from quidproquo.config import Config, ConfigError, load, month, value_of, with_changes
+from quidproquo.instruments import IMPOSED
 from quidproquo.model import BargainingModel
 
 DATA_END = pd.Period("2025-06", freq="M")
@@ -163,42 +162,16 @@ def simulated_moments(model: BargainingModel, obs: Observed) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- parameters
-def _event_for(cfg: Config, parameter: Parameter):
-    """(the dated event whose value the parameter is, or None for a plain key), and the key."""
-    key, _, date = parameter.key.partition("@")
-    if not date:
-        return None, key
-    for event in cfg.events:
-        if month(event.date, "events.date") == pd.Period(date, freq="M") and key in event.changes:
-            return event, key
-    raise ConfigError(f"calibration parameter {parameter.name}: no event on {date} changes {key}")
-
-
-def apply(cfg: Config, parameter: Parameter, value: float) -> None:
-    """Set a parameter: a plain key, or `key@YYYY-MM` for the value a dated event sets."""
-    event, key = _event_for(cfg, parameter)
-    if event is None:
-        set_key(cfg, key, float(value))
-    else:
-        event.changes[key] = float(value)
-
-
-def current(cfg: Config, parameter: Parameter) -> float:
-    """A parameter's value in the config (the event's value for `key@YYYY-MM`)."""
-    event, key = _event_for(cfg, parameter)
-    if event is not None:
-        return float(event.changes[key])
-    node = cfg
-    for part in key.split("."):
-        node = node[part] if isinstance(node, dict) else getattr(node, part)
-    return float(node)
+def fitted_config(base: Config, theta: np.ndarray, **engine) -> Config:
+    """`base` with each parameter at its value in `theta` (and `engine` keys set): a plain key,
+    or `key@YYYY-MM` for the value a dated event sets."""
+    changes = {p.key: float(value) for p, value in zip(PARAMETERS, theta)}
+    changes.update({f"engine.{key}": value for key, value in engine.items()})
+    return with_changes(base, changes, check=False)
 
 
 def simulate(base: Config, theta: np.ndarray, worlds: int, rounds: int, seed: int) -> BargainingModel:
-    cfg = copy.deepcopy(base)
-    for parameter, value in zip(PARAMETERS, theta):
-        apply(cfg, parameter, value)
-    cfg.engine.worlds, cfg.engine.rounds, cfg.engine.seed = worlds, rounds, seed
+    cfg = fitted_config(base, theta, worlds=worlds, rounds=rounds, seed=seed)
     cfg.output.event_log_worlds = 0
     return BargainingModel(config=cfg).run()
 
@@ -218,7 +191,7 @@ def fit(base: Config, obs: Observed, budget: Budget, seed: int = 0) -> Fit:
     start = time.perf_counter()
     rounds = (DATA_END - month(base.engine.start, "engine.start")).n + 1
     target = observed_moments(obs)
-    prior = np.array([current(base, p) for p in PARAMETERS])
+    prior = np.array([float(value_of(base, p.key)) for p in PARAMETERS])
     pilot = simulated_moments(simulate(base, prior, budget.se_worlds, rounds, seed), obs)
     scale = np.maximum(pilot.std(axis=0), 1.0)
     evaluations = 0
@@ -257,9 +230,7 @@ def fit(base: Config, obs: Observed, budget: Budget, seed: int = 0) -> Fit:
 # ------------------------------------------------------------------------------- outputs
 def scenario_text(base_name: str, cfg: Config, result: Fit, budget_name: str, seed: int) -> str:
     """The calibrated scenario: the base scenario with the fitted values, each with its error."""
-    fitted = copy.deepcopy(cfg)
-    for parameter, value in zip(PARAMETERS, result.theta):
-        apply(fitted, parameter, round(float(value), 6))
+    fitted = fitted_config(cfg, [round(float(v), 6) for v in result.theta])
     lines = [
         "# @package _global_",
         f"# {base_name}, calibrated by `qpq calibrate` (budget {budget_name}, seed {seed}) on {datetime.date.today()}",
@@ -337,10 +308,8 @@ def calibrate(out: Path, scenario_dir: Path, budget_name: str = "default", seed:
     scenario_file = Path(scenario_dir) / f"{base_name}_calibrated.yaml"
     storage.write_text(text, scenario_file)
     # The forecast: the fitted values, the full horizon, `worlds` worlds.
-    cfg = copy.deepcopy(base)
-    for parameter, value in zip(PARAMETERS, result.theta):
-        apply(cfg, parameter, round(float(value), 6))
-    cfg.engine.worlds, cfg.engine.seed, cfg.output.event_log_worlds = worlds, seed, 0
+    cfg = fitted_config(base, [round(float(v), 6) for v in result.theta], worlds=worlds, seed=seed)
+    cfg.output.event_log_worlds = 0
     model = BargainingModel(config=cfg).run()
     numbers = forecast_numbers(model)
     fig = forecast_figure(model, obs, f"{base_name}, calibrated to 2025-06: observed and forecast ({worlds:,} worlds)")

@@ -8,7 +8,7 @@ at the bundle table. This is Rubinstein's (1982) alternating-offers game and Nas
 bargaining problem, so the engine's answers can be checked against theirs
 (`scenarios/theory/`, `qpq theory`).
 
-`Claimant` answers the questions `bargaining.alternate` and `bargaining.nash` ask of a side.
+`Claimant` is a `bargaining.Side`: it answers the questions `alternate` and `nash` ask of a side.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from functools import cached_property
 
 import numpy as np
 
-_TOL = 1e-9
+from quidproquo.bargaining import TOLERANCE, Side
+
 _BISECTIONS = 80  # halvings of [0, 1]: past float resolution
 _STEP = 1e-6  # finite-difference step for the slope of the Nash product
 
 
 @dataclass
-class Claimant:
+class Claimant(Side):
     """One side's claim on the divisible good, for many worlds."""
 
     name: str
@@ -72,11 +73,11 @@ class Claimant:
         return share if self.first else 1.0 - share
 
     def accepts(self, value: np.ndarray, waiting: np.ndarray) -> np.ndarray:
-        return value >= np.maximum(self.reservation, waiting) - _TOL
+        return value >= np.maximum(self.reservation, waiting) - TOLERANCE
 
     def zone(self, other: Claimant) -> np.ndarray:
         """Per world: do the two sides' least acceptable shares fit into the one good?"""
-        return self.least_share(self.reservation) + other.least_share(other.reservation) <= 1.0 + _TOL
+        return self.least_share(self.reservation) + other.least_share(other.reservation) <= 1.0 + TOLERANCE
 
     def nash_point(self, other: Claimant, weight: float) -> tuple[np.ndarray, np.ndarray]:
         """The split maximising w log(u_self - r_self) + (1 - w) log(u_other - r_other), per world.

@@ -12,55 +12,37 @@ model. Each month (round), in this order:
 3. the opposition mobilises and lobbies;
 4. Moscow sets its pressure;
 5. Washington delivers staged relief that is due, snaps back after an arrest surge, decides on
-   an envoy visit; if it visits, Washington and Minsk exchange alternating offers;
+   an envoy visit; if it visits, Washington and Minsk hold talks (`talks.py`);
 6. the EU's member states vote on snapback, renewals, suspensions and listings;
 7. Minsk pardons and sets next month's repression;
 8. the round is recorded.
 
 A world's trajectory depends only on (seed, world index, its parameters): every random number
 comes from a counter-based stream keyed by them (see `streams.py`).
+
+Where each step lives: the goods in `prisoners.py` and `instruments.py` (the only place an
+instrument's state changes), the actors in `actors/`, the talks in `talks.py` (with the menu in
+`menu.py` and the protocols in `bargaining.py`), this round's flows in `ledger.py`, and the event
+log and the record in `record.py`.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 import mesa
 import numpy as np
 import pandas as pd
 
 from quidproquo.actors import EU, Minsk, Moscow, Opposition, Washington
-from quidproquo.bargaining import Menu, Negotiator, alternate, build_menu, nash
 from quidproquo.config import Config, load, month
-from quidproquo.divisible import Claimant
-from quidproquo.goods import IMPOSED, LIFTED, Instruments, Prisoners, row_sum
-from quidproquo.record import Recorder
-from quidproquo.streams import Streams
+from quidproquo.instruments import Instruments
+from quidproquo.ledger import Ledger
+from quidproquo.prisoners import Prisoners
+from quidproquo.record import EventLog, Recorder, WorldMean
+from quidproquo.streams import Draw, Streams
+from quidproquo.talks import Talks
 from quidproquo.timeline import Timeline
-
-ARREST_DRAW, COMPLETION_DRAW = 1, 10
-
-
-@dataclass
-class Ledger:
-    """What happened this round, per world: the flows the record and the utilities read."""
-
-    arrests: np.ndarray
-    completed: np.ndarray
-    released_deal: np.ndarray
-    released_pardon: np.ndarray
-    engaged: np.ndarray
-    deal: np.ndarray
-    snapback: np.ndarray
-    lifted_now: np.ndarray
-
-    @classmethod
-    def empty(cls, worlds: int, tiers: int, instruments: int) -> Ledger:
-        counts = lambda: np.zeros((worlds, tiers), dtype=np.int64)  # noqa: E731
-        flags = lambda: np.zeros(worlds, dtype=bool)  # noqa: E731
-        return cls(counts(), counts(), counts(), counts(), flags(), flags(), flags(),
-                   np.zeros((worlds, instruments), dtype=bool))
 
 
 def _overrides_from_kwargs(kwargs: dict) -> list[str]:
@@ -107,25 +89,23 @@ class BargainingModel(mesa.Model):
         self.round = 0
         self.streams = Streams(seed, self.world_ids)
         self.timeline = Timeline(config, self.start)
+        self.events = EventLog(self)
 
         self.prisoners = Prisoners(config, self.num_worlds)
-        self.instruments = Instruments(config, self.num_worlds)
-        self.ledger = Ledger.empty(self.num_worlds, len(self.prisoners.tiers), len(self.instruments.names))
+        self.instruments = Instruments(config, self.num_worlds, self.events)
+        self.ledger = Ledger.empty(self.num_worlds, len(self.prisoners.tiers))
         self.opposition = Opposition(self)
         self.moscow = Moscow(self)
         self.washington = Washington(self)
         self.eu = EU(self)
         self.minsk = Minsk(self)
         self.actors = (self.minsk, self.washington, self.eu, self.moscow, self.opposition)
-        self.seats: dict = {}  # actor name -> a person's side at the table (see `negotiate`)
-        self.outcome = None  # (worlds, bargaining.Outcome) of the latest round with talks
+        self.talks = Talks(self)
 
-        self._logged = np.flatnonzero(self.world_ids < config.output.event_log_worlds)
         self.recorder = Recorder(self)
         self.datacollector = mesa.DataCollector(model_reporters={
-            "prisoners_held": "prisoners_held", "deals": "deals_this_round",
-            "instruments_lifted": "instruments_lifted", "sanctions_cost": "sanctions_cost",
-            "moscow_pressure": "moscow_pressure", "mobilisation": "mobilisation"})
+            name: name for name in ("prisoners_held", "deals_this_round", "instruments_lifted", "sanctions_cost",
+                                    "moscow_pressure", "mobilisation")})
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------------------ the round
@@ -133,17 +113,18 @@ class BargainingModel(mesa.Model):
         if self.round >= self.rounds:
             self.running = False
             return
-        self.ledger = Ledger.empty(self.num_worlds, len(self.prisoners.tiers), len(self.instruments.names))
+        self.ledger = Ledger.empty(self.num_worlds, len(self.prisoners.tiers))
+        self.instruments.begin_round()
         self.timeline.apply(self)
         # Goods cache their parameter vectors for the round: re-read them after any change
         # to the config (this round's events, or a user's edit between steps).
         self.prisoners.refresh()
         self.instruments.refresh()
         self.flows()
-        self.opposition.act()
-        self.moscow.act()
+        self.opposition.act(self.streams)
+        self.moscow.act(self.streams)
         self.washington.act(self.streams)
-        self.bargain()
+        self.talks.hold()
         self.eu.act(self.streams)
         self.minsk.act(self.streams)
         self.recorder.record(self)
@@ -163,134 +144,9 @@ class BargainingModel(mesa.Model):
         rate = prisoners.vector("inflow")[None, :] * (self.minsk.repression * mobilisation_effect)[:, None]
         completion = prisoners.vector("completion_rate")
         for t in range(len(prisoners.tiers)):
-            ledger.arrests[:, t] = self.streams.poisson(self.round, ARREST_DRAW + t, rate[:, t])
-            ledger.completed[:, t] = self.streams.binomial(self.round, COMPLETION_DRAW + t, prisoners.held[:, t], completion[t])
+            ledger.arrests[:, t] = self.streams.poisson(self.round, Draw.ARRESTS.of(t), rate[:, t])
+            ledger.completed[:, t] = self.streams.binomial(self.round, Draw.COMPLETIONS.of(t), prisoners.held[:, t], completion[t])
         prisoners.held += ledger.arrests - ledger.completed
-
-    def bargain(self) -> None:
-        """Washington and Minsk bargain in the worlds with an envoy visit: over the menu of
-        prisoners-for-relief bundles, or over one divisible good (`bargaining.good`)."""
-        worlds = np.flatnonzero(self.washington.engaged)
-        if worlds.size == 0:
-            return
-        if self.cfg.bargaining.good == "divisible":
-            self.split(worlds)
-            return
-        w, m, instruments = self.washington, self.minsk, self.instruments
-        liftable = (instruments.state[worlds] == IMPOSED) & w.instruments[None, :] & (instruments.pending_lift[worlds] < 0)
-        menu = build_menu(w.ask(worlds), liftable, w.offer_order, self.cfg.bargaining.release_levels)
-        # Value release levels and relief sets separately; they broadcast to every pairing.
-        releases, lift = menu.releases[:, None, :, :], menu.lift[:, :, None, :]
-        u_w = menu.flatten(w.value_bundles(worlds, releases, lift))
-        u_m = menu.flatten(m.value_bundles(worlds, releases, lift))
-        outcome = self.negotiate(worlds,
-                                 Negotiator("washington", u_w, np.full(worlds.size, w.params.reservation), w.params.discount, w.strategy),
-                                 Negotiator("minsk", u_m, np.full(worlds.size, m.params.reservation), m.params.discount, m.strategy),
-                                 menu)
-        self._log_offers(worlds, menu, outcome)
-
-        agreed = np.flatnonzero(outcome.deal)
-        rows = worlds[agreed]
-        releases, lift = menu.bundle(agreed, outcome.candidate[agreed])
-        released = np.zeros_like(self.prisoners.held)
-        released[rows] = releases
-        self.prisoners.release(released)
-        self.ledger.released_deal = released
-        self.ledger.deal[rows] = True
-        lag = self.cfg.bargaining.verification_lag
-        if lag == 0:
-            state = instruments.state[rows]
-            state[lift] = LIFTED
-            instruments.state[rows] = state
-            self.ledger.lifted_now[rows] |= lift
-        else:
-            pending = instruments.pending_lift[rows]
-            pending[lift] = self.round + lag
-            instruments.pending_lift[rows] = pending
-        w.record_deal(rows, lift)
-        m.record_deal(rows, releases, lift)
-
-    def negotiate(self, worlds: np.ndarray, washington, minsk, menu: Menu | None):
-        """Run the configured protocol between the two sides; keep the outcome for inspection.
-
-        A seat in `self.seats` (actor name -> function(side, worlds, menu) -> side) replaces that
-        actor's side at the table: the dashboard's play mode seats a student this way.
-        """
-        unseated = lambda side, *_: side  # noqa: E731
-        washington = self.seats.get("washington", unseated)(washington, worlds, menu)
-        minsk = self.seats.get("minsk", unseated)(minsk, worlds, menu)
-        logged = np.isin(worlds, self._logged)
-        if self.cfg.bargaining.protocol == "nash":
-            outcome = nash(washington, minsk, self.cfg.bargaining.nash_weight)
-        else:
-            outcome = alternate(washington, minsk, self.cfg.bargaining.max_offers, keep=logged)
-        self.outcome = (worlds, outcome)
-        for step, offer in enumerate(outcome.offers):
-            for j in np.flatnonzero(offer.made & logged):
-                self.recorder.offers.append((int(self.world_ids[worlds[j]]), self.round, self.month_label, step, offer.proposer,
-                                             float(offer.candidate[j]), float(offer.values["washington"][j]),
-                                             float(offer.values["minsk"][j]), bool(offer.accepted[j])))
-        return outcome
-
-    def split(self, worlds: np.ndarray) -> None:
-        """Bargaining over one divisible good: nothing but the split changes hands."""
-        w, m = self.washington, self.minsk
-        outcome = self.negotiate(worlds,
-                                 Claimant("washington", w.share_utility, np.full(worlds.size, w.params.reservation), w.params.discount, w.strategy, first=True),
-                                 Claimant("minsk", m.share_utility, np.full(worlds.size, m.params.reservation), m.params.discount, m.strategy, first=False),
-                                 None)
-        rows = worlds[outcome.deal]
-        self.ledger.deal[rows] = True
-        w.record_deal(rows, np.zeros((rows.size, len(self.instruments.names)), dtype=bool))
-        for i, j in zip(*np.intersect1d(worlds, self._logged, return_indices=True)[1:]):
-            for offer in outcome.offers:
-                if offer.made[j]:
-                    x = offer.candidate[j]
-                    verdict = "accepted" if offer.accepted[j] else "refused"
-                    self.log_one(i, offer.proposer, "offer", f"{offer.proposer.capitalize()} proposes: Washington {x:.4f}, Minsk {1 - x:.4f} -- {verdict}")
-            if outcome.deal[j]:
-                x = outcome.candidate[j]
-                self.log_one(i, "minsk", "deal", f"deal: the good is split Washington {x:.4f}, Minsk {1 - x:.4f}")
-
-    # ------------------------------------------------------------------------- event log
-    def log_one(self, i: int, actor: str, kind: str, text: str) -> None:
-        """Add a plain-words line to the log of the world at position `i`."""
-        self.recorder.events.append((int(self.world_ids[i]), self.round, self.month_label, actor, kind, text))
-
-    def log(self, actor: str, kind: str, mask: np.ndarray | None, text) -> None:
-        """Add a plain-words line for each logged world where `mask` holds (None: all)."""
-        for i in self._logged:
-            if mask is None or mask[i]:
-                self.recorder.events.append((int(self.world_ids[i]), self.round, self.month_label, actor, kind, text(i)))
-
-    def _log_offers(self, worlds, menu, outcome) -> None:
-        logged, at, _ = np.intersect1d(worlds, self._logged, return_indices=True)
-        lag = self.cfg.bargaining.verification_lag
-        for i, j in zip(logged, at):
-            world = int(self.world_ids[i])
-            for offer in outcome.offers:
-                if not offer.made[j]:
-                    continue
-                releases, lift = menu.bundle(j, offer.candidate[j])
-                verdict = "accepted" if offer.accepted[j] else "refused"
-                text = (f"{offer.proposer.capitalize()} proposes: release {self.tier_list(releases)}"
-                        f" for {self.relief_words(lift)} -- {verdict}")
-                self.recorder.events.append((world, self.round, self.month_label, offer.proposer, "offer", text))
-            if outcome.deal[j]:
-                releases, lift = menu.bundle(j, outcome.candidate[j])
-                staged = f" after {lag} months' verification" if lag and lift.any() else ""
-                text = f"deal: Minsk releases {self.tier_list(releases)}; {self.relief_words(lift)}{staged}"
-                self.recorder.events.append((world, self.round, self.month_label, "minsk", "deal", text))
-
-    def tier_list(self, counts: np.ndarray) -> str:
-        parts = [f"{n} {tier}" for tier, n in zip(self.prisoners.tiers, counts) if n]
-        return f"{int(np.sum(counts))} ({', '.join(parts)})" if parts else "0"
-
-    def instrument_list(self, mask: np.ndarray) -> str:
-        return ", ".join(n for n, on in zip(self.instruments.names, mask) if on) or "nothing"
-
-    def relief_words(self, mask: np.ndarray) -> str:
-        return f"lifting {self.instrument_list(mask)}" if mask.any() else "no relief"
 
     # ----------------------------------------------------------------------------- metrics
     @property
@@ -306,26 +162,10 @@ class BargainingModel(mesa.Model):
         """Expected arrests a month at repression 1: the yardstick for a 'surge'."""
         return float(self.prisoners.vector("inflow").sum())
 
-    @property
-    def prisoners_held(self) -> float:
-        return float(self.prisoners.total.mean())
-
-    @property
-    def deals_this_round(self) -> float:
-        return float(self.ledger.deal.mean())
-
-    @property
-    def instruments_lifted(self) -> float:
-        return float(row_sum(self.instruments.state != IMPOSED).mean())
-
-    @property
-    def sanctions_cost(self) -> float:
-        return float(self.instruments.sanctions_cost.mean())
-
-    @property
-    def moscow_pressure(self) -> float:
-        return float(self.moscow.pressure.mean())
-
-    @property
-    def mobilisation(self) -> float:
-        return float(self.opposition.mobilisation.mean())
+    # Metrics for Mesa's DataCollector (and the dashboard): means over the worlds.
+    prisoners_held = WorldMean("prisoners.total", "political prisoners held")
+    deals_this_round = WorldMean("ledger.deal", "share of worlds whose talks ended in a deal this month")
+    instruments_lifted = WorldMean("instruments.relieved_count", "instruments lifted or suspended")
+    sanctions_cost = WorldMean("instruments.sanctions_cost", "monthly cost of the sanctions in force, USD m")
+    moscow_pressure = WorldMean("moscow.pressure", "Moscow's pressure on Minsk, 0..1")
+    mobilisation = WorldMean("opposition.mobilisation", "the opposition's mobilisation, 0..1")

@@ -18,6 +18,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from quidproquo import storage
 from quidproquo.config import Config, ConfigError, from_dictconfig
+from quidproquo.config.schema import structured
 
 
 @functools.cache
@@ -66,7 +67,7 @@ def load_config(folder: Path) -> Config:
     if not path.exists():
         raise ConfigError(f"{folder}: not a run folder (no config.yaml)")
     try:
-        schema = OmegaConf.structured(Config)
+        schema = structured()
         return from_dictconfig(OmegaConf.merge(schema, OmegaConf.load(path)))
     except (OmegaConfBaseException, ValueError) as err:
         raise ConfigError(f"{path}: {' '.join(str(err).split())}") from None

@@ -1,14 +1,69 @@
-"""Recording: preallocated (round x world) arrays during the run, tidy tables at the end."""
+"""The record of a run: the event log in plain words, and every round of every world in
+preallocated (round x world) arrays that become tidy tables at the end."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from quidproquo.goods import IMPOSED, STATE_NAMES
+from quidproquo.instruments import IMPOSED, STATE_NAMES
 
 EVENT_COLUMNS = ["world", "round", "date", "actor", "kind", "text"]
 OFFER_COLUMNS = ["world", "round", "date", "step", "proposer", "candidate", "value_washington", "value_minsk", "accepted"]
+
+
+class WorldMean:
+    """A model metric read by name (Mesa's reporters): the mean over worlds of an array the model
+    holds, given by its dotted path from the model (`"moscow.pressure"`)."""
+
+    def __init__(self, path: str, doc: str):
+        self.path, self.__doc__ = path.split("."), f"Mean over worlds: {doc}."
+
+    def __get__(self, model, owner=None):
+        if model is None:
+            return self
+        value = model
+        for part in self.path:
+            value = getattr(value, part)
+        return float(np.mean(value))
+
+
+class EventLog:
+    """The plain-words log of the logged worlds (positions `logged` of the model's worlds):
+    "2025-06: envoy visit; Minsk releases 14 (1 prominent, 9 foreign); no relief".
+
+    It owns the wording of tiers and relief, so every line names them the same way.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.logged = np.flatnonzero(model.world_ids < model.cfg.output.event_log_worlds)  # positions
+        self.rows: list[tuple] = []
+
+    def log_one(self, i: int, actor: str, kind: str, text: str) -> None:
+        """Add a line to the log of the world at position `i`."""
+        m = self.model
+        self.rows.append((int(m.world_ids[i]), m.round, m.month_label, actor, kind, text))
+
+    def log(self, actor: str, kind: str, mask: np.ndarray | None, text) -> None:
+        """Add a line `text(i)` for each logged world position i where `mask` holds (None: all)."""
+        for i in self.logged:
+            if mask is None or mask[i]:
+                self.log_one(i, actor, kind, text(i))
+
+    def tier_list(self, counts: np.ndarray) -> str:
+        """'24 (20 rank_and_file, 4 foreign)', or '0'."""
+        parts = [f"{n} {tier}" for tier, n in zip(self.model.prisoners.tiers, counts) if n]
+        return f"{int(np.sum(counts))} ({', '.join(parts)})" if parts else "0"
+
+    def instrument_list(self, mask: np.ndarray) -> str:
+        return ", ".join(n for n, on in zip(self.model.instruments.names, mask) if on) or "nothing"
+
+    def relief_words(self, mask: np.ndarray) -> str:
+        return f"lifting {self.instrument_list(mask)}" if mask.any() else "no relief"
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=EVENT_COLUMNS).sort_values(["world", "round"], kind="stable", ignore_index=True)
 
 
 class Recorder:
@@ -27,7 +82,6 @@ class Recorder:
         self.deal = np.zeros((rounds, worlds), dtype=bool)
         self.instruments = np.zeros((rounds, worlds, instruments), dtype=np.int8)
         self.utility = np.zeros((rounds, worlds, len(model.actors)), dtype=np.float64)
-        self.events: list[tuple] = []
         self.offers: list[tuple] = []  # every offer made in the logged worlds, with both sides' values
         self.recorded = 0
 
@@ -46,6 +100,13 @@ class Recorder:
         for a, actor in enumerate(model.actors):
             self.utility[r, :, a] = actor.flow_utility()
         self.recorded = r + 1
+
+    def realised_utility(self, model, actor: str) -> np.ndarray:
+        """Each world's discounted sum of an actor's monthly utility over the months recorded."""
+        index = [a.name for a in model.actors].index(actor)
+        n = self.recorded
+        discount = model.actors[index].params.discount ** np.arange(n)
+        return discount @ self.utility[:n, :, index]
 
     # Totals over tiers, derived from the per-tier flows when asked for (round x world).
     def _total(self, name: str) -> np.ndarray:
@@ -113,9 +174,8 @@ class Recorder:
             column = pd.array(relieved[:, :, i].argmax(axis=0), dtype="Int64")
             column[~ever] = pd.NA
             table[f"lifted_{name}"] = column
-        for a, actor in enumerate(model.actors):
-            discount = actor.params.discount ** np.arange(n)
-            table[f"utility_{actor.name}"] = discount @ self.utility[:n, :, a]
+        for actor in model.actors:
+            table[f"utility_{actor.name}"] = self.realised_utility(model, actor.name)
         return pd.DataFrame(table)
 
     def offers_table(self) -> pd.DataFrame:
@@ -123,6 +183,3 @@ class Recorder:
         index, or Washington's share of a divisible good), what it was worth to each side, and
         whether it was accepted."""
         return pd.DataFrame(self.offers, columns=OFFER_COLUMNS)
-
-    def events_table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.events, columns=EVENT_COLUMNS).sort_values(["world", "round"], kind="stable", ignore_index=True)

@@ -42,7 +42,7 @@ def simulate(cfg: Config) -> Result:
     model = BargainingModel(config=cfg).run()
     seconds = time.perf_counter() - start
     recorder = model.recorder
-    return Result(cfg, model, recorder.worlds_table(model), recorder.events_table(), seconds)
+    return Result(cfg, model, recorder.worlds_table(model), model.events.table(), seconds)
 
 
 FIGURES = {

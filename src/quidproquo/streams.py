@@ -14,6 +14,8 @@ that a world's draw never depends on its neighbours'.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import numpy as np
 from scipy.special import gammaln
 
@@ -24,6 +26,34 @@ _TWO_POW_53 = float(2**53)
 # Means below this are drawn by inversion; above, by transformed rejection (valid for >= 10).
 _INVERSION_LIMIT = 10.0
 _MAX_ATTEMPTS = 64
+
+
+class Draw(IntEnum):
+    """What a random number is for: the `draw` key of every call to `Streams`.
+
+    Keeping every purpose in one enum keeps them apart: a new draw never shifts the numbers an
+    existing one sees. Families with an index (a tier, a member's vote on an instrument) add it to
+    their base with `of`; an index beyond the room of its base's block draws from a block of its
+    own, so no two purposes ever share an id, however many tiers a scenario has.
+    """
+
+    ARRESTS = 1  # + tier
+    COMPLETIONS = 10  # + tier
+    PARDONS = 20  # + tier
+    ENGAGEMENT = 30
+    VETOES = 100  # + 16 * member + instrument
+
+    def of(self, index: int = 0) -> int:
+        room = _ROOM.get(self, 1)
+        if not 0 <= index:
+            raise ValueError(f"{self.name}: index {index} must be >= 0")
+        if index < room:
+            return int(self) + index
+        # Beyond the block: 0x8000 and up, 0x1000 ids a family, collision-free up to 4,096.
+        return 0x8000 + 0x1000 * list(Draw).index(self) + index
+
+
+_ROOM = {Draw.ARRESTS: 9, Draw.COMPLETIONS: 10, Draw.PARDONS: 10, Draw.VETOES: 0x8000 - 100}
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:

@@ -7,14 +7,13 @@ answer. `qpq theory` prints them side by side; the tests check them over the par
 
 from __future__ import annotations
 
-import copy
 import functools
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from quidproquo.config import Config, load, set_key
+from quidproquo.config import Config, load, with_changes
 from quidproquo.model import BargainingModel
 from quidproquo.strategies import time_dependent
 
@@ -26,10 +25,7 @@ def _scenario(name: str) -> Config:
 
 def configured(name: str, changes: dict) -> Config:
     """A theory scenario's config with `changes` ({dotted key: value}) applied."""
-    cfg = copy.deepcopy(_scenario(name))
-    for key, value in changes.items():
-        set_key(cfg, key, value)
-    return cfg
+    return with_changes(_scenario(name), changes)
 
 
 def play(cfg: Config) -> BargainingModel:
@@ -54,12 +50,12 @@ def rubinstein_analytic(d1: float, d2: float, offers: int = 0) -> float:
 def rubinstein_engine(d1: float, d2: float, offers: int = 0) -> tuple[float, int]:
     """Washington's agreed share and the offer (0 = first) at which they agreed."""
     spe = "quidproquo.strategies.spe"
-    cfg = configured("rubinstein", {"actors.washington.discount": d1, "actors.minsk.discount": d2})
-    cfg.actors.washington.strategy = {"_target_": spe, "discount": d1, "other_discount": d2, "offers": offers}
-    cfg.actors.minsk.strategy = {"_target_": spe, "discount": d2, "other_discount": d1, "offers": offers}
-    if offers:
-        cfg.bargaining.max_offers = offers
-    _, outcome = play(cfg).outcome
+    cfg = configured("rubinstein", {
+        "actors.washington.discount": d1, "actors.minsk.discount": d2,
+        "actors.washington.strategy": {"_target_": spe, "discount": d1, "other_discount": d2, "offers": offers},
+        "actors.minsk.strategy": {"_target_": spe, "discount": d2, "other_discount": d1, "offers": offers},
+        **({"bargaining.max_offers": offers} if offers else {})})
+    _, outcome = play(cfg).talks.outcome
     accepted = [k for k, offer in enumerate(outcome.offers) if offer.accepted[0]]
     return float(outcome.candidate[0]), (accepted[0] if accepted else -1)
 
@@ -94,9 +90,9 @@ def nash_analytic(weight: float, r1: float, r2: float, eta1: float | None = None
 
 def nash_engine(weight: float, r1: float, r2: float, eta1: float | None = None, eta2: float | None = None) -> float:
     cfg = configured("nash", {"bargaining.nash_weight": weight, "actors.washington.reservation": r1,
-                              "actors.minsk.reservation": r2})
-    cfg.actors.washington.utility, cfg.actors.minsk.utility = utility_node(eta1), utility_node(eta2)
-    _, outcome = play(cfg).outcome
+                              "actors.minsk.reservation": r2, "actors.washington.utility": utility_node(eta1),
+                              "actors.minsk.utility": utility_node(eta2)})
+    _, outcome = play(cfg).talks.outcome
     return float(outcome.candidate[0])
 
 
@@ -110,11 +106,10 @@ def concession_analytic(exponent: float, reservation: float, offers: int, initia
 def concession_engine(washington_exponent: float, minsk_exponent: float, reservation: float = 0.6,
                       offers: int = 12) -> pd.DataFrame:
     """Every offer of the exchange: step, proposer, and its value to the proposer."""
-    cfg = configured("time_dependent", {"actors.washington.reservation": reservation,
-                                        "actors.minsk.reservation": reservation})
-    cfg.bargaining.max_offers = offers
-    cfg.actors.washington.strategy = {"_target_": "quidproquo.strategies.time_dependent", "exponent": washington_exponent}
-    cfg.actors.minsk.strategy = {"_target_": "quidproquo.strategies.time_dependent", "exponent": minsk_exponent}
+    node = lambda exponent: {"_target_": "quidproquo.strategies.time_dependent", "exponent": exponent}  # noqa: E731
+    cfg = configured("time_dependent", {"actors.washington.reservation": reservation, "actors.minsk.reservation": reservation,
+                                        "bargaining.max_offers": offers, "actors.washington.strategy": node(washington_exponent),
+                                        "actors.minsk.strategy": node(minsk_exponent)})
     offers_made = play(cfg).recorder.offers_table()
     own = np.where(offers_made.proposer == "washington", offers_made.value_washington, offers_made.value_minsk)
     return offers_made.assign(own_value=own)[["step", "proposer", "own_value"]]

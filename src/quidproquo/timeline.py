@@ -22,4 +22,4 @@ class Timeline:
             for key, value in event.changes.items():
                 set_key(model.cfg, key, value)
             text = event.text or ", ".join(f"{k} = {v}" for k, v in event.changes.items())
-            model.log("scenario", "event", None, lambda i, text=text: text)
+            model.events.log("scenario", "event", None, lambda i, text=text: text)

@@ -14,6 +14,7 @@ from hydra.errors import InstantiationException
 from hydra.utils import get_method
 
 from quidproquo.config import ConfigError
+from quidproquo.streams import Streams
 
 
 def build_callable(node: Any, key: str, example_args: tuple) -> Callable:
@@ -65,6 +66,10 @@ class Actor(mesa.Agent):
     @property
     def worlds(self) -> int:
         return self.model.num_worlds
+
+    def act(self, streams: Streams) -> None:
+        """This actor's move of the month, in every world; `streams` gives its random numbers."""
+        raise NotImplementedError
 
     def weights(self) -> dict[str, float]:
         raise NotImplementedError

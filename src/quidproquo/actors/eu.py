@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from quidproquo.actors.base import Actor
-from quidproquo.goods import IMPOSED, LIFTED, SUSPENDED, row_any, row_sum
-from quidproquo.streams import Streams
-
-VETO_DRAW = 100
+from quidproquo.arrays import row_any, row_sum
+from quidproquo.instruments import SUSPENDED
+from quidproquo.streams import Draw, Streams
 
 
 class EU(Actor):
@@ -43,9 +42,9 @@ class EU(Actor):
         surge = row_sum(ledger.arrests) / max(model.base_arrests, 1e-9)
         self.vetoes = np.zeros(self.worlds, dtype=np.int64)
 
-        snap = (instruments.state == SUSPENDED) & mine & (surge >= p.snapback_ratio)[:, None]
-        instruments.state[snap] = IMPOSED
-        model.log("eu", "snapback", row_any(snap), lambda i: "arrests surge: EU re-imposes " + model.instrument_list(snap[i]))
+        words = model.events.instrument_list
+        instruments.snap_back("eu", mine[None, :] & (surge >= p.snapback_ratio)[:, None], SUSPENDED,
+                              lambda i, what: "arrests surge: EU re-imposes " + words(what))
 
         members = list(self.members.values())
         due = np.array([instruments[n].sender == "eu" and instruments[n].renewal_month == model.month.month
@@ -54,14 +53,9 @@ class EU(Actor):
             vetoed = np.zeros(self.worlds, dtype=bool)
             for m, member in enumerate(members):
                 if member.veto_renewal > 0:  # a member that never vetoes needs no coin
-                    vetoed |= streams.uniform(model.round, VETO_DRAW + 16 * m + i) < member.veto_renewal
-            lapse = vetoed & (instruments.state[:, i] == IMPOSED)
-            instruments.state[lapse, i] = LIFTED
-            ledger.lifted_now[lapse, i] = True
+                    vetoed |= streams.uniform(model.round, Draw.VETOES.of(16 * m + i)) < member.veto_renewal
+            instruments.lapse(vetoed, i)
             self.vetoes += vetoed
-            name = instruments.names[i]
-            model.log("eu", "renewal", ~vetoed, lambda w, name=name: f"renews {name} unanimously")
-            model.log("eu", "veto", vetoed, lambda w, name=name: f"renewal of {name} vetoed: it lapses")
 
         if members:
             all_agree = self.progress >= max(m.threshold for m in members)  # unanimity: the strictest decides
@@ -70,13 +64,8 @@ class EU(Actor):
             rows = np.flatnonzero(suspend)
             pick = np.zeros(self.worlds, dtype=np.int64)  # only read where `suspend` holds
             pick[rows] = np.where(candidates[rows], instruments.vector("lift_cost")[None, :], np.inf).argmin(axis=1)
-            instruments.state[rows, pick[rows]] = SUSPENDED
-            ledger.lifted_now[rows, pick[rows]] = True
-            model.log("eu", "suspend", suspend, lambda w: f"unanimous: suspends {instruments.names[pick[w]]}")
-
-            listing = (surge >= max(m.listing_trigger for m in members)) & mine.any()
-            instruments.listings += listing
-            model.log("eu", "listing", listing, lambda w: "unanimous: new listings after an arrest surge")
+            instruments.suspend(suspend, pick)
+            instruments.add_listings((surge >= max(m.listing_trigger for m in members)) & mine.any())
 
     def weights(self) -> dict[str, float]:
         p = self.params

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from quidproquo.actors.base import Actor, build_callable
-from quidproquo.actors.washington import annuity
-from quidproquo.goods import row_sum
-from quidproquo.streams import Streams
+from quidproquo.arrays import row_sum
+from quidproquo.streams import Draw, Streams
+from quidproquo.utility import annuity
 
-PARDON_DRAW = 20
 PRICE_MEMORY = 0.8  # weight of last month's hostage price in this month's
 
 
@@ -55,8 +54,7 @@ class Minsk(Actor):
             "autonomy": -model.moscow.pressure_from_relief(relief_share) * value,
         }
         if "prominent" in prisoners.tiers:
-            initial = max(model.cfg.goods.prisoners["prominent"].initial, 1)
-            exile = model.cfg.actors.opposition.exile_effect * releases[..., prisoners.tiers.index("prominent")] / initial
+            exile = prisoners.prominent_share(model.cfg.actors.opposition.exile_effect * prisoners.prominent(releases))
             components["mobilisation"] = -exile * value
         return components
 
@@ -72,11 +70,11 @@ class Minsk(Actor):
         model, p = self.model, self.params
         prisoners, ledger = model.prisoners, model.ledger
         rate = prisoners.vector("pardon_rate")[None, :] * p.clemency * (1.0 + p.goodwill * ledger.engaged)[:, None]
-        pardoned = np.stack([streams.binomial(model.round, PARDON_DRAW + t, prisoners.held[:, t], rate[:, t])
+        pardoned = np.stack([streams.binomial(model.round, Draw.PARDONS.of(t), prisoners.held[:, t], rate[:, t])
                              for t in range(len(prisoners.tiers))], axis=1)
         prisoners.release(pardoned)
         ledger.released_pardon = pardoned
-        model.log("minsk", "pardon", row_sum(pardoned) > 0, lambda i: f"pardons {model.tier_list(pardoned[i])}")
+        model.events.log("minsk", "pardon", row_sum(pardoned) > 0, lambda i: f"pardons {model.events.tier_list(pardoned[i])}")
 
         self.hostage_price = PRICE_MEMORY * self.hostage_price + (1 - PRICE_MEMORY) * self._price_now
         self._price_now[:] = 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from quidproquo.actors.base import Actor
+from quidproquo.streams import Streams
 
 
 class Moscow(Actor):
@@ -23,7 +24,7 @@ class Moscow(Actor):
         self.pressure = np.full(self.worlds, self.params.pressure)
         self.drift = np.zeros(self.worlds)
 
-    def act(self) -> None:
+    def act(self, streams: Streams) -> None:
         p = self.params
         instruments = self.model.instruments
         relief_share = 1.0 - instruments.sanctions_cost / instruments.initial_cost if instruments.initial_cost else 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from quidproquo.actors.base import Actor
+from quidproquo.streams import Streams
 
 
 class Opposition(Actor):
@@ -25,13 +26,9 @@ class Opposition(Actor):
     @property
     def exile_share(self) -> np.ndarray:
         """Freed prominent prisoners as a share of the prominent tier at the start."""
-        prisoners = self.model.prisoners
-        if "prominent" not in prisoners.tiers:
-            return np.zeros(self.worlds)
-        initial = max(self.model.cfg.goods.prisoners["prominent"].initial, 1)
-        return prisoners.released_prominent / initial
+        return self.model.prisoners.prominent_share(self.model.prisoners.released_prominent)
 
-    def act(self) -> None:
+    def act(self, streams: Streams) -> None:
         p = self.params
         repression = self.model.minsk.repression
         target = p.base_mobilisation + p.exile_effect * self.exile_share - p.suppression * np.maximum(repression - 1.0, 0.0)

@@ -5,18 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from quidproquo.actors.base import Actor, build_callable
-from quidproquo.goods import IMPOSED, LIFTED, row_any, row_sum
-from quidproquo.streams import Streams
-
-ENGAGEMENT_DRAW = 30
-
-
-def annuity(discount: float, remaining: int, lag: int = 0) -> float:
-    """Present value of one unit a month from `lag` months on until the horizon."""
-    months = remaining - lag
-    if months <= 0:
-        return 0.0
-    return discount**lag * (1.0 - discount**months) / (1.0 - discount)
+from quidproquo.arrays import row_any, row_sum
+from quidproquo.instruments import IMPOSED, LIFTED
+from quidproquo.streams import Draw, Streams
+from quidproquo.utility import annuity
 
 
 class Washington(Actor):
@@ -62,27 +54,18 @@ class Washington(Actor):
     def act(self, streams: Streams) -> None:
         """Deliver staged relief that has come due, snap back after a surge, decide to engage."""
         model, instruments, ledger = self.model, self.model.instruments, self.model.ledger
-        due = instruments.pending_lift == model.round
-        if due.any():
-            lifted = due & (instruments.state == IMPOSED)
-            instruments.state[lifted] = LIFTED
-            ledger.lifted_now |= lifted
-            instruments.pending_lift[due] = -1
-            model.log("washington", "relief", row_any(lifted), lambda i: "staged relief delivered: lifts " + model.instrument_list(lifted[i]))
+        instruments.deliver_due(model.round)
         if self.params.snapback_ratio > 0:
             surge = row_sum(ledger.arrests) > self.params.snapback_ratio * model.base_arrests
-            snap = surge[:, None] & self.granted & (instruments.state == LIFTED)
-            cancel = surge[:, None] & self.granted & (instruments.pending_lift >= 0)
-            instruments.state[snap] = IMPOSED
-            instruments.pending_lift[cancel] = -1
-            undone = row_any(snap | cancel)
-            ledger.snapback |= undone
-            self.granted &= ~(snap | cancel)
-            model.log("washington", "snapback", undone, lambda i: f"arrests surge to {ledger.arrests[i].sum()}: snapback of " + model.instrument_list((snap | cancel)[i]))
-        coin = streams.uniform(model.round, ENGAGEMENT_DRAW)
+            words = model.events.instrument_list
+            undone = instruments.snap_back("washington", surge[:, None] & self.granted, LIFTED,
+                                           lambda i, what: f"arrests surge to {ledger.arrests[i].sum()}: snapback of " + words(what))
+            ledger.snapback |= row_any(undone)
+            self.granted &= ~undone
+        coin = streams.uniform(model.round, Draw.ENGAGEMENT)
         self.engaged = (coin < self.params.engagement) & (row_sum(self.ask()) > 0)
         ledger.engaged = self.engaged.copy()
-        model.log("washington", "visit", self.engaged, lambda i: "envoy visit to Minsk")
+        model.events.log("washington", "visit", self.engaged, lambda i: "envoy visit to Minsk")
 
     def value_bundles(self, worlds: np.ndarray, releases: np.ndarray, lift: np.ndarray) -> np.ndarray:
         """Washington's utility of bundles: `releases` (..., tiers) and `lift` (..., instruments)
@@ -120,6 +103,6 @@ class Washington(Actor):
         return {
             "humanitarian": (ledger.released_deal + ledger.released_pardon) @ model.prisoners.valuation("washington"),
             "channel": ledger.deal * self.params.channel_value,
-            "credibility": -((ledger.lifted_now & mine) @ instruments.vector("lift_cost")) - self.params.rearrest_penalty * excess,
+            "credibility": -((instruments.relieved_now & mine) @ instruments.vector("lift_cost")) - self.params.rearrest_penalty * excess,
             "alliance": -relieved * eu_holds,
         }

@@ -24,7 +24,7 @@ from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 
 from quidproquo.dashboard.controls import KNOBS, PLAY_OFFERS, PLAY_WORLDS, SEATS, DashboardModel, knob_values, knobs_for, realised_utility, scenarios  # noqa: E402
-from quidproquo.goods import IMPOSED  # noqa: E402
+from quidproquo.instruments import IMPOSED  # noqa: E402
 from quidproquo.plots import fan  # noqa: E402
 
 DEFAULT_SCENARIO = "thaw"
@@ -136,7 +136,7 @@ def IndicatorsChart(model):
 def EventLog(model):
     """World 0's event log, newest month first."""
     update_counter.get()  # re-render after every step, as Mesa's own components do
-    events = [e for e in model.recorder.events if e[0] == 0]
+    events = [e for e in model.events.rows if e[0] == 0]
     with solara.Card("Event log, world 0 (newest first)", classes=["qpq-event-log"]):
         with solara.Column(style={"max-height": "420px", "overflow-y": "auto", "gap": "2px"}):
             if not events:

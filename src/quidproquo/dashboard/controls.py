@@ -158,7 +158,7 @@ class DashboardModel(BargainingModel):
             from quidproquo.dashboard.play import Player
 
             self.player = Player(self)
-            self.seats[seat] = self.player
+            self.talks.seats[seat] = self.player
 
     @property
     def seed(self) -> int:
@@ -175,7 +175,4 @@ class DashboardModel(BargainingModel):
 
 def realised_utility(model: BargainingModel, actor: str) -> np.ndarray:
     """Each world's discounted sum of the actor's monthly utility over the months run so far."""
-    index = [a.name for a in model.actors].index(actor)
-    n = model.round
-    discount = model.actors[index].params.discount ** np.arange(n)
-    return discount @ model.recorder.utility[:n, :, index]
+    return model.recorder.realised_utility(model, actor)

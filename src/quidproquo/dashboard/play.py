@@ -1,8 +1,8 @@
 """Play mode: a person takes Washington's or Minsk's seat at the table.
 
-The engine asks each side of the table the same questions (`bargaining.Negotiator`): what do
-you offer, what is this candidate worth to you, do you accept. A `Seat` answers them from a
-form instead of a strategy: it offers the bundle the person chose and accepts or refuses the
+The engine asks each side of the table the same questions (`bargaining.Side`): what do you
+offer, what is this candidate worth to you, do you accept. A `Seat` answers them from a form
+instead of a strategy: it offers the bundle the person chose and accepts or refuses the
 other side's offers as the person said. `Player` is what the model's `seats` hook calls each
 month there are talks; it turns the form's choices (how many instruments of relief, what share
 of Washington's ask released) into a candidate of each world's menu.
@@ -18,13 +18,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from quidproquo.bargaining import Menu, Negotiator
-from quidproquo.goods import IMPOSED
+from quidproquo.bargaining import Side
+from quidproquo.menu import Menu, Negotiator
 
 
 @dataclass
-class Seat(Negotiator):
-    """One side of the table answered by a person: the same questions as `Negotiator`."""
+class Seat(Negotiator, Side):
+    """One side of the table answered by a person (a `bargaining.Side`): the menu's values of a
+    `Negotiator`, with the person's offer and answer in place of a strategy."""
 
     proposal: np.ndarray | None = None  # (worlds,) the candidate the person offers in each world
     answer: bool = False  # whether the person accepts the other side's offers this month
@@ -93,7 +94,7 @@ class Player:
         """World 0's relief sets in offer order: 'no relief', 'envoy_visits', 'envoy_visits + belavia', ..."""
         model = self.model
         w, instruments = model.washington, model.instruments
-        liftable = (instruments.state[0] == IMPOSED) & w.instruments & (instruments.pending_lift[0] < 0)
+        liftable = instruments.liftable("washington", 0)
         names = [model.instruments.names[i] for i in w.offer_order if liftable[i]]
         return ["no relief"] + [" + ".join(names[:n]) for n in range(1, len(names) + 1)]
 
@@ -105,5 +106,5 @@ class Player:
         for g in range(self.levels):
             share = g / (self.levels - 1)
             freed = np.rint(ask * share).astype(np.int64)
-            out.append(f"{share:.0%} of the ask: {model.tier_list(freed)}")
+            out.append(f"{share:.0%} of the ask: {model.events.tier_list(freed)}")
         return out

@@ -1,0 +1,179 @@
+"""Composing a config with Hydra, and turning Hydra's errors into one line.
+
+`load(overrides)` composes `conf/config.yaml` (which extends the schema) with Hydra's Compose
+API, converts it to the schema's dataclasses, fills in the default `_target_` nodes and
+validates it. `load_many` does the same for many sweep points, composing once per distinct group
+choice. `explain` turns Hydra's and OmegaConf's multi-line errors into one line naming the key
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+import re
+import warnings
+from pathlib import Path
+
+import yaml
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from quidproquo.config.checks import ConfigError, validate
+from quidproquo.config.schema import SCHEMAS, Config, complete, structured
+
+# Our launcher presets (conf/hydra/launcher) share their names with the plugins' schemas, so Hydra
+# validates each preset against the plugin's schema -- what we want -- and warns that this
+# "automatic schema matching" is deprecated. It still holds in Hydra 1.3, which pyproject pins.
+warnings.filterwarnings("ignore", message=r"[\s\S]*is validated against ConfigStore schema with the same name")
+
+
+def register() -> None:
+    ConfigStore.instance().store(name="schema", node=structured())
+
+
+# ------------------------------------------------------------------------------ composition
+def conf_dir() -> Path:
+    """The Hydra config folder: $QPQ_CONF, else `conf/` at the top of the source checkout."""
+    return Path(os.environ.get("QPQ_CONF", Path(__file__).resolve().parents[3] / "conf"))
+
+
+def scenario_names() -> list[str]:
+    """Every scenario, subfolders included (`theory/rubinstein`)."""
+    folder = conf_dir() / "scenario"
+    return sorted(p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.yaml"))
+
+
+def explain(err: Exception) -> str:
+    """Hydra's and OmegaConf's composition errors, as one line naming the key and what is allowed."""
+    text = str(err)
+    missing = re.search(r"Could not find '(\w+)/([^']+)'", text)
+    if missing:
+        group, choice = missing.groups()
+        options = sorted(re.findall(r"^\t(\S+)$", text, re.M)) or scenario_names()
+        return f"{group}={choice}: no such {group}; allowed: {', '.join(options)}"
+    key = getattr(err, "full_key", None) or (re.search(r"full_key: (\S+)", text) or [None, None])[1]
+    cause = getattr(err, "__cause__", None) or getattr(err, "__context__", None)
+    detail = text
+    if cause is not None and hasattr(cause, "full_key"):
+        key, detail = cause.full_key, str(cause)
+    first = detail.strip().splitlines()[0] if detail.strip() else type(err).__name__
+    merging = re.search(r"override ([^=\s]+)=(\S*)", text)
+    if "$VALUE" in first and merging:  # OmegaConf left its placeholders unfilled
+        key, value = merging.groups()
+        first = first.replace("$VALUE_TYPE", "str").replace("$VALUE", value)
+    if "is not a valid bool" in first and key:
+        return f"{key}={(merging.group(2) if merging else '')!r}: must be true or false"
+    node = re.match(r"(actors\.\w+\.strategy)\.", key or "")
+    if node and "not in" in first:
+        return (f"{key}: {node.group(1)} is unset here (its default applies); a strategy is set whole, "
+                f"e.g. {node.group(1)}={{_target_: quidproquo.strategies.boulware, exponent: 0.3}}")
+    if "not in" in first and "Key '" in first:
+        parent = re.search(r"not in '(\w+)'", first)
+        allowed = ""
+        if parent and parent.group(1) in SCHEMAS:
+            allowed = "; allowed: " + ", ".join(SCHEMAS[parent.group(1)].__dataclass_fields__)
+        return f"{key}: unknown key{allowed}"
+    value = re.search(r"Value '([^']*)'", first)
+    converted = re.search(r"could not be converted to (\w+)", first)
+    if key and value and converted:
+        return f"{key}={value.group(1)!r}: must be {converted.group(1).lower()}"
+    override = re.search(r"override '([^']+)'", text)
+    if override and not key:
+        key = override.group(1)
+    first = re.sub(r"\s+", " ", first)
+    return f"{key}: {first}" if key else first
+
+
+@functools.lru_cache(maxsize=64)
+def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
+    register()
+    try:
+        if GlobalHydra.instance().is_initialized():
+            return compose(config_name="config", overrides=list(overrides))
+        with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+            return compose(config_name="config", overrides=list(overrides))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        where = f"{mark.name}: line {mark.line + 1}, column {mark.column + 1}" if mark else "a config file"
+        raise ConfigError(f"{where}: {err.problem or err.context}") from None
+    except (HydraException, OmegaConfBaseException, ValueError) as err:
+        message = explain(err)
+        if message.startswith("scenario: unknown key"):
+            chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+            message = (f"scenario={chosen[-1] if chosen else '?'}: its file sets no scenario; a scenario file starts with "
+                       f"'# @package _global_' and sets name, description and the keys it changes")
+        raise ConfigError(_with_names(message, overrides)) from None
+
+
+def _with_names(message: str, overrides: tuple[str, ...]) -> str:
+    """For an unknown tier, instrument or EU member, add the names that do exist."""
+    if not message.endswith(": unknown key"):
+        return message
+    parent = message.split(":")[0].rsplit(".", 1)[0]
+    try:
+        node = OmegaConf.select(_compose_dict(tuple(o for o in overrides if not is_value_override(o))), parent)
+    except ConfigError:
+        return message
+    return f"{message}; allowed: {', '.join(node.keys())}" if isinstance(node, DictConfig) else message
+
+
+@functools.lru_cache(maxsize=64)
+def _compose(overrides: tuple[str, ...]) -> Config:
+    return from_dictconfig(_compose_dict(overrides))
+
+
+def load(overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Compose and validate a config from Hydra overrides (`scenario=thaw`, `engine.worlds=10`)."""
+    return copy.deepcopy(_compose(tuple(overrides)))
+
+
+def is_value_override(override: str) -> bool:
+    """A plain `a.b=value` override (not a group choice like `scenario=thaw`, nor +/~ edits)."""
+    key = override.split("=", 1)[0]
+    return "=" in override and "." in key and not key.startswith(("+", "~", "hydra"))
+
+
+def load_many(points: list[list[str]]) -> list[Config]:
+    """Validated configs for many override lists, composing once per distinct group choice.
+
+    Hydra composition costs ~0.3 s for this tree; a sweep's points mostly differ in plain values,
+    which `OmegaConf.update` sets with the same struct-mode and type checks.
+    """
+    out = []
+    for point in points:
+        groups = tuple(o for o in point if not is_value_override(o))
+        cfg = copy.deepcopy(_compose_dict(groups))
+        for override in point:
+            if is_value_override(override):
+                key, text = override.split("=", 1)
+                try:
+                    value = yaml.safe_load(text) if text else ""
+                    OmegaConf.update(cfg, key, value, merge=True)
+                except yaml.YAMLError:
+                    raise ConfigError(f"{key}={text!r}: cannot be parsed") from None
+                except OmegaConfBaseException as err:
+                    # update() raises before OmegaConf fills in its message's placeholders
+                    converted = re.search(r"could not be converted to (\w+)", str(err))
+                    if converted:
+                        raise ConfigError(f"{key}={text!r}: must be {converted.group(1).lower()}") from None
+                    if "is not a valid bool" in str(err):
+                        raise ConfigError(f"{key}={text!r}: must be true or false") from None
+                    raise ConfigError(_with_names(explain(err), groups)) from None
+        out.append(from_dictconfig(cfg))
+    return out
+
+
+def from_dictconfig(cfg: DictConfig) -> Config:
+    """A Hydra-composed DictConfig (as @hydra.main passes it) to a validated Config."""
+    try:
+        out = OmegaConf.to_object(cfg)
+    except (OmegaConfBaseException, ValueError) as err:
+        raise ConfigError(explain(err)) from None
+    validate(complete(out))
+    return out

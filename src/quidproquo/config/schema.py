@@ -1,0 +1,236 @@
+"""The configuration schema: every key a user can type, with its type and its one default.
+
+The dataclasses are Hydra structured configs, registered in Hydra's ConfigStore as `schema`;
+`conf/config.yaml` extends them, so Hydra rejects unknown keys and wrong types while composing.
+This file is the only place a default lives: the YAML under `conf/` and `scenarios/` says only
+what a group or a scenario changes (`tests/test_defaults.py` holds it to that).
+
+Each actor's `utility` and `strategy` is a `_target_` node: a function and its keyword
+arguments. A utility defaults to `UTILITY`, which takes no arguments, so another function and its
+arguments merge into it cleanly (`register` leaves these nodes open to new keys). A strategy's
+default has arguments (`STRATEGIES`), which would leak into any other strategy merged over it, so
+the schema leaves it empty (None) and `complete` fills it in after composition: a scenario or an
+override that sets a strategy sets the whole node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+ACTORS = ("minsk", "washington", "eu", "moscow", "opposition")
+SENDERS = ("washington", "eu")
+INSTRUMENT_STATES = ("imposed", "lifted", "suspended")
+STANCES = ("hawk", "core", "dove")
+PROTOCOLS = ("alternating", "nash")
+GOODS_KINDS = ("bundles", "divisible")
+
+UTILITY = {"_target_": "quidproquo.utility.linear"}
+STRATEGIES = {
+    "minsk": {"_target_": "quidproquo.strategies.time_dependent", "exponent": 0.5},  # Boulware: holds out
+    "washington": {"_target_": "quidproquo.strategies.time_dependent", "exponent": 1.0},  # linear concession
+}
+
+
+@dataclass
+class EngineConfig:
+    worlds: int = 1000  # parallel worlds: enough for stable medians and 90% bands, well under a second
+    rounds: int = 36  # months simulated: long enough for relief, snapback and a second EU renewal
+    seed: int = 0
+    start: str = "2025-07"  # month of round 0 (YYYY-MM): the month after the Belarus data end
+
+
+@dataclass
+class BargainingConfig:
+    max_offers: int = 4  # alternating offers per envoy visit (two each way); Washington proposes first
+    verification_lag: int = 0  # rounds between release and relief; 0: same month, as in the 2025 visits
+    protocol: str = "alternating"  # or "nash": settle at once on the Nash bargaining solution
+    release_levels: int = 11  # offers ask for 0%, 10%, ..., 100% of Washington's list
+    good: str = "bundles"  # or "divisible": one good of size 1 split between the two (theory)
+    nash_weight: float = 0.5  # Washington's bargaining power in the Nash protocol; Minsk has the rest
+
+
+@dataclass
+class OutputConfig:
+    figures: bool = True
+    event_log_worlds: int = 100  # worlds 0..n-1 get a plain-words log: readable, and cheap at 100,000 worlds
+
+
+# ------------------------------------------------------------------------------------ goods
+@dataclass
+class Valuation:
+    """What one prisoner of a tier is worth to each actor, in that actor's own utility units."""
+
+    minsk: float = 1.0  # security cost to Minsk of releasing one
+    washington: float = 1.0  # humanitarian value to Washington of one freed
+    eu: float = 1.0
+    opposition: float = 1.0
+
+
+@dataclass
+class TierConfig:
+    initial: int = 0  # prisoners held at round 0
+    inflow: float = 0.0  # expected new arrests per month at repression 1
+    completion_rate: float = 0.0  # monthly probability that a sentence ends
+    pardon_rate: float = 0.0  # monthly pardon probability at clemency 1
+    ask_share: float = 0.0  # share of the tier Washington asks for in a deal
+    valuation: Valuation = field(default_factory=Valuation)
+
+
+@dataclass
+class InstrumentConfig:
+    sender: str = "???"  # washington or eu: every instrument names its sender
+    monthly_cost: float = 0.0  # USD m a month the instrument costs Minsk while imposed
+    lift_cost: float = 0.0  # political cost to the sender of lifting it, sender's units
+    legitimacy: float = 0.0  # monthly legitimacy Minsk gains while it is not imposed
+    state: str = "imposed"
+    renewal_month: int = 0  # calendar month of its scheduled renewal (EU); 0 = none
+
+
+@dataclass
+class GoodsConfig:
+    prisoners: dict[str, TierConfig] = field(default_factory=dict)
+    instruments: dict[str, InstrumentConfig] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------------- actors
+@dataclass
+class MinskConfig:
+    discount: float = 0.97  # a regime planning in years: a month's delay costs 3%
+    utility: Any = field(default_factory=lambda: dict(UTILITY))
+    strategy: Any = None  # None: STRATEGIES["minsk"]
+    relief_weight: float = 1.0  # USD m of sanctions cost avoided is the unit of Minsk's utility
+    legitimacy_weight: float = 1.0
+    security_weight: float = 1.0
+    autonomy_weight: float = 20.0  # full Moscow pressure costs as much as USD 20 m a month
+    mobilisation_weight: float = 10.0  # cost of full opposition mobilisation, per month
+    reservation: float = 0.0  # utility a deal must beat: any deal better than none
+    repression: float = 1.0  # initial repression level: arrests at the base rate
+    repression_adjust: float = 0.3  # share of the gap to its target closed each month
+    repression_min: float = 0.3
+    repression_max: float = 3.0
+    hostage_elasticity: float = 0.0  # repression rise per unit hostage price; off unless a scenario turns it on
+    moscow_push: float = 0.2  # repression rise per unit Moscow pressure
+    threat_response: float = 0.3  # repression rise per unit opposition mobilisation
+    clemency: float = 1.0  # multiplies every tier's pardon rate
+    goodwill: float = 0.0  # extra pardon multiplier in months of an envoy visit
+
+
+@dataclass
+class WashingtonConfig:
+    discount: float = 0.97
+    utility: Any = field(default_factory=lambda: dict(UTILITY))
+    strategy: Any = None  # None: STRATEGIES["washington"]
+    engagement: float = 0.0  # monthly probability of an envoy visit: none unless a scenario sends them
+    channel_value: float = 0.0  # value of the channel to Moscow that a deal keeps open
+    humanitarian_weight: float = 1.0
+    credibility_weight: float = 1.0
+    alliance_weight: float = 1.0  # friction with the EU for each US instrument lifted alone, per month
+    rearrest_penalty: float = 0.1  # credibility cost per arrest above base in a month after a deal
+    reservation: float = 0.0
+    snapback_ratio: float = 0.0  # re-impose relief if arrests exceed this x base; 0 = never
+
+
+@dataclass
+class MemberConfig:
+    stance: str = "core"
+    threshold: float = 0.5  # share of political prisoners freed it needs before lifting
+    veto_renewal: float = 0.0  # probability it vetoes a scheduled renewal
+    listing_trigger: float = 1.5  # arrests / base arrests that make it vote for new listings
+
+
+@dataclass
+class EUConfig:
+    discount: float = 0.97
+    utility: Any = field(default_factory=lambda: dict(UTILITY))
+    humanitarian_weight: float = 1.0
+    unity_weight: float = 5.0  # cost of a failed vote (a veto), per occurrence
+    pressure_weight: float = 0.01  # value of each USD m of monthly cost on Minsk
+    listing_cost: float = 2.0  # USD m a month each new package of listings costs Minsk (estimate)
+    snapback_ratio: float = 2.0  # re-impose suspended instruments above this x base arrests
+    members: dict[str, MemberConfig] = field(default_factory=dict)
+
+
+@dataclass
+class MoscowConfig:
+    discount: float = 0.97
+    utility: Any = field(default_factory=lambda: dict(UTILITY))
+    pressure: float = 0.2  # initial pressure on Minsk, 0..1
+    tolerance: float = 0.1  # Western drift accepted unanswered: shedding a tenth of the sanctions' cost
+    responsiveness: float = 0.5  # pressure rise per unit drift beyond tolerance, per month
+    relaxation: float = 0.05  # monthly decay of pressure towards zero
+    channel_benefit: float = 0.0  # pressure relief in a month the US-Minsk channel serves Moscow
+    engagement_drift: float = 0.1  # drift an envoy visit adds
+    control_weight: float = 10.0
+    channel_weight: float = 5.0
+
+
+@dataclass
+class OppositionConfig:
+    discount: float = 0.97
+    utility: Any = field(default_factory=lambda: dict(UTILITY))
+    mobilisation: float = 0.3  # initial mobilisation, 0..1
+    base_mobilisation: float = 0.3
+    exile_effect: float = 0.5  # mobilisation gain per freed prominent prisoner, as share of tier
+    suppression: float = 0.2  # mobilisation loss per unit repression above 1
+    adjust: float = 0.2
+    lobbying: float = 0.2  # how much more than the base ask it makes Washington demand
+    arrest_effect: float = 0.5  # arrest-rate rise at full mobilisation
+    freed_weight: float = 1.0
+    pressure_weight: float = 0.02  # value of each USD m of sanctions kept while prisoners remain
+    unity_weight: float = 5.0
+
+
+@dataclass
+class ActorsConfig:
+    minsk: MinskConfig = field(default_factory=MinskConfig)
+    washington: WashingtonConfig = field(default_factory=WashingtonConfig)
+    eu: EUConfig = field(default_factory=EUConfig)
+    moscow: MoscowConfig = field(default_factory=MoscowConfig)
+    opposition: OppositionConfig = field(default_factory=OppositionConfig)
+
+
+@dataclass
+class EventConfig:
+    """A dated exogenous shock: from `date` on, each `changes` key takes its new value."""
+
+    date: str = "???"
+    text: str = ""
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    name: str = "custom"
+    description: str = ""
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    bargaining: BargainingConfig = field(default_factory=BargainingConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    goods: GoodsConfig = field(default_factory=GoodsConfig)
+    actors: ActorsConfig = field(default_factory=ActorsConfig)
+    events: list[EventConfig] = field(default_factory=list)
+
+
+SCHEMAS = {cls.__name__: cls for cls in (
+    EngineConfig, BargainingConfig, OutputConfig, TierConfig, Valuation, InstrumentConfig, GoodsConfig,
+    MinskConfig, WashingtonConfig, MemberConfig, EUConfig, MoscowConfig, OppositionConfig, ActorsConfig,
+    EventConfig, Config)}
+
+
+def structured() -> DictConfig:
+    """The schema as Hydra composes it: utility nodes open to another function's arguments."""
+    schema = OmegaConf.structured(Config)
+    for name in ACTORS:
+        OmegaConf.set_struct(schema.actors[name].utility, False)
+    return schema
+
+
+def complete(cfg: Config) -> Config:
+    """Fill the strategy nodes a composition left empty with their defaults, in place."""
+    for name, strategy in STRATEGIES.items():
+        actor = getattr(cfg.actors, name)
+        if actor.strategy is None:
+            actor.strategy = dict(strategy)
+    return cfg
