@@ -35,3 +35,15 @@ def test_the_hostage_market_elasticity_raises_repression_after_paid_deals():
     on = model("thaw", worlds=300, seed=2, **{"actors.minsk.hostage_elasticity": 1.0}).run().recorder
     assert on.repression[-1].mean() > off.repression[-1].mean()
     assert on.arrests.sum() > off.arrests.sum()
+
+
+def test_a_dated_event_acts_on_goods_keys():
+    """An event that raises a tier's inflow raises arrests from its month on (the goods read the
+    model's own config, which events change, not the caller's)."""
+    quiet = model("freeze", worlds=200, seed=4, **{"engine.rounds": 6})
+    loud = model("freeze", worlds=200, seed=4, **{"engine.rounds": 6,
+                 "events": "[{date: '2025-10', changes: {goods.prisoners.rank_and_file.inflow: 400.0}}]"})
+    quiet.run(), loud.run()
+    before, after = slice(0, 3), slice(3, 6)
+    assert (loud.recorder.arrests[before] == quiet.recorder.arrests[before]).all()
+    assert loud.recorder.arrests[after].mean() > 5 * quiet.recorder.arrests[after].mean()

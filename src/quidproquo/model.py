@@ -91,8 +91,8 @@ class BargainingModel(mesa.Model):
         self.timeline = Timeline(config, self.start)
         self.events = EventLog(self)
 
-        self.prisoners = Prisoners(config, self.num_worlds)
-        self.instruments = Instruments(config, self.num_worlds, self.events)
+        self.prisoners = Prisoners(self.cfg, self.num_worlds)
+        self.instruments = Instruments(self.cfg, self.num_worlds, self.events)
         self.ledger = Ledger.empty(self.num_worlds, len(self.prisoners.tiers))
         self.opposition = Opposition(self)
         self.moscow = Moscow(self)

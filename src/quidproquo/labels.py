@@ -1,0 +1,74 @@
+"""Human labels and units for every key a person sees (figures, reports, the dashboard), and one
+colour per scenario. One table, so a figure, a report and the dashboard name a thing the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Label:
+    text: str
+    unit: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.unit})" if self.unit else self.text
+
+
+LABELS: dict[str, Label] = {
+    # outcomes and series
+    "prisoners_held": Label("political prisoners held", "people"),
+    "prisoners_held_final": Label("political prisoners held at the end", "people"),
+    "net_change": Label("net change in prisoners held", "people"),
+    "total_released": Label("prisoners released", "people"),
+    "total_arrested": Label("new political arrests", "people"),
+    "released_deal": Label("released in deals", "people"),
+    "released_pardon": Label("pardoned", "people"),
+    "released_completion": Label("sentences ended", "people"),
+    "arrests": Label("new political arrests", "people a month"),
+    "deals": Label("deals", "per world"),
+    "first_deal_round": Label("month of the first deal", "months from the start"),
+    "sanctions_cost": Label("cost of the sanctions in force to Minsk", "USD m a month"),
+    "moscow_pressure": Label("Moscow's pressure on Minsk", "0-1"),
+    "mobilisation": Label("opposition mobilisation", "0-1"),
+    "repression": Label("Minsk's repression", "x base arrest rate"),
+    # tiers
+    "rank_and_file": Label("rank-and-file"),
+    "prominent": Label("prominent"),
+    "foreign": Label("foreign nationals"),
+    # instruments
+    "envoy_visits": Label("envoy visits (US)"),
+    "belavia": Label("Belavia (US)"),
+    "embassy": Label("embassy (US)"),
+    "potash": Label("potash (US)"),
+    "petroleum": Label("petroleum (US)"),
+    "airspace_belavia": Label("airspace ban (EU)"),
+    "potash_transit": Label("potash transit (EU)"),
+    "sectoral_packages": Label("sectoral packages (EU)"),
+    # parameters people sweep
+    "actors.washington.engagement": Label("US envoy visit probability", "a month"),
+    "actors.washington.channel_value": Label("US value of the channel to Moscow", "US utility"),
+    "actors.washington.snapback_ratio": Label("US snapback threshold", "x base arrests"),
+    "actors.minsk.hostage_elasticity": Label("Minsk's hostage-market elasticity"),
+    "actors.minsk.goodwill": Label("Minsk's goodwill pardons around visits"),
+    "actors.moscow.responsiveness": Label("Moscow's responsiveness to drift"),
+    "actors.opposition.lobbying": Label("opposition lobbying"),
+}
+
+SCENARIO_COLOURS = {"thaw": "#08519c", "freeze": "#cb181d"}
+PALETTE = ("#238b45", "#6a51a3", "#d94801", "#525252", "#8c6d31", "#e7298a")
+
+
+def label(key: str) -> str:
+    """'net change in prisoners held (people)' for a known key; the key itself, readably, if not."""
+    known = LABELS.get(key)
+    if known is not None:
+        return str(known)
+    if key.startswith("utility_"):
+        return f"{key.removeprefix('utility_').capitalize()}'s realised utility (own units, discounted)"
+    return key.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def colour(scenario: str, index: int = 0) -> str:
+    """One colour per scenario everywhere: thaw blue, freeze red, others from one palette."""
+    return SCENARIO_COLOURS.get(scenario, PALETTE[index % len(PALETTE)])
