@@ -80,20 +80,19 @@ def test_tit_for_tat_pair_creeps_towards_each_other():
 
 
 def test_menu_by_hand():
-    ask = np.array([[2, 1]])
-    liftable = np.array([[True, False, True]])
-    order = np.array([2, 0, 1])  # instrument 2 is the cheapest to lift
-    menu = build_menu(ask, liftable, order, levels=3)
-    assert menu.releases[0].tolist() == [[0, 0], [1, 0], [2, 1]]  # rint(0.5) = 0, rint(1.0) = 1
-    # Only two instruments are liftable, so relief sets stop at two.
-    assert menu.lift[0].tolist() == [[False, False, False], [False, False, True], [True, False, True]]
+    held = np.array([[5, 1]])  # tier 1 is taken first
+    steps = np.array([[[0, 0], [1, 0], [1, 1]]])  # no relief; a step on instrument 0; a step on each
+    relief = steps.astype(float)
+    menu = build_menu(np.array([[2.0, 4.0, 8.0]]), held, np.array([1, 0]), steps, relief, relief, np.array([[1, 1]]), levels=3)
+    assert menu.asked[0].tolist() == [[0, 1, 2], [0, 2, 4], [0, 4, 6]]  # 0, 1/2, all of the price; at most all held
     # Level 0 frees no one: it is never offered.
     assert menu.valid.reshape(3, 3).tolist() == [[False, True, True]] * 3
-    # A world that can lift less than another has the larger sets marked invalid.
-    two = build_menu(np.array([[2, 1], [2, 1]]), np.array([[True, False, True], [False, False, True]]), order, levels=3)
+    # A world with one step left has the two-step set marked invalid.
+    two = build_menu(np.array([[2.0, 4.0, 8.0]] * 2), np.array([[5, 1]] * 2), np.array([1, 0]), np.repeat(steps, 2, axis=0),
+                     np.repeat(relief, 2, axis=0), np.repeat(relief, 2, axis=0), np.array([[1, 1], [1, 0]]), levels=3)
     assert two.valid.reshape(2, 3, 3)[1].tolist() == [[False, True, True], [False, True, True], [False, False, False]]
     releases, lift = menu.bundle(np.array([0]), np.array([2 * 3 + 1]))
-    assert releases.tolist() == [[1, 0]] and lift.tolist() == [[True, False, True]]
+    assert releases.tolist() == [[3, 1]] and lift.tolist() == [[1, 1]]
 
 
 def test_nash_protocol_on_a_menu_picks_the_bundle_with_the_largest_weighted_nash_product():

@@ -8,7 +8,7 @@ from tests_support import qpq
 
 TIERS = ["rank_and_file", "prominent", "foreign"]
 ACTORS = ["minsk", "washington", "eu", "moscow", "opposition"]
-INSTRUMENTS = ["envoy_visits", "belavia", "embassy", "potash", "petroleum", "airspace_belavia", "potash_transit", "sectoral_packages"]
+INSTRUMENTS = ["belavia", "embassy", "potash", "petroleum", "airspace_belavia", "potash_transit", "sectoral_packages"]
 
 
 def run(*args, env=None):

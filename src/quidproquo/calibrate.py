@@ -13,10 +13,10 @@ Moments (from `../shared/data/belarus/`):
 - the count of political prisoners at each month-end observation (political_prisoners.csv);
 - mean monthly arrests in the months with a "newly recognised" figure (flows.csv);
 - pardons in 2024-07..12 and in 2025-01..06 (events.csv, kind = pardon);
-- prisoners freed in US envoy visits in 2025-01..06, and the number of months with such a
-  release (events.csv, kind = us_envoy_release);
-- US instruments lifted by 2025-06 other than envoy visits themselves (events.csv us_concession:
-  "none announced" at every release).
+- the per-event record of US envoy visits in 2025-01..06 (events.csv, kind = us_envoy_release):
+  prisoners freed in them, the number of months with such a release, and the largest one;
+- US instruments with any step of relief in force by 2025-06 (events.csv us_concession: "none
+  announced" at every release, sanctions.csv: all imposed at 2025-06).
 
 Each moment's distance is scaled by its spread across worlds at the scenario's own values, so a
 count of 1,200 and three visits weigh alike. Standard errors: Var = (1 + 1/K) A^-1 G'W Omega W G A^-1,
@@ -43,6 +43,7 @@ from quidproquo.instruments import IMPOSED
 from quidproquo.model import BargainingModel
 
 DATA_END = pd.Period("2025-06", freq="M")
+DATA_ROUNDS = 12  # belarus_2025 starts 2024-07: rounds 0..11 are the months of the record
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,13 @@ PARAMETERS = (
     Parameter("clemency_2024", "actors.minsk.clemency", 0.2, 3.0, "pardon intensity before the January 2025 election"),
     Parameter("clemency_2025", "actors.minsk.clemency@2025-02", 0.05, 2.0, "pardon intensity after the election"),
     Parameter("engagement_2025", "actors.washington.engagement@2025-01", 0.02, 1.0, "monthly chance of a US envoy visit from January 2025"),
-    Parameter("credibility_weight", "actors.washington.credibility_weight", 0.2, 10.0, "Washington's political cost of relief, per unit of lift cost"),
+    Parameter("visit_ask", "actors.washington.visit_ask", 2.0, 60.0, "prisoners Washington asks for a visit without relief"),
 )
+# Not fitted, because twelve months of data cannot tell them apart (their values and sources are
+# in config/schema.py or the scenario): Minsk's visit_legitimacy (a first fit put it at its bound with a
+# standard error of 1,569: the releases say how many, not why), Washington's credibility weight and relief_signal (the record says only that
+# no concession was announced -- a bound, which the fitted moment "US relief in force by 2025-06"
+# holds), trust, price and reserve_weight; Minsk's chip_value, strain and gesture_rate (TIES v4.1).
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ class Observed:
     pardons: dict[str, float]  # "2024H2", "2025H1"
     visit_releases: float
     visit_months: float
+    largest_visit: float
     concessions: float
     initial: int
 
@@ -128,19 +135,20 @@ def observed(start: pd.Period, folder: Path | None = None) -> Observed:
         pardons={"2024H2": float(pardons[pardons["round"] < 6].released_political.sum()),
                  "2025H1": float(pardons[pardons["round"] >= 6].released_political.sum())},
         visit_releases=float(visits.released_political.sum()), visit_months=float(visits["round"].nunique()),
+        largest_visit=float(visits.groupby("round").released_political.sum().max()),
         concessions=float((~events.us_concession.fillna("none announced").isin(["none announced"])).sum()),
         initial=initial)
 
 
 def moment_names(obs: Observed) -> list[str]:
     return ([f"prisoners {d:%Y-%m-%d}" for d in obs.counts.date] + ["arrests a month", "pardons 2024-07..12",
-            "pardons 2025-01..06", "freed in visits 2025", "months with a visit release 2025",
-            "US instruments lifted by 2025-06 (besides visits)"])
+            "pardons 2025-01..06", "freed in visits 2025-01..06", "months with a visit release 2025-01..06",
+            "largest visit release 2025-01..06", "US instruments with relief in force by 2025-06"])
 
 
 def observed_moments(obs: Observed) -> np.ndarray:
     return np.array([*obs.counts.political_prisoners.astype(float), obs.arrests_mean, obs.pardons["2024H2"],
-                     obs.pardons["2025H1"], obs.visit_releases, obs.visit_months, obs.concessions])
+                     obs.pardons["2025H1"], obs.visit_releases, obs.visit_months, obs.largest_visit, obs.concessions])
 
 
 def simulated_moments(model: BargainingModel, obs: Observed) -> np.ndarray:
@@ -150,14 +158,13 @@ def simulated_moments(model: BargainingModel, obs: Observed) -> np.ndarray:
     pardons, deals = rec.released_pardon, rec.released_deal
     first_half = slice(0, 6)
     second_half = slice(6, 12)
-    names = model.instruments.names
-    us = model.instruments.of("washington") & (np.array(names) != "envoy_visits")
-    lifted = ((rec.instruments[11] != IMPOSED) & us).sum(axis=1)  # (worlds,) at the end of 2025-06
+    us = model.instruments.of("washington")
+    relieved = (((rec.instruments[: DATA_ROUNDS] != IMPOSED) | (rec.levels[: DATA_ROUNDS] > 0)).any(axis=0) & us).sum(axis=1)
     return np.column_stack([
         *(held[r] for r in obs.counts["round"]),
         rec.arrests[obs.arrest_rounds].mean(axis=0),
         pardons[first_half].sum(axis=0), pardons[second_half].sum(axis=0),
-        deals[second_half].sum(axis=0), (deals[second_half] > 0).sum(axis=0), lifted,
+        deals[second_half].sum(axis=0), (deals[second_half] > 0).sum(axis=0), deals[second_half].max(axis=0), relieved,
     ]).astype(np.float64)
 
 
@@ -259,22 +266,27 @@ def scenario_text(base_name: str, cfg: Config, result: Fit, budget_name: str, se
 
 
 def forecast_numbers(model: BargainingModel, at: pd.Period = pd.Period("2025-12", freq="M")) -> dict:
-    """Prisoners held at the end of `at` (median, 90% band), releases from the data's end to
-    `at`, and the share of worlds in which Washington has lifted each instrument by then."""
+    """Prisoners held at the end of `at` (median, 90% band), releases (deals, pardons and
+    unilateral releases) from the data's end to `at`, and the share of worlds in which each step
+    of each US instrument has been in force at any time by then."""
     start = model.start
     r = (at - start).n
     first = (DATA_END - start).n + 1
-    rec = model.recorder
+    rec, instruments = model.recorder, model.instruments
     held = rec.prisoners.sum(axis=2)[r]
     released = (rec.released_deal[first:r + 1] + rec.released_pardon[first:r + 1]).sum(axis=0)
-    us = model.instruments.of("washington")
-    lifted = (rec.instruments[: r + 1] != IMPOSED).any(axis=0)  # (worlds, instruments): at any time by then
+    deals = rec.released_deal[first:r + 1].sum(axis=0)
+    reached = rec.levels[: r + 1].max(axis=0)  # (worlds, instruments): highest step in force by then
+    steps = {f"step_{name}_{k}_{instruments[name].steps[k - 1].replace(' ', '_')}": float((reached[:, i] >= k).mean())
+             for i, name in enumerate(instruments.names) if instruments[name].sender == "washington"
+             for k in range(1, instruments.step_count[i] + 1)}
     return {
         "date": str(at), "prisoners_median": float(np.median(held)),
         "prisoners_q05": float(np.quantile(held, 0.05)), "prisoners_q95": float(np.quantile(held, 0.95)),
         "released_median": float(np.median(released)), "released_q05": float(np.quantile(released, 0.05)),
         "released_q95": float(np.quantile(released, 0.95)),
-        **{f"lifted_{name}": float(lifted[:, i].mean()) for i, name in enumerate(model.instruments.names) if us[i]},
+        "released_deal_median": float(np.median(deals)), "released_deal_q95": float(np.quantile(deals, 0.95)),
+        **steps,
     }
 
 
@@ -327,7 +339,8 @@ def calibrate(out: Path, scenario_dir: Path, budget_name: str = "default", seed:
 def report(base_name: str, fitted: pd.DataFrame, result: Fit, numbers: dict, scenario_file: Path, worlds: int) -> str:
     rows = "\n".join(f"| {r.parameter} | `{r.key}` | {r.value:.4f} | {r.se:.4f} | {r.low:g} – {r.high:g} |" for r in fitted.itertuples())
     moments = "\n".join(f"| {r.moment} | {r.observed:,.1f} | {r.simulated:,.1f} |" for r in result.moments.itertuples())
-    lifted = "\n".join(f"| {k.removeprefix('lifted_')} | {v:.0%} |" for k, v in numbers.items() if k.startswith("lifted_"))
+    lifted = "\n".join(f"| {k.removeprefix('step_').split('_', 1)[0]} | {k.removeprefix('step_').split('_', 1)[1].replace('_', ' ')} | {v:.0%} |"
+                        for k, v in numbers.items() if k.startswith("step_"))
     return f"""# Calibration of {base_name}
 
 Method of simulated moments, `scipy.optimize.differential_evolution`, {result.evaluations} evaluations in
@@ -348,8 +361,11 @@ Method of simulated moments, `scipy.optimize.differential_evolution`, {result.ev
 - Released (deals and pardons) 2025-07 .. {numbers['date']}: median **{numbers['released_median']:,.0f}**,
   90% band {numbers['released_q05']:,.0f} – {numbers['released_q95']:,.0f}.
 
-| US instrument | worlds where Washington has lifted it by {numbers['date']} |
-|---|---:|
+- Released in deals 2025-07 .. {numbers['date']}: median {numbers['released_deal_median']:,.0f},
+  95th percentile {numbers['released_deal_q95']:,.0f}.
+
+| US instrument | step of relief | worlds where the step has been in force by {numbers['date']} |
+|---|---|---:|
 {lifted}
 
 ![forecast](forecast.png)

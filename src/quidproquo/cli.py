@@ -157,7 +157,7 @@ def take_out(args: list[str]) -> tuple[Path | None, list[str]]:
 
 
 def compare(args: list[str]) -> None:
-    from quidproquo.compare import run_comparison
+    from quidproquo.compare import gap_text, run_comparison
 
     out, args = take_out(args)
     specs = [a for a in args if "=" not in a]
@@ -171,6 +171,7 @@ def compare(args: list[str]) -> None:
         report = run_comparison(specs[0], specs[1], overrides, folder)
     except ConfigError as err:
         fail(str(err))
+    print(gap_text(folder, (Path(specs[0]).name, Path(specs[1]).name)))
     print(f"qpq: {specs[0]} vs {specs[1]} -> {report}")
 
 

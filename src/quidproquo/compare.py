@@ -153,4 +153,46 @@ def run_comparison(spec_a: str, spec_b: str, overrides: list[str], folder: Path,
         plots.close(fig)
     about = (f"{worlds_a['world'].nunique():,} paired worlds; overrides: {' '.join(overrides) or 'none'}; "
              f"runs in `{label_a}/` and `{label_b}/` where simulated here.")
-    return storage.write_text(report_markdown(table, names, figures, about), folder / "report.md")
+    gap, parts = gap_and_parts(side_a, rounds_a, rounds_b)
+    storage.write_csv(gap, folder / "gap.csv")
+    storage.write_csv(parts, folder / "decomposition.csv")
+    text = report_markdown(table, names, figures, about) + gap_markdown(gap, parts, names)
+    return storage.write_text(text, folder / "report.md")
+
+
+def held_matrix(rounds: pd.DataFrame) -> np.ndarray:
+    """Prisoners held, (rounds, worlds), from a rounds table (world-major)."""
+    return plots.by_round(rounds, "prisoners_held").T
+
+
+def gap_and_parts(side_a, rounds_a: pd.DataFrame, rounds_b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The A - B gap over time and in prisoner-months, and its decomposition by mechanism (A's
+    config from the scenario, or from a run folder's config.yaml)."""
+    from quidproquo.decompose import decompose, gap_over_time
+    from quidproquo.provenance import load_config
+
+    held_b = held_matrix(rounds_b)
+    cfg_a = load_config(side_a) if isinstance(side_a, Path) else side_a
+    return gap_over_time(held_matrix(rounds_a), held_b), decompose(cfg_a, held_b)
+
+
+def gap_text(folder: Path, names: tuple[str, str]) -> str:
+    """The gap and its decomposition of a comparison folder, as `qpq compare` prints them."""
+    folder = Path(folder)
+    return gap_markdown(pd.read_csv(folder / "gap.csv"), pd.read_csv(folder / "decomposition.csv"), names).strip()
+
+
+def gap_markdown(gap: pd.DataFrame, parts: pd.DataFrame, names: tuple[str, str]) -> str:
+    """The gap and its decomposition as report text (also what `qpq compare` prints)."""
+    a, b = names
+    lines = ["", f"## The gap over time: {a} minus {b}", "",
+             "| measure | mean " + a + " | mean " + b + " | gap (paired mean) | 90% of worlds |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {r.measure} | {r.mean_a:,.0f} | {r.mean_b:,.0f} | {r.gap:+,.0f} | {r.gap_q05:+,.0f} to {r.gap_q95:+,.0f} |"
+              for r in gap.itertuples()]
+    table = parts.pivot(index="mechanism", columns="measure", values="gap")
+    order = [m for m in parts.mechanism.unique()]
+    table = table.loc[order, list(dict.fromkeys(parts.measure))]
+    lines += ["", f"## Where the gap comes from (Shapley shares, each mechanism switched off in {a}'s paired worlds)", "",
+              "| mechanism | " + " | ".join(table.columns) + " |", "|---|" + "---:|" * len(table.columns)]
+    lines += [f"| {name} | " + " | ".join(f"{v:+,.1f}" for v in row) + " |" for name, row in table.iterrows()]
+    return "\n".join(lines) + "\n"

@@ -1,12 +1,17 @@
 """Sanction instruments per world: a state machine that owns every one of its transitions.
 
-An instrument is *imposed*, *lifted* or *suspended*. Its state changes only through the methods
-below, each of which also marks what it relieved this month (`relieved_now`, read by the
-senders' credibility costs) and writes its line of the event log:
+An instrument is *imposed*, *lifted* or *suspended*, and an imposed one may be partly relieved:
+`level` counts the graduated steps of relief in force (a licence for one activity, a
+time-limited general licence, suspension, delisting -- `InstrumentConfig.steps`); the last step
+lifts it. `relief_share` is the share of its monthly cost and legitimacy relieved. State and
+level change only through the methods below, each of which also books the share of the lift
+cost spent this month (`cost_spent_now`, read by the senders' credibility costs) and writes its
+line of the event log:
 
-- `lift` -- relief in a deal: now, or staged to arrive after a verification lag (`pending`);
+- `lift` -- steps of relief in a deal: now, or staged after a verification lag (`pending`);
 - `deliver_due` -- staged relief whose lag is over;
-- `snap_back` -- re-impose relief in force (and cancel relief still pending) after an arrest surge;
+- `snap_back` -- re-impose relief in force, every step of it (and cancel relief still pending),
+  after an arrest surge;
 - `lapse` -- a scheduled renewal vetoed: the instrument lapses to lifted;
 - `suspend` -- the EU suspends an instrument on progress;
 - `add_listings` -- new EU listings, booked on the EU's last instrument (its sectoral packages).
@@ -34,10 +39,25 @@ class Instruments(ParameterVectors):
         code = {name: i for i, name in enumerate(STATE_NAMES)}
         start = np.array([code[self[n].state] for n in self.names], dtype=np.int8)
         self.state = np.tile(start, (worlds, 1))  # (worlds, instruments)
-        self.pending = np.full((worlds, len(self.names)), NOT_PENDING, dtype=np.int64)  # round relief is due
+        self.level = np.zeros((worlds, len(self.names)), dtype=np.int64)  # steps of relief in force
+        self.pending = np.full((worlds, len(self.names)), NOT_PENDING, dtype=np.int64)  # round staged relief is due
+        self.pending_steps = np.zeros((worlds, len(self.names)), dtype=np.int64)
         self.listings = np.zeros(worlds, dtype=np.int64)
-        self.relieved_now = np.zeros((worlds, len(self.names)), dtype=bool)  # lifted or suspended this month
+        self.cost_spent_now = np.zeros((worlds, len(self.names)))  # share of each lift cost spent this month
+        # Cumulative ladders, padded past an instrument's last step: (instruments, most steps + 1).
+        self.step_count = np.array([len(self[n].steps) for n in self.names], dtype=np.int64)
+        width = int(self.step_count.max(initial=0)) + 1
+        self.relief_ladder = np.ones((len(self.names), width))
+        self.cost_ladder = np.ones((len(self.names), width))
+        for i, n in enumerate(self.names):
+            self.relief_ladder[i, : self.step_count[i] + 1] = [0.0, *self[n].relief]
+            self.cost_ladder[i, : self.step_count[i] + 1] = [0.0, *self[n].step_cost]
+        # What k more steps relieve and cost from each level: (instruments, level, k), for the menu.
+        reach = np.minimum(np.arange(width)[:, None] + np.arange(width)[None, :], width - 1)
+        self.ahead_relief = self.relief_ladder[:, reach] - self.relief_ladder[:, :, None]
+        self.ahead_cost = self.cost_ladder[:, reach] - self.cost_ladder[:, :, None]
         self.initial_cost = float(self.vector("monthly_cost") @ (start == IMPOSED))
+        self._derived: dict[str, np.ndarray] = {}  # relief share and cost in force, until the next change
 
     def __getitem__(self, name: str):
         return self.cfg.goods.instruments[name]
@@ -50,45 +70,68 @@ class Instruments(ParameterVectors):
         """Boolean mask (read-only) of the instruments a sender controls."""
         return self.cached(("of", sender), lambda: [self[n].sender == sender for n in self.names], bool)
 
-    def liftable(self, sender: str, worlds: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """(worlds, instruments): the sender's instruments still imposed and not already promised."""
-        return (self.state[worlds] == IMPOSED) & self.of(sender) & (self.pending[worlds] == NOT_PENDING)
+    def steps_left(self, sender: str, worlds: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """(worlds, instruments): the steps of relief the sender can still offer on each of its
+        instruments -- imposed, and no relief already promised and pending."""
+        open_ = (self.state[worlds] == IMPOSED) & self.of(sender) & (self.pending[worlds] == NOT_PENDING)
+        return np.where(open_, self.step_count - self.level[worlds], 0)
+
+    def ladder(self, table: np.ndarray, level: np.ndarray) -> np.ndarray:
+        """A cumulative ladder (`relief_ladder` or `cost_ladder`) read at `level` (..., instruments)."""
+        return table[np.arange(table.shape[0]), level]
 
     def begin_round(self) -> None:
-        self.relieved_now[:] = False
+        self.cost_spent_now[:] = 0.0
+        self.changed()
+
+    def changed(self) -> None:
+        """Forget what is derived from the states: every transition calls it (and a test that
+        sets a state by hand)."""
+        self._derived.clear()
+
+    def refresh(self) -> None:
+        super().refresh()
+        self.changed()
 
     # ------------------------------------------------------------------------- transitions
-    def lift(self, rows: np.ndarray, lift: np.ndarray, lag: int, round_: int) -> None:
-        """Relief agreed in `rows` (lift: (rows, instruments)): at once, or due in `lag` rounds."""
+    def lift(self, rows: np.ndarray, steps: np.ndarray, lag: int, round_: int) -> None:
+        """Steps of relief agreed in `rows` (steps: (rows, instruments)): now, or due in `lag` rounds."""
         if lag == 0:
-            state = self.state[rows]
-            state[lift] = LIFTED
-            self.state[rows] = state
-            self.relieved_now[rows] |= lift
+            self._relieve(rows, steps)
         else:
-            pending = self.pending[rows]
-            pending[lift] = round_ + lag
-            self.pending[rows] = pending
+            pending, more = self.pending[rows], self.pending_steps[rows]
+            pending[steps > 0] = round_ + lag
+            self.pending[rows], self.pending_steps[rows] = pending, more + steps
+
+    def _relieve(self, rows: np.ndarray, steps: np.ndarray) -> None:
+        before = self.level[rows]
+        after = np.minimum(before + steps, self.step_count)
+        self.cost_spent_now[rows] += self.ladder(self.cost_ladder, after) - self.ladder(self.cost_ladder, before)
+        self.level[rows] = after
+        state = self.state[rows]
+        state[(after == self.step_count) & (steps > 0)] = LIFTED
+        self.state[rows] = state
+        self.changed()
 
     def deliver_due(self, round_: int) -> None:
-        """Staged relief whose verification lag ends this round is lifted."""
+        """Staged relief whose verification lag ends this round comes into force."""
         due = self.pending == round_
         if not due.any():
             return
-        lifted = due & (self.state == IMPOSED)
-        self.state[lifted] = LIFTED
-        self.relieved_now |= lifted
-        self.pending[due] = NOT_PENDING
-        self.log.log("washington", "relief", row_any(lifted), lambda i: "staged relief delivered: lifts " + self.log.instrument_list(lifted[i]))
+        steps = np.where(due & (self.state == IMPOSED), self.pending_steps, 0)
+        self._relieve(np.arange(self.state.shape[0]), steps)
+        self.pending[due], self.pending_steps[due] = NOT_PENDING, 0
+        self.log.log("washington", "relief", row_any(steps > 0), lambda i: "staged relief delivered: " + self.log.relief_words(steps[i], self.level[i] - steps[i]))
 
     def snap_back(self, actor: str, undo: np.ndarray, relieved: int, text) -> np.ndarray:
         """Re-impose what `undo` (worlds, instruments) marks and is in the `relieved` state, and
         cancel what it marks that is still pending; returns what was undone. `text(i, undone)`
         words world i's log line."""
-        snap = undo & (self.state == relieved)
+        snap = undo & ((self.state == relieved) | (self.level > 0))
         cancel = undo & (self.pending != NOT_PENDING)
-        self.state[snap] = IMPOSED
-        self.pending[cancel] = NOT_PENDING
+        self.state[snap], self.level[snap] = IMPOSED, 0
+        self.pending[cancel], self.pending_steps[cancel] = NOT_PENDING, 0
+        self.changed()
         undone = snap | cancel
         self.log.log(actor, "snapback", row_any(undone), lambda i: text(i, undone[i]))
         return undone
@@ -97,7 +140,8 @@ class Instruments(ParameterVectors):
         """A scheduled renewal vetoed in the `vetoed` worlds: the instrument lapses to lifted."""
         lapse = vetoed & (self.state[:, column] == IMPOSED)
         self.state[lapse, column] = LIFTED
-        self.relieved_now[lapse, column] = True
+        self.cost_spent_now[lapse, column] = 1.0
+        self.changed()
         name = self.names[column]
         self.log.log("eu", "renewal", ~vetoed, lambda w: f"renews {name} unanimously")
         self.log.log("eu", "veto", vetoed, lambda w: f"renewal of {name} vetoed: it lapses")
@@ -106,21 +150,36 @@ class Instruments(ParameterVectors):
         """The EU suspends instrument `column[w]` in each world `w` where `chosen` holds."""
         rows = np.flatnonzero(chosen)
         self.state[rows, column[rows]] = SUSPENDED
-        self.relieved_now[rows, column[rows]] = True
+        self.cost_spent_now[rows, column[rows]] = 1.0
+        self.changed()
         self.log.log("eu", "suspend", chosen, lambda w: f"unanimous: suspends {self.names[column[w]]}")
 
     def add_listings(self, listing: np.ndarray) -> None:
         self.listings += listing
+        self.changed()
         self.log.log("eu", "listing", listing, lambda w: "unanimous: new listings after an arrest surge")
 
     # ------------------------------------------------------------------------------ costs
     @property
     def imposed(self) -> np.ndarray:
-        return self.state == IMPOSED
+        """(worlds, instruments): imposed in full, no step of relief in force."""
+        return (self.state == IMPOSED) & (self.level == 0)
+
+    @property
+    def relief_share(self) -> np.ndarray:
+        """(worlds, instruments, read-only): the share of each instrument's cost and legitimacy relieved."""
+        if "relief_share" not in self._derived:
+            if self.level.any():
+                share = np.where(self.state == IMPOSED, self.ladder(self.relief_ladder, self.level), 1.0)
+            else:  # no step of relief anywhere (every world under freeze): no ladder to read
+                share = (self.state != IMPOSED).astype(np.float64)
+            share.flags.writeable = False
+            self._derived["relief_share"] = share
+        return self._derived["relief_share"]
 
     @property
     def relieved_count(self) -> np.ndarray:
-        """Instruments lifted or suspended, per world."""
+        """Instruments with any relief in force (a step, lifted or suspended), per world."""
         return row_sum(~self.imposed)
 
     @property
@@ -130,8 +189,8 @@ class Instruments(ParameterVectors):
         return int(eu[-1]) if eu.size else None
 
     def monthly_cost_of(self, worlds: np.ndarray | None) -> np.ndarray:
-        """What each instrument costs Minsk this month, EU listings included, for some worlds
-        (None: all)."""
+        """What each instrument costs Minsk a month when imposed in full, EU listings included,
+        for some worlds (None: all)."""
         listings = self.listings if worlds is None else self.listings[worlds]
         cost = np.tile(self.vector("monthly_cost"), (listings.shape[0], 1))
         column = self._listings_column
@@ -140,21 +199,31 @@ class Instruments(ParameterVectors):
         return cost
 
     def cost_in_force(self, mask: np.ndarray | None = None) -> np.ndarray:
-        """Monthly cost to Minsk of the imposed instruments (those in `mask`), per world."""
-        imposed = self.imposed if mask is None else self.imposed & mask
-        cost = imposed @ self.vector("monthly_cost")
+        """Monthly cost to Minsk of the sanctions in force (those in `mask`), per world."""
+        unrelieved = 1.0 - self.relief_share
+        if mask is not None:
+            unrelieved = unrelieved * mask
+        cost = unrelieved @ self.vector("monthly_cost")
         column = self._listings_column
         if column is not None:
-            cost = cost + self.listings * self.cfg.actors.eu.listing_cost * imposed[:, column]
+            cost = cost + self.listings * self.cfg.actors.eu.listing_cost * unrelieved[:, column]
         return cost
 
     @property
     def cost_avoided(self) -> np.ndarray:
-        """Monthly cost Minsk no longer bears because instruments are lifted or suspended."""
-        full = self.vector("monthly_cost").sum() + (self.listings * self.cfg.actors.eu.listing_cost if self._listings_column is not None else 0.0)
-        return full - self.sanctions_cost
+        """Monthly cost Minsk no longer bears because of relief in force."""
+        return self.monthly_cost_of(None).sum(axis=1) - self.sanctions_cost
 
     @property
     def sanctions_cost(self) -> np.ndarray:
-        """Total monthly cost of the sanctions in force, per world (USD m)."""
-        return self.cost_in_force()
+        """Total monthly cost of the sanctions in force, per world (USD m; read-only)."""
+        if "sanctions_cost" not in self._derived:
+            cost = self.cost_in_force()
+            cost.flags.writeable = False
+            self._derived["sanctions_cost"] = cost
+        return self._derived["sanctions_cost"]
+
+    @property
+    def legitimacy_in_force(self) -> np.ndarray:
+        """Minsk's monthly legitimacy from relief in force, per world."""
+        return self.relief_share @ self.vector("legitimacy")

@@ -1,10 +1,20 @@
 """The menu of prisoners-for-relief bundles, and a side at the table that values it.
 
-A bundle is a set of releases per prisoner tier against a set of sanction instruments to lift.
-`build_menu` lays out each negotiating world's candidate bundles; a `Negotiator` holds one side's
-utility of every candidate and answers the questions of `bargaining.Side` from it: its offer is
-the bundle the responder likes best among those worth its target to itself (a trade-off offer on
-its own iso-utility line).
+A bundle is releases per prisoner tier against steps of relief on any of Washington's
+instruments (a licence on potash and a general licence on Belavia, say). Every combination of
+steps would make the menu exponential in the steps; `relief_sets` keeps it linear: with the
+utilities' relief components additive over steps, the efficient bundles -- the most relief to
+Minsk for a given cost to Washington -- are the prefixes of the steps ordered by that ratio
+(greedy on the ratio gives the upper hull of the knapsack frontier; every other combination is
+dominated by a hull point or by a mix of two). So the menu of a world with S steps left has
+S + 1 relief sets, not 2^S. Each set has Washington's price in prisoners (`build_menu`), and the
+releases offered against it are shares 0..1 of that price, filled from the tiers Washington
+values most. Non-linear utilities value every bundle on the menu exactly; only the choice of
+which combinations make the menu uses the linear ratio.
+
+A `Negotiator` holds one side's utility of every candidate and answers the questions of
+`bargaining.Side` from it: its offer is the bundle the responder likes best among those worth
+its target to itself (a trade-off offer on its own iso-utility line).
 """
 
 from __future__ import annotations
@@ -98,56 +108,98 @@ def propose(proposer: Negotiator, responder: Negotiator, target: np.ndarray) -> 
 class Menu:
     """The candidate bundles on the table in each negotiating world.
 
-    Candidate c = (n, g), numbered n * levels + g: relief is the first n liftable instruments in
-    the sender's offer order, releases are a share g / (levels - 1) of the ask in every tier.
-    Releases and relief sets are kept apart (a bundle's value is a relief part plus a release
-    part), so valuing every candidate costs (sets + levels) work, not (sets x levels). A bundle
-    must free someone, and relief sets beyond what is still liftable repeat a smaller one, so
-    neither is offered.
+    Candidate c = (s, g), numbered s * levels + g: relief set s (steps per instrument), and
+    `asked[s, g]` prisoners released -- share g of Washington's price for that set (0, then
+    halving down from the whole price) -- taken from the tiers in `order` (most valued first) up to what each holds. Per-tier
+    releases are only made for the bundles chosen (`bundle`); valuing every bundle needs only the
+    prisoners taken from each tier (`taken`). A bundle must free someone, and relief sets beyond
+    the steps a world has left are not offered.
     """
 
-    releases: np.ndarray  # (worlds, levels, tiers) int
-    lift: np.ndarray  # (worlds, sets, instruments) bool
+    asked: np.ndarray  # (worlds, sets, levels) int: prisoners released
+    held: np.ndarray  # (worlds, tiers) int: prisoners held, to take from
+    order: np.ndarray  # (tiers,) the tiers in the order they are taken
+    steps: np.ndarray  # (worlds, sets, instruments) int: steps of relief on each instrument
+    relief: np.ndarray  # (worlds, sets, instruments): share of each instrument's cost and legitimacy relieved
+    cost: np.ndarray  # (worlds, sets, instruments): share of each instrument's lift cost spent
     valid: np.ndarray  # (worlds, sets * levels) bool
 
     @property
     def levels(self) -> int:
-        return self.releases.shape[1]
+        return self.asked.shape[2]
 
-    def bundle(self, rows: np.ndarray, candidate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Releases (rows, tiers) and relief (rows, instruments) of the chosen candidates."""
-        return self.releases[rows, candidate % self.levels], self.lift[rows, candidate // self.levels]
+    @cached_property
+    def taken(self) -> dict[int, np.ndarray]:
+        """Per tier index, the prisoners each bundle takes from it, (worlds, sets, levels)."""
+        out, before = {}, np.zeros((self.held.shape[0], 1, 1), dtype=np.int64)
+        for t in self.order:
+            cap = self.held[:, t][:, None, None]
+            out[int(t)] = np.minimum(np.maximum(self.asked - before, 0), cap)
+            before = before + cap
+        return out
+
+    def value_of_releases(self, per_prisoner: np.ndarray) -> np.ndarray:
+        """The releases of every bundle valued at `per_prisoner` (tiers,) or (worlds, tiers): (worlds, sets, levels)."""
+        per_prisoner = np.broadcast_to(per_prisoner, self.held.shape)
+        total = np.zeros(self.asked.shape)
+        for t, taken in self.taken.items():
+            total += taken * per_prisoner[:, t][:, None, None]
+        return total
+
+    def bundle(self, rows, candidate) -> tuple[np.ndarray, np.ndarray]:
+        """Releases (rows, tiers) and steps of relief (rows, instruments) of the chosen candidates."""
+        one = np.ndim(rows) == 0
+        rows, candidate = np.atleast_1d(rows), np.atleast_1d(candidate)
+        sets, level = np.divmod(candidate, self.levels)
+        releases, steps = fill(self.asked[rows, sets, level], self.held[rows], self.order), self.steps[rows, sets]
+        return (releases[0], steps[0]) if one else (releases, steps)
 
     def flatten(self, value: np.ndarray) -> np.ndarray:
         """(worlds, sets, levels) values to (worlds, candidates), invalid bundles at -inf."""
-        shape = (*self.lift.shape[:2], self.levels)
-        # One pass that broadcasts, masks and writes a fresh array (value may be a view).
-        flat = np.where(self.valid.reshape(shape), np.asarray(value, dtype=np.float64), -np.inf)
+        shape = self.asked.shape
+        flat = np.where(self.valid.reshape(shape), np.broadcast_to(np.asarray(value, dtype=np.float64), shape), -np.inf)
         return flat.reshape(shape[0], -1)
 
 
-def build_menu(ask: np.ndarray, liftable: np.ndarray, order: np.ndarray, levels: int) -> Menu:
-    """The menu of each world from Washington's `ask` (worlds, tiers), the instruments still
-    `liftable` (worlds, instruments), the `order` relief is offered in, and `levels` shares."""
-    # The tier and instrument axes are short, and numpy loops slowly over short axes: build
-    # the arrays one tier / relief set at a time, each slice a whole-world operation.
-    worlds, tiers = ask.shape
-    share = np.linspace(0.0, 1.0, levels)
-    releases = np.empty((worlds, levels, tiers), dtype=np.int64)  # (w, g, t)
-    for t in range(tiers):
-        releases[:, :, t] = np.rint(ask[:, t, None] * share[None, :]).astype(np.int64)
-    rank = np.zeros(liftable.shape, dtype=np.int64)
-    rank[:, order] = np.cumsum(liftable[:, order], axis=1)
-    # Relief sets larger than any world can still lift would all be invalid: build none of them.
-    count = liftable[:, order].sum(axis=1)
-    sizes = np.arange((int(count.max()) if worlds else 0) + 1)
-    lift = np.empty((worlds, sizes.size, liftable.shape[1]), dtype=bool)  # (w, n, i)
-    for n in sizes:
-        np.logical_and(liftable, rank <= n, out=lift[:, n, :])
-    distinct = sizes[None, :] <= count[:, None]  # (w, n)
-    freed = releases[:, :, 0].copy()  # (w, g)
-    for t in range(1, tiers):
-        freed += releases[:, :, t]
-    frees_someone = freed > 0
-    valid = (distinct[:, :, None] & frees_someone[:, None, :]).reshape(worlds, -1)
-    return Menu(releases, lift, valid)
+def relief_sets(left: np.ndarray, gain: np.ndarray, cost: np.ndarray, most: int) -> np.ndarray:
+    """(worlds, sets, instruments) steps per instrument of each relief set: set n holds the n
+    steps of best ratio `gain / cost` (each (worlds, instruments, steps): the k-th next step of
+    each instrument), up to `most`; `left` (worlds, instruments) steps remain. Set 0 is no
+    relief. An instrument's steps are taken in their order: the ladders give each step no more
+    relief per unit of cost than the one before (checked with the config), so sorting the steps
+    by ratio is greedy on the ratio."""
+    worlds, instruments, depth = gain.shape
+    ratio = gain / np.maximum(cost, 1e-12)
+    ratio = np.where(np.arange(depth)[None, None, :] < left[:, :, None], ratio, -np.inf).reshape(worlds, -1)
+    size = int(min(left.sum(axis=1).max(initial=0), most))
+    best = np.argsort(-ratio, axis=1, kind="stable")[:, :size]  # (worlds, n): flat (instrument, step)
+    real = np.take_along_axis(ratio, best, axis=1) > -np.inf
+    chosen = (best[:, :, None] // depth == np.arange(instruments)) & real[:, :, None]  # (worlds, n, instruments)
+    out = np.zeros((worlds, size + 1, instruments), dtype=np.int64)
+    np.cumsum(chosen, axis=1, out=out[:, 1:])
+    return out
+
+
+def fill(asked: np.ndarray, held: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Releases per tier (rows, tiers) for `asked` prisoners (rows,), taken from the tiers in
+    `order` (most valued first) up to what each holds (rows, tiers)."""
+    out = np.zeros(held.shape, dtype=np.int64)
+    remaining = np.asarray(asked, dtype=np.int64)
+    for t in order:
+        out[:, t] = np.minimum(remaining, held[:, t])
+        remaining = remaining - out[:, t]
+    return out
+
+
+def build_menu(price: np.ndarray, held: np.ndarray, order: np.ndarray, steps: np.ndarray, relief: np.ndarray,
+               cost: np.ndarray, left: np.ndarray, levels: int) -> Menu:
+    """The menu of each world from Washington's `price` in prisoners of each relief set (worlds,
+    sets), the prisoners `held` (worlds, tiers) taken in tier `order`, the sets' `steps`, `relief`
+    and `cost` (worlds, sets, instruments), the steps `left` (worlds, instruments), and `levels`
+    release shares of the price: 0, then halving down from 1 (1/8, 1/4, 1/2, 1 with five
+    levels), so that a large price still leaves small offers on the table."""
+    share = np.concatenate([[0.0], 2.0 ** np.arange(2 - levels, 1)])
+    asked = np.minimum(np.rint(price[:, :, None] * share[None, None, :]).astype(np.int64), held.sum(axis=1)[:, None, None])
+    distinct = np.arange(steps.shape[1])[None, :] <= left.sum(axis=1)[:, None]  # (w, s): sets past the steps left repeat
+    valid = (distinct[:, :, None] & (asked > 0)).reshape(price.shape[0], -1)
+    return Menu(asked, held, order, steps, relief, cost, valid)

@@ -59,8 +59,13 @@ class EventLog:
     def instrument_list(self, mask: np.ndarray) -> str:
         return ", ".join(n for n, on in zip(self.model.instruments.names, mask) if on) or "nothing"
 
-    def relief_words(self, mask: np.ndarray) -> str:
-        return f"lifting {self.instrument_list(mask)}" if mask.any() else "no relief"
+    def relief_words(self, steps: np.ndarray, before: np.ndarray) -> str:
+        """'relief: potash licence, belavia licence + general licence', or 'no relief', for
+        `steps` of relief per instrument granted on top of levels `before`."""
+        instruments = self.model.instruments
+        parts = [f"{name} {' + '.join(instruments[name].steps[b:b + n])}"
+                 for name, n, b in zip(instruments.names, steps, before) if n > 0]
+        return f"relief: {', '.join(parts)}" if parts else "no relief"
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=EVENT_COLUMNS).sort_values(["world", "round"], kind="stable", ignore_index=True)
@@ -81,6 +86,7 @@ class Recorder:
         self.us_engaged = np.zeros((rounds, worlds), dtype=bool)
         self.deal = np.zeros((rounds, worlds), dtype=bool)
         self.instruments = np.zeros((rounds, worlds, instruments), dtype=np.int8)
+        self.levels = np.zeros((rounds, worlds, instruments), dtype=np.int8)  # steps of relief in force
         self.utility = np.zeros((rounds, worlds, len(model.actors)), dtype=np.float64)
         self.offers: list[tuple] = []  # every offer made in the logged worlds, with both sides' values
         self.recorded = 0
@@ -97,6 +103,7 @@ class Recorder:
         self.us_engaged[r] = ledger.engaged
         self.deal[r] = ledger.deal
         self.instruments[r] = model.instruments.state
+        self.levels[r] = model.instruments.level
         for a, actor in enumerate(model.actors):
             self.utility[r, :, a] = actor.flow_utility()
         self.recorded = r + 1
@@ -147,6 +154,7 @@ class Recorder:
             table[f"utility_{actor.name}"] = flat(self.utility[:, :, a])
         for i, name in enumerate(model.instruments.names):
             table[f"instrument_{name}"] = pd.Categorical.from_codes(flat(self.instruments[:, :, i]), STATE_NAMES)
+            table[f"relief_{name}"] = flat(self.levels[:, :, i])
         return pd.DataFrame(table)
 
     def worlds_table(self, model) -> pd.DataFrame:
@@ -168,12 +176,14 @@ class Recorder:
             "prisoners_held_final": self.prisoners[n - 1].sum(axis=1).astype(np.int64),
         }
         table["first_deal_round"][first < 0] = pd.NA
-        relieved = self.instruments[:n] != IMPOSED  # (round, world, instrument)
-        for i, name in enumerate(model.instruments.names):
-            ever = relieved[:, :, i].any(axis=0)
-            column = pd.array(relieved[:, :, i].argmax(axis=0), dtype="Int64")
-            column[~ever] = pd.NA
-            table[f"lifted_{name}"] = column
+        table["unilateral_releases"] = model.minsk.gestures.astype(np.int64)
+        relieved = (self.instruments[:n] != IMPOSED) | (self.levels[:n] > 0)  # (round, world, instrument)
+        instruments = model.instruments
+        for i, name in enumerate(instruments.names):
+            table[f"lifted_{name}"] = first_round(relieved[:, :, i])
+            if instruments[name].sender == "washington":
+                for k in range(1, instruments.step_count[i] + 1):
+                    table[f"relief_{name}_{k}"] = first_round(self.levels[:n, :, i] >= k)
         for actor in model.actors:
             table[f"utility_{actor.name}"] = self.realised_utility(model, actor.name)
         return pd.DataFrame(table)
@@ -183,3 +193,10 @@ class Recorder:
         index, or Washington's share of a divisible good), what it was worth to each side, and
         whether it was accepted."""
         return pd.DataFrame(self.offers, columns=OFFER_COLUMNS)
+
+
+def first_round(flags: np.ndarray) -> pd.array:
+    """Per world, the first round a (round, world) flag holds; NA where it never does."""
+    column = pd.array(flags.argmax(axis=0), dtype="Int64")
+    column[~flags.any(axis=0)] = pd.NA
+    return column

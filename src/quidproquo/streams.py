@@ -41,6 +41,8 @@ class Draw(IntEnum):
     COMPLETIONS = 10  # + tier
     PARDONS = 20  # + tier
     ENGAGEMENT = 30
+    GESTURE = 31  # Minsk's coin for a unilateral release
+    GESTURE_RELEASES = 40  # + tier
     VETOES = 100  # + 16 * member + instrument
 
     def of(self, index: int = 0) -> int:
@@ -53,7 +55,7 @@ class Draw(IntEnum):
         return 0x8000 + 0x1000 * list(Draw).index(self) + index
 
 
-_ROOM = {Draw.ARRESTS: 9, Draw.COMPLETIONS: 10, Draw.PARDONS: 10, Draw.VETOES: 0x8000 - 100}
+_ROOM = {Draw.ARRESTS: 9, Draw.COMPLETIONS: 10, Draw.PARDONS: 10, Draw.GESTURE_RELEASES: 10, Draw.VETOES: 0x8000 - 100}
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 
 from quidproquo.bargaining import Outcome, alternate, nash
 from quidproquo.divisible import Claimant
-from quidproquo.menu import Menu, Negotiator, build_menu
+from quidproquo.menu import Menu, Negotiator, build_menu, relief_sets
 
 
 class Talks:
@@ -29,9 +29,9 @@ class Talks:
         self.outcome: tuple[np.ndarray, Outcome] | None = None  # (worlds, outcome) of the latest talks
 
     def hold(self) -> None:
-        """Bargain in the worlds with an envoy visit this month."""
+        """Bargain in the worlds with an envoy visit this month (unless talks are switched off)."""
         worlds = np.flatnonzero(self.model.washington.engaged)
-        if worlds.size == 0:
+        if worlds.size == 0 or not self.model.cfg.bargaining.talks:
             return
         if self.model.cfg.bargaining.good == "divisible":
             self.split(worlds)
@@ -42,15 +42,33 @@ class Talks:
     def trade(self, worlds: np.ndarray) -> None:
         """Bargain over the menu of prisoners-for-relief bundles, and execute the deals."""
         model = self.model
-        w, m, instruments = model.washington, model.minsk, model.instruments
-        menu = build_menu(w.ask(worlds), instruments.liftable("washington", worlds), w.offer_order, model.cfg.bargaining.release_levels)
-        # Value release levels and relief sets separately; they broadcast to every pairing.
-        releases, lift = menu.releases[:, None, :, :], menu.lift[:, :, None, :]
-        outcome = self.negotiate(worlds, self.side(w, worlds, menu.flatten(w.value_bundles(worlds, releases, lift))),
-                                 self.side(m, worlds, menu.flatten(m.value_bundles(worlds, releases, lift))), menu)
+        w, m = model.washington, model.minsk
+        menu = self.menu(worlds)
+        outcome = self.negotiate(worlds, self.side(w, worlds, menu.flatten(w.value_bundles(worlds, menu))),
+                                 self.side(m, worlds, menu.flatten(m.value_bundles(worlds, menu))), menu)
         self.log_offers(worlds, menu, outcome)
         agreed = np.flatnonzero(outcome.deal)
-        self.execute(worlds[agreed], *menu.bundle(agreed, outcome.candidate[agreed]))
+        sets, _ = np.divmod(outcome.candidate[agreed], menu.levels)
+        releases, steps = menu.bundle(agreed, outcome.candidate[agreed])
+        self.execute(worlds[agreed], releases, steps, menu.relief[agreed, sets])
+
+    def menu(self, worlds: np.ndarray) -> Menu:
+        """This month's menu in the negotiating `worlds`: the relief sets on the efficient
+        frontier of Washington's steps left, each at Washington's price in prisoners."""
+        model = self.model
+        w, m, instruments = model.washington, model.minsk, model.instruments
+        left = instruments.steps_left("washington", worlds)  # (w, i)
+        columns = np.arange(len(instruments.names))
+        level = instruments.level[worlds]
+        relief, cost = instruments.ahead_relief[columns, level], instruments.ahead_cost[columns, level]  # (w, i, k)
+        steps_relief, steps_cost = np.diff(relief, axis=2), np.diff(cost, axis=2)
+        sets = relief_sets(left, m.step_gain(worlds, steps_relief), w.step_cost(worlds, steps_relief, steps_cost),
+                           model.cfg.bargaining.max_steps)  # (w, s, i)
+        rows = np.arange(worlds.size)[:, None, None]
+        relieved, spent = relief[rows, columns, sets], cost[rows, columns, sets]
+        order = np.argsort(-model.prisoners.valuation("washington"), kind="stable")  # own nationals first
+        return build_menu(w.price(worlds, relieved), model.prisoners.held[worlds], order, sets, relieved, spent, left,
+                          model.cfg.bargaining.release_levels)
 
     def split(self, worlds: np.ndarray) -> None:
         """Bargain over one divisible good: nothing but the split changes hands."""
@@ -62,7 +80,7 @@ class Talks:
                                  None)
         rows = worlds[outcome.deal]
         model.ledger.deal[rows] = True
-        w.record_deal(rows, np.zeros((rows.size, len(model.instruments.names)), dtype=bool))
+        w.record_deal(rows, np.zeros((rows.size, len(model.instruments.names)), dtype=np.int64))
         self.log_splits(worlds, outcome)
 
     @staticmethod
@@ -93,34 +111,35 @@ class Talks:
                                               float(offer.values["minsk"][j]), bool(offer.accepted[j])))
         return outcome
 
-    def execute(self, rows: np.ndarray, releases: np.ndarray, lift: np.ndarray) -> None:
-        """Carry out the deals agreed in `rows`: releases (rows, tiers) now, relief (rows,
-        instruments) now or after the verification lag."""
+    def execute(self, rows: np.ndarray, releases: np.ndarray, steps: np.ndarray, relief: np.ndarray) -> None:
+        """Carry out the deals agreed in `rows`: releases (rows, tiers) now, steps of relief (rows,
+        instruments; `relief` the shares they relieve) now or after the verification lag."""
         model = self.model
         released = np.zeros_like(model.prisoners.held)
         released[rows] = releases
         model.prisoners.release(released)
         model.ledger.released_deal = released
         model.ledger.deal[rows] = True
-        model.instruments.lift(rows, lift, model.cfg.bargaining.verification_lag, model.round)
-        model.washington.record_deal(rows, lift)
-        model.minsk.record_deal(rows, releases, lift)
+        model.instruments.lift(rows, steps, model.cfg.bargaining.verification_lag, model.round)
+        model.washington.record_deal(rows, steps, releases)
+        model.minsk.record_deal(rows, releases, relief)
 
     # ------------------------------------------------------------------------- log lines
     def log_offers(self, worlds: np.ndarray, menu: Menu, outcome: Outcome) -> None:
         log = self.model.events
         lag = self.model.cfg.bargaining.verification_lag
+        level = self.model.instruments.level  # before the deal is executed
         for i, j in zip(*np.intersect1d(worlds, log.logged, return_indices=True)[:2]):
             for offer in outcome.offers:
                 if offer.made[j]:
-                    releases, lift = menu.bundle(j, offer.candidate[j])
+                    releases, steps = menu.bundle(j, offer.candidate[j])
                     verdict = "accepted" if offer.accepted[j] else "refused"
                     log.log_one(i, offer.proposer, "offer", f"{offer.proposer.capitalize()} proposes: release "
-                                f"{log.tier_list(releases)} for {log.relief_words(lift)} -- {verdict}")
+                                f"{log.tier_list(releases)} for {log.relief_words(steps, level[i])} -- {verdict}")
             if outcome.deal[j]:
-                releases, lift = menu.bundle(j, outcome.candidate[j])
-                staged = f" after {lag} months' verification" if lag and lift.any() else ""
-                log.log_one(i, "minsk", "deal", f"deal: Minsk releases {log.tier_list(releases)}; {log.relief_words(lift)}{staged}")
+                releases, steps = menu.bundle(j, outcome.candidate[j])
+                staged = f" after {lag} months' verification" if lag and steps.any() else ""
+                log.log_one(i, "minsk", "deal", f"deal: Minsk releases {log.tier_list(releases)}; {log.relief_words(steps, level[i])}{staged}")
 
     def log_splits(self, worlds: np.ndarray, outcome: Outcome) -> None:
         log = self.model.events

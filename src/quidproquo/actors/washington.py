@@ -1,4 +1,4 @@
-"""Washington: decides whether to send an envoy, makes offers, and snaps relief back."""
+"""Washington: decides whether to send an envoy, prices relief in prisoners, and snaps relief back."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 
 from quidproquo.actors.base import Actor, build_callable
 from quidproquo.arrays import row_any, row_sum
-from quidproquo.instruments import IMPOSED, LIFTED
+from quidproquo.instruments import LIFTED
 from quidproquo.streams import Draw, Streams
 from quidproquo.utility import annuity
 
@@ -14,12 +14,13 @@ from quidproquo.utility import annuity
 class Washington(Actor):
     """The US administration as a sender of sanctions.
 
-    Each month it sends an envoy with probability `engagement` when there is anyone left to ask
-    for. At the table it asks for `ask_share` of each tier (scaled up by the opposition's
-    lobbying) and offers US instruments in order of their political cost to lift, conceding by
-    its strategy. It values a deal by prisoners freed (own nationals first: the `foreign` tier
-    carries the highest value), the channel to Moscow that a deal keeps open, and the
-    credibility it spends on relief; it snaps relief back if arrests surge after a deal.
+    Each month it sends an envoy with probability `engagement` while anyone is held. At the
+    table it asks a price that scales with what is on it -- `visit_ask` prisoners for the visit
+    alone and `price` prisoners per USD m a month of relief, raised by the opposition's lobbying,
+    filled from the tiers it values most (own nationals first) -- and concedes by its strategy.
+    It values a deal by prisoners freed, the channel to Moscow that a deal keeps open, and the
+    credibility it spends on relief; relief is dearer the more it has already given (it keeps
+    some in reserve for later releases). It snaps relief back if arrests surge after a deal.
     """
 
     name = "washington"
@@ -31,25 +32,11 @@ class Washington(Actor):
         self.deals = np.zeros(self.worlds, dtype=np.int64)
         self.first_deal_round = np.full(self.worlds, -1, dtype=np.int64)
         self.granted = np.zeros((self.worlds, len(model.instruments.names)), dtype=bool)
+        self.freed = np.zeros(self.worlds)  # prisoners freed in its deals so far
 
     @property
     def instruments(self) -> np.ndarray:
         return self.model.instruments.of("washington")
-
-    @property
-    def offer_order(self) -> np.ndarray:
-        """US instruments from cheapest to dearest to lift: the order relief is offered in."""
-        cost = self.model.instruments.vector("lift_cost")
-        mine = np.flatnonzero(self.instruments)
-        return mine[np.argsort(cost[mine], kind="stable")]
-
-    def ask(self, worlds: np.ndarray | None = None) -> np.ndarray:
-        """Prisoners Washington asks for, per world and tier (only `worlds`, if given)."""
-        prisoners = self.model.prisoners
-        held = prisoners.held if worlds is None else prisoners.held[worlds]
-        lobbying = self.model.opposition.lobbying if worlds is None else self.model.opposition.lobbying[worlds]
-        share = np.clip(prisoners.vector("ask_share")[None, :] * (1.0 + lobbying[:, None]), 0.0, 1.0)
-        return np.minimum(np.ceil(share * held), held).astype(np.int64)
 
     def act(self, streams: Streams) -> None:
         """Deliver staged relief that has come due, snap back after a surge, decide to engage."""
@@ -63,31 +50,62 @@ class Washington(Actor):
             ledger.snapback |= row_any(undone)
             self.granted &= ~undone
         coin = streams.uniform(model.round, Draw.ENGAGEMENT)
-        self.engaged = (coin < self.params.engagement) & (row_sum(self.ask()) > 0)
+        self.engaged = (coin < self.params.engagement) & (model.prisoners.total > 0)
         ledger.engaged = self.engaged.copy()
         model.events.log("washington", "visit", self.engaged, lambda i: "envoy visit to Minsk")
 
-    def value_bundles(self, worlds: np.ndarray, releases: np.ndarray, lift: np.ndarray) -> np.ndarray:
-        """Washington's utility of bundles: `releases` (..., tiers) and `lift` (..., instruments)
-        broadcast against each other, with the negotiating worlds on the leading axis."""
+    # ------------------------------------------------------------------------- at the table
+    def price(self, worlds: np.ndarray, relief: np.ndarray) -> np.ndarray:
+        """Prisoners asked for each relief set, (worlds, sets), from the shares of each
+        instrument's cost and legitimacy it relieves, `relief` (worlds, sets, instruments)."""
+        p, instruments = self.params, self.model.instruments
+        worth = instruments.monthly_cost_of(worlds) + instruments.vector("legitimacy")[None, :]  # USD m a month
+        lobbying = self.model.opposition.lobbying[worlds]
+        return (p.visit_ask + p.price * (relief * worth[:, None, :]).sum(axis=2)) * (1.0 + lobbying[:, None])
+
+    def reserve(self, worlds: np.ndarray) -> np.ndarray:
+        """How much dearer relief is, per world: 1 + reserve_weight x the share of its
+        instruments' lift cost already spent (relief kept for later releases), over 1 + trust x
+        prisoners freed in its earlier deals (a track record makes relief defensible)."""
+        p, instruments, mine = self.params, self.model.instruments, self.instruments
+        lift_cost = instruments.vector("lift_cost") * mine
+        spent = instruments.ladder(instruments.cost_ladder, instruments.level[worlds]) @ lift_cost
+        return (1.0 + p.reserve_weight * spent / max(lift_cost.sum(), 1e-9)) / (1.0 + p.trust * self.freed[worlds])
+
+    def step_cost(self, worlds: np.ndarray, relief: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """Its linear cost of each next step (worlds, instruments, steps), from the shares of relief
+        and of lift cost each step adds: what orders the steps on the menu."""
+        p, model = self.params, self.model
+        lift_cost = model.instruments.vector("lift_cost")[None, :, None]
+        alliance = self._eu_holds(worlds)[:, None, None] * annuity(p.discount, model.rounds - model.round)
+        return p.credibility_weight * cost * lift_cost + p.alliance_weight * relief * alliance
+
+    def _eu_holds(self, worlds: np.ndarray) -> np.ndarray:
+        instruments = self.model.instruments
+        return row_any(instruments.imposed[worlds] & instruments.of("eu"))
+
+    def value_bundles(self, worlds: np.ndarray, menu) -> np.ndarray:
+        """Washington's utility of every bundle on the menu, (worlds, sets, levels)."""
         p, model = self.params, self.model
         remaining = model.rounds - model.round
         lag = model.cfg.bargaining.verification_lag
-        eu_holds = row_any((model.instruments.state[worlds] == IMPOSED) & model.instruments.of("eu"))
-        relieved = row_sum(lift)
+        lift_cost = model.instruments.vector("lift_cost")
         components = {
-            "humanitarian": releases @ model.prisoners.valuation("washington"),
-            "channel": np.full(relieved.shape, p.channel_value),
-            "credibility": -(lift @ model.instruments.vector("lift_cost")) * p.discount**lag,
-            "alliance": -relieved * eu_holds.reshape(-1, *[1] * (relieved.ndim - 1)) * annuity(p.discount, remaining, lag),
+            "humanitarian": menu.value_of_releases(model.prisoners.valuation("washington")),
+            "channel": np.full((1, 1, 1), p.channel_value),
+            "credibility": -(((menu.cost @ lift_cost) + p.relief_signal * menu.steps.any(axis=2))
+                             * self.reserve(worlds)[:, None] * p.discount**lag)[:, :, None],
+            "alliance": -(menu.relief.sum(axis=2) * self._eu_holds(worlds)[:, None] * annuity(p.discount, remaining, lag))[:, :, None],
         }
         return self.checked(self.utility(components, self.weights()), np.broadcast_shapes(*(np.shape(c) for c in components.values())))
 
-    def record_deal(self, worlds: np.ndarray, lift: np.ndarray) -> None:
+    def record_deal(self, worlds: np.ndarray, steps: np.ndarray, releases: np.ndarray | None = None) -> None:
         self.deals[worlds] += 1
+        if releases is not None:
+            self.freed[worlds] += releases.sum(axis=1)
         first = self.first_deal_round[worlds]
         self.first_deal_round[worlds] = np.where(first < 0, self.model.round, first)
-        self.granted[worlds] |= lift
+        self.granted[worlds] |= steps > 0
 
     def weights(self) -> dict[str, float]:
         p = self.params
@@ -98,11 +116,10 @@ class Washington(Actor):
         model, ledger, instruments = self.model, self.model.ledger, self.model.instruments
         mine = self.instruments
         excess = np.maximum(row_sum(ledger.arrests) - model.base_arrests, 0.0) * (self.deals > 0)
-        relieved = row_sum(~instruments.imposed & mine)
         eu_holds = row_any(instruments.imposed & instruments.of("eu"))
         return {
             "humanitarian": (ledger.released_deal + ledger.released_pardon) @ model.prisoners.valuation("washington"),
             "channel": ledger.deal * self.params.channel_value,
-            "credibility": -((instruments.relieved_now & mine) @ instruments.vector("lift_cost")) - self.params.rearrest_penalty * excess,
-            "alliance": -relieved * eu_holds,
+            "credibility": -((instruments.cost_spent_now * mine) @ instruments.vector("lift_cost")) - self.params.rearrest_penalty * excess,
+            "alliance": -((instruments.relief_share * mine).sum(axis=1)) * eu_holds,
         }

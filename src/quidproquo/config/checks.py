@@ -69,6 +69,7 @@ def validate(cfg: Config) -> None:
     _number("bargaining.max_offers", cfg.bargaining.max_offers, 1)
     _number("bargaining.verification_lag", cfg.bargaining.verification_lag, 0)
     _number("bargaining.release_levels", cfg.bargaining.release_levels, 2)
+    _number("bargaining.max_steps", cfg.bargaining.max_steps, 0)
     if cfg.bargaining.protocol not in PROTOCOLS:
         _fail("bargaining.protocol", cfg.bargaining.protocol, f"allowed: {', '.join(PROTOCOLS)}")
     if cfg.bargaining.good not in GOODS_KINDS:
@@ -81,7 +82,7 @@ def validate(cfg: Config) -> None:
         key = f"goods.prisoners.{tier}"
         _number(f"{key}.initial", t.initial, 0)
         _number(f"{key}.inflow", t.inflow, 0)
-        for rate in ("completion_rate", "pardon_rate", "ask_share"):
+        for rate in ("completion_rate", "pardon_rate"):
             _number(f"{key}.{rate}", getattr(t, rate), 0, 1)
     for name, ins in cfg.goods.instruments.items():
         key = f"goods.instruments.{name}"
@@ -92,6 +93,11 @@ def validate(cfg: Config) -> None:
         _number(f"{key}.monthly_cost", ins.monthly_cost, 0)
         _number(f"{key}.lift_cost", ins.lift_cost, 0)
         _number(f"{key}.renewal_month", ins.renewal_month, 0, 12)
+        for ladder in ("relief", "step_cost"):
+            values = list(getattr(ins, ladder))
+            if len(values) != len(ins.steps) or not values or values[-1] != 1.0 or any(
+                    not 0 < b <= 1 or b < a for a, b in zip([0.0, *values], values)):
+                _fail(f"{key}.{ladder}", values, f"must rise to 1.0 in {len(ins.steps)} steps, one per step of {key}.steps")
     a = cfg.actors
     for actor in ACTORS:
         _number(f"actors.{actor}.discount", getattr(a, actor).discount, 0, 1, low_open=True, high_open=True)
@@ -102,6 +108,14 @@ def validate(cfg: Config) -> None:
     _number("actors.minsk.repression_adjust", a.minsk.repression_adjust, 0, 1)
     _number("actors.minsk.hostage_elasticity", a.minsk.hostage_elasticity, 0)
     _number("actors.minsk.clemency", a.minsk.clemency, 0)
+    _number("actors.minsk.strain", a.minsk.strain, 0, 1)
+    _number("actors.minsk.strain_months", a.minsk.strain_months, 1)
+    _number("actors.minsk.gesture_rate", a.minsk.gesture_rate, 0, 1)
+    _number("actors.minsk.gesture_share", a.minsk.gesture_share, 0, 1)
+    for name in ("chip_value", "visit_legitimacy", "gesture_drift"):
+        _number(f"actors.minsk.{name}", getattr(a.minsk, name), 0)
+    for name in ("visit_ask", "price", "reserve_weight", "relief_signal", "trust"):
+        _number(f"actors.washington.{name}", getattr(a.washington, name), 0)
     _number("actors.moscow.pressure", a.moscow.pressure, 0, 1)
     _number("actors.opposition.mobilisation", a.opposition.mobilisation, 0, 1)
     _number("actors.opposition.adjust", a.opposition.adjust, 0, 1)

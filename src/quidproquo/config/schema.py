@@ -47,7 +47,9 @@ class BargainingConfig:
     max_offers: int = 4  # alternating offers per envoy visit (two each way); Washington proposes first
     verification_lag: int = 0  # rounds between release and relief; 0: same month, as in the 2025 visits
     protocol: str = "alternating"  # or "nash": settle at once on the Nash bargaining solution
-    release_levels: int = 11  # offers ask for 0%, 10%, ..., 100% of Washington's list
+    release_levels: int = 5  # offers ask for 0, 1/8, 1/4, 1/2 or all of Washington's price for the relief offered
+    talks: bool = True  # false: envoys still visit but never bargain (to switch the deal channel off)
+    max_steps: int = 4  # steps of relief one deal may grant: relief is graduated, deal by deal
     good: str = "bundles"  # or "divisible": one good of size 1 split between the two (theory)
     nash_weight: float = 0.5  # Washington's bargaining power in the Nash protocol; Minsk has the rest
 
@@ -75,7 +77,6 @@ class TierConfig:
     inflow: float = 0.0  # expected new arrests per month at repression 1
     completion_rate: float = 0.0  # monthly probability that a sentence ends
     pardon_rate: float = 0.0  # monthly pardon probability at clemency 1
-    ask_share: float = 0.0  # share of the tier Washington asks for in a deal
     valuation: Valuation = field(default_factory=Valuation)
 
 
@@ -87,6 +88,13 @@ class InstrumentConfig:
     legitimacy: float = 0.0  # monthly legitimacy Minsk gains while it is not imposed
     state: str = "imposed"
     renewal_month: int = 0  # calendar month of its scheduled renewal (EU); 0 = none
+    # Relief comes in graduated steps, as the senders give it (../shared/data/comparative: OFAC
+    # licences for one activity, time-limited general licences, suspension, delisting). After
+    # step k, `relief[k]` of the monthly cost and the legitimacy is relieved, at `step_cost[k]`
+    # of the lift cost (both cumulative, ending at 1): licences are cheap to grant and worth little.
+    steps: list[str] = field(default_factory=lambda: ["licence", "general licence", "suspension", "delisting"])
+    relief: list[float] = field(default_factory=lambda: [0.1, 0.3, 0.6, 1.0])
+    step_cost: list[float] = field(default_factory=lambda: [0.05, 0.2, 0.5, 1.0])
 
 
 @dataclass
@@ -116,6 +124,22 @@ class MinskConfig:
     threat_response: float = 0.3  # repression rise per unit opposition mobilisation
     clemency: float = 1.0  # multiplies every tier's pardon rate
     goodwill: float = 0.0  # extra pardon multiplier in months of an envoy visit
+    visit_legitimacy: float = 10.0  # a visit that ends in a deal: recognition Minsk wants most (USD m equivalent)
+    # Prisoners are chips for later deals: releasing one also gives up what it could fetch, its
+    # value to Washington times chip_value, scaled by 1 - strain. Strain is how hard the
+    # sanctions bite: it moves towards the share of the sanctions' cost in force by
+    # 1/strain_months a month, so the chips lose value the longer sanctions hold (estimates).
+    chip_value: float = 0.1
+    strain: float = 0.3  # strain at round 0
+    strain_months: float = 18.0
+    # Unilateral releases under sanctions: a month's chance of a gesture (an amnesty aimed at
+    # the senders) is gesture_rate x the share of the sanctions' cost in force x (1 +
+    # gesture_drift x drift from Moscow). 0.0422 a month gives a gesture within 36 months in
+    # 78.8% of worlds under full sanctions: TIES v4.1's rate of at least partial concessions
+    # where sanctions concern the release of citizens (data/comparative/README.md).
+    gesture_rate: float = 0.0422
+    gesture_drift: float = 1.0
+    gesture_share: float = 0.03  # share of each tier held that a gesture frees
 
 
 @dataclass
@@ -125,6 +149,17 @@ class WashingtonConfig:
     strategy: Any = None  # None: STRATEGIES["washington"]
     engagement: float = 0.0  # monthly probability of an envoy visit: none unless a scenario sends them
     channel_value: float = 0.0  # value of the channel to Moscow that a deal keeps open
+    # The ask scales with what is on the table: visit_ask prisoners for a visit alone, plus
+    # `price` prisoners per USD m a month of relief (legitimacy counted like money), filled
+    # from the tiers Washington values most: own nationals first.
+    visit_ask: float = 10.0
+    price: float = 1.5
+    reserve_weight: float = 1.0  # each step costs 1 + this x the share of US relief already given: relief kept for later
+    # Any relief at all is a political signal ("no concession announced" is the norm): a deal
+    # with relief costs relief_signal more, and relief's whole political cost is divided by
+    # 1 + trust x prisoners freed in earlier deals -- a track record makes relief defensible.
+    relief_signal: float = 800.0
+    trust: float = 0.1
     humanitarian_weight: float = 1.0
     credibility_weight: float = 1.0
     alliance_weight: float = 1.0  # friction with the EU for each US instrument lifted alone, per month

@@ -90,21 +90,22 @@ class Player:
                     proposal=proposal, answer=self.accept)
 
     # ------------------------------------------------------------------ what the form shows
+    def _menu(self):
+        """World 0's menu as it stands now (the talks build the same one when the month is played)."""
+        return self.model.talks.menu(np.array([0]))
+
     def relief_options(self) -> list[str]:
-        """World 0's relief sets in offer order: 'no relief', 'envoy_visits', 'envoy_visits + belavia', ..."""
-        model = self.model
-        w, instruments = model.washington, model.instruments
-        liftable = instruments.liftable("washington", 0)
-        names = [model.instruments.names[i] for i in w.offer_order if liftable[i]]
-        return ["no relief"] + [" + ".join(names[:n]) for n in range(1, len(names) + 1)]
+        """World 0's relief sets, best value for money first: 'no relief', 'relief: potash licence', ..."""
+        menu, level = self._menu(), self.model.instruments.level[0]
+        return [self.model.events.relief_words(menu.steps[0, s], level) for s in range(menu.steps.shape[1])]
 
     def release_options(self) -> list[str]:
-        """World 0's release levels: the share of Washington's ask and the prisoners it frees."""
-        model = self.model
-        ask = model.washington.ask(np.array([0]))[0]
+        """World 0's release levels for the chosen relief: the share of Washington's price and who it frees."""
+        menu = self._menu()
+        chosen = min(self.relief, menu.steps.shape[1] - 1)
         out = []
-        for g in range(self.levels):
-            share = g / (self.levels - 1)
-            freed = np.rint(ask * share).astype(np.int64)
-            out.append(f"{share:.0%} of the ask: {model.events.tier_list(freed)}")
+        for g in range(menu.levels):
+            releases, _ = menu.bundle(0, chosen * menu.levels + g)
+            share = menu.asked[0, chosen, g] / max(menu.asked[0, chosen, -1], 1)
+            out.append(f"{share:.0%} of the price: {self.model.events.tier_list(releases)}")
         return out
