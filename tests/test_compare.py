@@ -4,6 +4,7 @@ import subprocess
 
 import numpy as np
 import pandas as pd
+import pytest
 from tests_support import qpq
 
 from quidproquo.compare import compare, paired_difference
@@ -56,3 +57,36 @@ def test_paired_bootstrap_by_hand():
     assert low < mean < high and low < 2.0 < high and 3 < effect < 5
     same = compare(pd.DataFrame({"world": [0, 1], "deals": [1, 2]}), pd.DataFrame({"world": [0, 1], "deals": [1, 2]}))
     assert same.set_index("outcome").loc["deals", ["difference", "ci_low", "ci_high"]].tolist() == [0, 0, 0]
+
+
+def test_the_gap_decomposes_into_mechanisms_that_sum_to_it():
+    """Shapley shares of thaw - freeze by mechanism, plus what they leave ("other"), add up to
+    the total gap for every measure; the deal channel carries a share of its own."""
+    import pandas as pd
+
+    from quidproquo.config import load
+    from quidproquo.decompose import decompose, gap_over_time, held_of
+
+    thaw = load(["scenario=thaw", "engine.worlds=300", "engine.seed=2"])
+    freeze = held_of(load(["scenario=freeze", "engine.worlds=300", "engine.seed=2"]))
+    parts = decompose(thaw, freeze)
+    gap = gap_over_time(held_of(thaw), freeze).set_index("measure").gap
+    assert list(gap.index) == ["held after 12 months", "held after 24 months", "held after 36 months", "prisoner-months"]
+    for measure, rows in parts.groupby("measure"):
+        shares = rows[~rows.mechanism.isin(["total"])].gap.sum()
+        total = rows.loc[rows.mechanism == "total", "gap"].item()
+        assert shares == pytest.approx(total, rel=1e-9, abs=1e-6)
+        assert total == pytest.approx(gap[measure], rel=1e-9, abs=1e-6)
+    deals = parts[(parts.measure == "prisoner-months") & (parts.mechanism == "deal releases")].gap.item()
+    assert deals < 0  # releases in deals spare prisoner-months
+    assert isinstance(parts, pd.DataFrame) and set(parts.mechanism) >= {"deal releases", "goodwill pardons", "other"}
+
+
+def test_qpq_compare_prints_the_gap_over_time_and_its_decomposition(tmp_path, env):
+    done = subprocess.run([qpq(), "compare", "thaw", "freeze", "engine.worlds=60", "--out", str(tmp_path / "cmp")],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    for words in ("held after 12 months", "held after 36 months", "prisoner-months", "deal releases", "hostage-market arrests",
+                  "Moscow pressure", "opposition mobilisation", "goodwill pardons", "| total |"):
+        assert words in done.stdout, words
+    assert (tmp_path / "cmp" / "decomposition.csv").exists() and "Where the gap comes from" in (tmp_path / "cmp" / "report.md").read_text()

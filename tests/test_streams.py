@@ -55,3 +55,11 @@ def test_streams_differ_by_seed_round_and_purpose():
     assert not np.array_equal(base, Streams(2, np.arange(1000)).uniform(0, 0))
     assert 0 < base.min() and base.max() < 1
     assert abs(base.mean() - 0.5) < 0.03
+
+
+def test_a_binomial_drawn_for_some_worlds_equals_the_same_worlds_in_a_full_draw():
+    streams = Streams(9, np.arange(500))
+    n = np.arange(500) * 3
+    full = streams.binomial(4, 41, n, 0.2)
+    at = np.array([3, 77, 140, 499])
+    assert streams.binomial(4, 41, n[at], 0.2, at=at).tolist() == full[at].tolist()

@@ -39,11 +39,14 @@ class EventLog:
         self.model = model
         self.logged = np.flatnonzero(model.world_ids < model.cfg.output.event_log_worlds)  # positions
         self.rows: list[tuple] = []
+        self._month: tuple[int, str] = (-1, "")
 
     def log_one(self, i: int, actor: str, kind: str, text: str) -> None:
         """Add a line to the log of the world at position `i`."""
         m = self.model
-        self.rows.append((int(m.world_ids[i]), m.round, m.month_label, actor, kind, text))
+        if self._month[0] != m.round:  # the month's label, made once a month: logs are many, months few
+            self._month = (m.round, m.month_label)
+        self.rows.append((int(m.world_ids[i]), m.round, self._month[1], actor, kind, text))
 
     def log(self, actor: str, kind: str, mask: np.ndarray | None, text) -> None:
         """Add a line `text(i)` for each logged world position i where `mask` holds (None: all)."""

@@ -100,10 +100,13 @@ class Streams:
             out[idx] = self._poisson_ptrs(round_, draw, idx, mean[idx])
         return out
 
-    def binomial(self, round_: int, draw: int, n: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """One Binomial(n, p) count per world, exact."""
-        n = np.broadcast_to(np.asarray(n, dtype=np.int64), self.world_ids.shape)
-        p = np.broadcast_to(np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0), self.world_ids.shape)
+    def binomial(self, round_: int, draw: int, n: np.ndarray, p: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+        """One Binomial(n, p) count per world, exact; with `at` (positions of some worlds), one per
+        world in `at` only, n and p given for those -- each world's draw is the same either way."""
+        shape = self.world_ids.shape if at is None else np.shape(at)
+        n = np.broadcast_to(np.asarray(n, dtype=np.int64), shape)
+        p = np.broadcast_to(np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0), shape)
+        position = (lambda idx: idx) if at is None else (lambda idx: np.asarray(at)[idx])  # noqa: E731
         # Draw the rarer outcome and reflect, so the samplers only ever see p <= 1/2.
         flip = p > 0.5
         q = np.where(flip, 1.0 - p, p)
@@ -112,10 +115,10 @@ class Streams:
         live = (n > 0) & (q > 0)
         inv = np.flatnonzero(small & live)
         if inv.size:
-            out[inv] = _binomial_inversion(self.uniform(round_, draw, 0, inv), n[inv], q[inv])
+            out[inv] = _binomial_inversion(self.uniform(round_, draw, 0, position(inv)), n[inv], q[inv])
         rej = np.flatnonzero(~small & live)
         if rej.size:
-            out[rej] = self._binomial_btrs(round_, draw, rej, n[rej], q[rej])
+            out[rej] = self._binomial_btrs(round_, draw, position(rej), n[rej], q[rej])
         return np.where(flip, n - out, out)
 
     def _rejection(self, round_, draw, idx, propose_and_accept):

@@ -129,15 +129,20 @@ class Talks:
         log = self.model.events
         lag = self.model.cfg.bargaining.verification_lag
         level = self.model.instruments.level  # before the deal is executed
-        for i, j in zip(*np.intersect1d(worlds, log.logged, return_indices=True)[:2]):
-            for offer in outcome.offers:
+        logged, at = np.intersect1d(worlds, log.logged, return_indices=True)[:2]
+        if logged.size == 0:
+            return
+        # Each offer's bundles in the logged worlds at once; then the words, world by world.
+        made = [(offer, *menu.bundle(at, np.maximum(offer.candidate[at], 0))) for offer in outcome.offers]
+        deal = menu.bundle(at, np.maximum(outcome.candidate[at], 0))
+        for k, (i, j) in enumerate(zip(logged, at)):
+            for offer, releases, steps in made:
                 if offer.made[j]:
-                    releases, steps = menu.bundle(j, offer.candidate[j])
                     verdict = "accepted" if offer.accepted[j] else "refused"
                     log.log_one(i, offer.proposer, "offer", f"{offer.proposer.capitalize()} proposes: release "
-                                f"{log.tier_list(releases)} for {log.relief_words(steps, level[i])} -- {verdict}")
+                                f"{log.tier_list(releases[k])} for {log.relief_words(steps[k], level[i])} -- {verdict}")
             if outcome.deal[j]:
-                releases, steps = menu.bundle(j, outcome.candidate[j])
+                releases, steps = deal[0][k], deal[1][k]
                 staged = f" after {lag} months' verification" if lag and steps.any() else ""
                 log.log_one(i, "minsk", "deal", f"deal: Minsk releases {log.tier_list(releases)}; {log.relief_words(steps, level[i])}{staged}")
 

@@ -112,8 +112,10 @@ class Minsk(Actor):
         pressed = instruments.sanctions_cost / instruments.initial_cost if instruments.initial_cost else np.zeros(self.worlds)
         chance = p.gesture_rate * pressed * (1.0 + p.gesture_drift * model.moscow.drift)
         gesture = streams.uniform(model.round, Draw.GESTURE) < chance
-        freed = np.stack([streams.binomial(model.round, Draw.GESTURE_RELEASES.of(t), prisoners.held[:, t] * gesture, p.gesture_share)
-                          for t in tiers], axis=1)
+        at = np.flatnonzero(gesture)  # gestures are rare: draw their releases in those worlds only
+        freed = np.zeros_like(prisoners.held)
+        for t in tiers:
+            freed[at, t] = streams.binomial(model.round, Draw.GESTURE_RELEASES.of(t), prisoners.held[at, t], p.gesture_share, at=at)
         prisoners.release(freed)
         self.gestures += gesture
         ledger.released_pardon = pardoned + freed
