@@ -88,8 +88,8 @@ def test_staged_relief_arrives_after_the_verification_lag():
 
 
 def menu_of_one(m, asked: int, lifted: list[str]):
-    """A one-world menu whose candidate 1 * levels + 4 releases `asked` prisoners (foreign
-    first, then prominent) against lifting `lifted` in full."""
+    """A one-world menu whose candidate 1 * levels + 3 (all of the price) releases `asked`
+    prisoners (foreign first, then prominent) against lifting `lifted` in full."""
     from quidproquo.menu import build_menu
 
     steps = np.zeros((1, 2, len(m.instruments.names)), dtype=np.int64)
@@ -98,14 +98,14 @@ def menu_of_one(m, asked: int, lifted: list[str]):
     full = (steps > 0).astype(float)
     order = np.argsort(-m.prisoners.valuation("washington"), kind="stable")
     return build_menu(np.array([[asked, asked]], dtype=float), m.prisoners.held[:1], order, steps, full, full,
-                      m.instruments.steps_left("washington", np.array([0])), levels=5)
+                      m.instruments.steps_left("washington", np.array([0])), levels=4)
 
 
 def test_minsk_values_a_bundle_by_relief_legitimacy_security_chips_autonomy_and_exile():
     m = model(worlds=1)
     menu = menu_of_one(m, 17, ["belavia"])  # 17 freed: 17 of 35 foreign first
-    assert menu.bundle(0, 9)[0].tolist() == [0, 0, 17]
-    u = m.minsk.value_bundles(np.array([0]), menu)[0, 1, 4]
+    assert menu.bundle(0, 7)[0].tolist() == [0, 0, 17]
+    u = m.minsk.value_bundles(np.array([0]), menu)[0, 1, 3]
     relief, legitimacy = 8 * A36, 1 * A36 + 10  # belavia's legitimacy 1 a month, and the visit's 10
     chip = 0.1 * 15 * (1 - 0.3)  # chip value x Washington's value of a foreign national x (1 - strain)
     security = -17 * (2 + chip)
@@ -116,7 +116,7 @@ def test_minsk_values_a_bundle_by_relief_legitimacy_security_chips_autonomy_and_
 def test_washington_values_a_bundle_by_freed_channel_credibility_and_alliance():
     m = model(worlds=1)
     menu = menu_of_one(m, 40, ["belavia"])  # 35 foreign, then 5 prominent
-    u = m.washington.value_bundles(np.array([0]), menu)[0, 1, 4]
+    u = m.washington.value_bundles(np.array([0]), menu)[0, 1, 3]
     # 35 x 15 + 5 x 5 freed; channel 40; credibility: belavia's lift cost 40 and the signal 800;
     # alliance: one instrument relieved in full while the EU holds
     assert u == pytest.approx(35 * 15 + 5 * 5 + 40 - (40 + 800) - 1 * A36)

@@ -30,7 +30,7 @@ RUN = [  # (overrides, what stderr must name, what it must say is allowed)
     (["bargaining.protocol=haggle"], "bargaining.protocol", "alternating, nash"),
     (["bargaining.good=pie"], "bargaining.good", "bundles, divisible"),
     (["bargaining.nash_weight=1.5"], "bargaining.nash_weight", "< 1"),
-    (["bargaining.release_levels=1"], "bargaining.release_levels", ">= 2"),
+    (["bargaining.release_levels=0"], "bargaining.release_levels", ">= 1"),
     (["output.figures=maybe"], "output.figures", "true or false"),
     (["output.event_log_worlds=-1"], "output.event_log_worlds", ">= 0"),
     (["actors.minsk.discount=1.5"], "actors.minsk.discount", "< 1"),

@@ -99,7 +99,7 @@ def _offers(model, proposer):
 def test_a_seated_washington_offers_exactly_the_chosen_candidates():
     model = DashboardModel(scenario_name="thaw", seat="washington", worlds=5, seed=3)
     levels = model.cfg.bargaining.release_levels
-    choices = [(1, 2), (2, 3), (0, 4)]
+    choices = [(1, 1), (2, 2), (0, 3)]
     for relief, release in choices:
         model.player.relief, model.player.release, model.player.accept = relief, release, False
         model.step()

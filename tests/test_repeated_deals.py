@@ -91,9 +91,10 @@ def test_the_price_scales_with_the_relief_and_own_nationals_go_first():
     order = np.array([2, 1, 0])  # Washington values the foreign tier most, then the prominent
     price = np.array([[4.0, 40.0]])  # no relief, some relief
     steps = np.array([[[0], [1]]])
-    menu = build_menu(price, held, order, steps, steps.astype(float), steps.astype(float), np.array([[1]]), levels=5)
-    assert menu.asked[0].tolist() == [[0, 0, 1, 2, 4], [0, 5, 10, 20, 40]]  # 0, 1/8, 1/4, 1/2, 1 of the price
-    releases, _ = menu.bundle(np.array([0, 0]), np.array([1 * 5 + 3, 1 * 5 + 4]))
+    menu = build_menu(price, held, order, steps, steps.astype(float), steps.astype(float), np.array([[1]]), levels=4)
+    assert menu.asked[0].tolist() == [[0, 1, 2, 4], [5, 10, 20, 40]]  # 1/8, 1/4, 1/2, 1 of the price
+    assert menu.valid[0].tolist() == [False, True, True, True] + [True] * 4  # half a prisoner rounds to none
+    releases, _ = menu.bundle(np.array([0, 0]), np.array([1 * 4 + 2, 1 * 4 + 3]))
     assert releases.tolist() == [[6, 10, 4], [26, 10, 4]]  # foreign first, then prominent, then the rest
 
 

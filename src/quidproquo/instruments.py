@@ -56,6 +56,7 @@ class Instruments(ParameterVectors):
         reach = np.minimum(np.arange(width)[:, None] + np.arange(width)[None, :], width - 1)
         self.ahead_relief = self.relief_ladder[:, reach] - self.relief_ladder[:, :, None]
         self.ahead_cost = self.cost_ladder[:, reach] - self.cost_ladder[:, :, None]
+        self.step_relief, self.step_cost = np.diff(self.ahead_relief, axis=2), np.diff(self.ahead_cost, axis=2)
         self.initial_cost = float(self.vector("monthly_cost") @ (start == IMPOSED))
         self._derived: dict[str, np.ndarray] = {}  # relief share and cost in force, until the next change
 
@@ -131,8 +132,9 @@ class Instruments(ParameterVectors):
         cancel = undo & (self.pending != NOT_PENDING)
         self.state[snap], self.level[snap] = IMPOSED, 0
         self.pending[cancel], self.pending_steps[cancel] = NOT_PENDING, 0
-        self.changed()
         undone = snap | cancel
+        if snap.any():
+            self.changed()
         self.log.log(actor, "snapback", row_any(undone), lambda i: text(i, undone[i]))
         return undone
 
@@ -141,7 +143,8 @@ class Instruments(ParameterVectors):
         lapse = vetoed & (self.state[:, column] == IMPOSED)
         self.state[lapse, column] = LIFTED
         self.cost_spent_now[lapse, column] = 1.0
-        self.changed()
+        if lapse.any():
+            self.changed()
         name = self.names[column]
         self.log.log("eu", "renewal", ~vetoed, lambda w: f"renews {name} unanimously")
         self.log.log("eu", "veto", vetoed, lambda w: f"renewal of {name} vetoed: it lapses")
@@ -151,12 +154,14 @@ class Instruments(ParameterVectors):
         rows = np.flatnonzero(chosen)
         self.state[rows, column[rows]] = SUSPENDED
         self.cost_spent_now[rows, column[rows]] = 1.0
-        self.changed()
+        if rows.size:
+            self.changed()
         self.log.log("eu", "suspend", chosen, lambda w: f"unanimous: suspends {self.names[column[w]]}")
 
     def add_listings(self, listing: np.ndarray) -> None:
         self.listings += listing
-        self.changed()
+        if np.any(listing):
+            self.changed()
         self.log.log("eu", "listing", listing, lambda w: "unanimous: new listings after an arrest surge")
 
     # ------------------------------------------------------------------------------ costs

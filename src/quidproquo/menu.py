@@ -109,8 +109,8 @@ class Menu:
     """The candidate bundles on the table in each negotiating world.
 
     Candidate c = (s, g), numbered s * levels + g: relief set s (steps per instrument), and
-    `asked[s, g]` prisoners released -- share g of Washington's price for that set (0, then
-    halving down from the whole price) -- taken from the tiers in `order` (most valued first) up to what each holds. Per-tier
+    `asked[s, g]` prisoners released -- share g of Washington's price for that set (halving
+    down from the whole price) -- taken from the tiers in `order` (most valued first) up to what each holds. Per-tier
     releases are only made for the bundles chosen (`bundle`); valuing every bundle needs only the
     prisoners taken from each tier (`taken`). A bundle must free someone, and relief sets beyond
     the steps a world has left are not offered.
@@ -162,21 +162,21 @@ class Menu:
 
 
 def relief_sets(left: np.ndarray, gain: np.ndarray, cost: np.ndarray, most: int) -> np.ndarray:
-    """(worlds, sets, instruments) steps per instrument of each relief set: set n holds the n
-    steps of best ratio `gain / cost` (each (worlds, instruments, steps): the k-th next step of
-    each instrument), up to `most`; `left` (worlds, instruments) steps remain. Set 0 is no
-    relief. An instrument's steps are taken in their order: the ladders give each step no more
-    relief per unit of cost than the one before (checked with the config), so sorting the steps
-    by ratio is greedy on the ratio."""
+    """(worlds, sets, instruments) steps per instrument of each relief set: set n adds to set
+    n - 1 the next step of best ratio `gain / cost` (each (worlds, instruments, steps): the k-th
+    next step of each instrument), up to `most` steps; `left` (worlds, instruments) steps
+    remain. Set 0 is no relief. Greedy on the ratio, an instrument's steps in their order."""
     worlds, instruments, depth = gain.shape
     ratio = gain / np.maximum(cost, 1e-12)
-    ratio = np.where(np.arange(depth)[None, None, :] < left[:, :, None], ratio, -np.inf).reshape(worlds, -1)
     size = int(min(left.sum(axis=1).max(initial=0), most))
-    best = np.argsort(-ratio, axis=1, kind="stable")[:, :size]  # (worlds, n): flat (instrument, step)
-    real = np.take_along_axis(ratio, best, axis=1) > -np.inf
-    chosen = (best[:, :, None] // depth == np.arange(instruments)) & real[:, :, None]  # (worlds, n, instruments)
     out = np.zeros((worlds, size + 1, instruments), dtype=np.int64)
-    np.cumsum(chosen, axis=1, out=out[:, 1:])
+    take = np.zeros((worlds, instruments), dtype=np.int64)
+    rows, columns = np.arange(worlds)[:, None], np.arange(instruments)[None, :]
+    for n in range(1, size + 1):
+        open_ = take < left
+        best = np.where(open_, ratio[rows, columns, np.minimum(take, depth - 1)], -np.inf).argmax(axis=1)
+        take[np.arange(worlds), best] += open_.any(axis=1)
+        out[:, n] = take
     return out
 
 
@@ -196,9 +196,10 @@ def build_menu(price: np.ndarray, held: np.ndarray, order: np.ndarray, steps: np
     """The menu of each world from Washington's `price` in prisoners of each relief set (worlds,
     sets), the prisoners `held` (worlds, tiers) taken in tier `order`, the sets' `steps`, `relief`
     and `cost` (worlds, sets, instruments), the steps `left` (worlds, instruments), and `levels`
-    release shares of the price: 0, then halving down from 1 (1/8, 1/4, 1/2, 1 with five
-    levels), so that a large price still leaves small offers on the table."""
-    share = np.concatenate([[0.0], 2.0 ** np.arange(2 - levels, 1)])
+    release shares of the price, halving down from 1 (1/8, 1/4, 1/2, 1 with four levels), so that
+    a large price still leaves small offers on the table. (No share is 0: a bundle must free
+    someone.)"""
+    share = 2.0 ** np.arange(1 - levels, 1)
     asked = np.minimum(np.rint(price[:, :, None] * share[None, None, :]).astype(np.int64), held.sum(axis=1)[:, None, None])
     distinct = np.arange(steps.shape[1])[None, :] <= left.sum(axis=1)[:, None]  # (w, s): sets past the steps left repeat
     valid = (distinct[:, :, None] & (asked > 0)).reshape(price.shape[0], -1)

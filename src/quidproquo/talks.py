@@ -61,7 +61,7 @@ class Talks:
         columns = np.arange(len(instruments.names))
         level = instruments.level[worlds]
         relief, cost = instruments.ahead_relief[columns, level], instruments.ahead_cost[columns, level]  # (w, i, k)
-        steps_relief, steps_cost = np.diff(relief, axis=2), np.diff(cost, axis=2)
+        steps_relief, steps_cost = instruments.step_relief[columns, level], instruments.step_cost[columns, level]
         sets = relief_sets(left, m.step_gain(worlds, steps_relief), w.step_cost(worlds, steps_relief, steps_cost),
                            model.cfg.bargaining.max_steps)  # (w, s, i)
         rows = np.arange(worlds.size)[:, None, None]

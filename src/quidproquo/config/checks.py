@@ -68,7 +68,7 @@ def validate(cfg: Config) -> None:
     start = month(cfg.engine.start, "engine.start")
     _number("bargaining.max_offers", cfg.bargaining.max_offers, 1)
     _number("bargaining.verification_lag", cfg.bargaining.verification_lag, 0)
-    _number("bargaining.release_levels", cfg.bargaining.release_levels, 2)
+    _number("bargaining.release_levels", cfg.bargaining.release_levels, 1, 20)
     _number("bargaining.max_steps", cfg.bargaining.max_steps, 0)
     if cfg.bargaining.protocol not in PROTOCOLS:
         _fail("bargaining.protocol", cfg.bargaining.protocol, f"allowed: {', '.join(PROTOCOLS)}")

@@ -47,7 +47,7 @@ class BargainingConfig:
     max_offers: int = 4  # alternating offers per envoy visit (two each way); Washington proposes first
     verification_lag: int = 0  # rounds between release and relief; 0: same month, as in the 2025 visits
     protocol: str = "alternating"  # or "nash": settle at once on the Nash bargaining solution
-    release_levels: int = 5  # offers ask for 0, 1/8, 1/4, 1/2 or all of Washington's price for the relief offered
+    release_levels: int = 4  # offers ask for 1/8, 1/4, 1/2 or all of Washington's price for the relief offered
     talks: bool = True  # false: envoys still visit but never bargain (to switch the deal channel off)
     max_steps: int = 4  # steps of relief one deal may grant: relief is graduated, deal by deal
     good: str = "bundles"  # or "divisible": one good of size 1 split between the two (theory)
