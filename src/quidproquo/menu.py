@@ -119,10 +119,12 @@ class Menu:
     asked: np.ndarray  # (worlds, sets, levels) int: prisoners released
     held: np.ndarray  # (worlds, tiers) int: prisoners held, to take from
     order: np.ndarray  # (tiers,) the tiers in the order they are taken
-    steps: np.ndarray  # (worlds, sets, instruments) int: steps of relief on each instrument
-    relief: np.ndarray  # (worlds, sets, instruments): share of each instrument's cost and legitimacy relieved
-    cost: np.ndarray  # (worlds, sets, instruments): share of each instrument's lift cost spent
+    steps: np.ndarray  # (worlds, sets, menu instruments) int: steps of relief on each instrument
+    relief: np.ndarray  # (worlds, sets, menu instruments): share of each one's cost and legitimacy relieved
+    cost: np.ndarray  # (worlds, sets, menu instruments): share of each one's lift cost spent
     valid: np.ndarray  # (worlds, sets * levels) bool
+    columns: np.ndarray  # (menu instruments,) their positions among all instruments (Washington's)
+    instruments: int  # how many instruments there are in all
 
     @property
     def levels(self) -> int:
@@ -151,8 +153,16 @@ class Menu:
         one = np.ndim(rows) == 0
         rows, candidate = np.atleast_1d(rows), np.atleast_1d(candidate)
         sets, level = np.divmod(candidate, self.levels)
-        releases, steps = fill(self.asked[rows, sets, level], self.held[rows], self.order), self.steps[rows, sets]
+        releases = fill(self.asked[rows, sets, level], self.held[rows], self.order)
+        steps = np.zeros((rows.size, self.instruments), dtype=np.int64)
+        steps[:, self.columns] = self.steps[rows, sets]
         return (releases[0], steps[0]) if one else (releases, steps)
+
+    def relief_of(self, rows, candidate) -> np.ndarray:
+        """Shares of each instrument's cost and legitimacy relieved, (rows, all instruments)."""
+        out = np.zeros((np.size(rows), self.instruments))
+        out[:, self.columns] = self.relief[rows, np.asarray(candidate) // self.levels]
+        return out
 
     def flatten(self, value: np.ndarray) -> np.ndarray:
         """(worlds, sets, levels) values to (worlds, candidates), invalid bundles at -inf."""
@@ -192,10 +202,12 @@ def fill(asked: np.ndarray, held: np.ndarray, order: np.ndarray) -> np.ndarray:
 
 
 def build_menu(price: np.ndarray, held: np.ndarray, order: np.ndarray, steps: np.ndarray, relief: np.ndarray,
-               cost: np.ndarray, left: np.ndarray, levels: int) -> Menu:
+               cost: np.ndarray, left: np.ndarray, levels: int, columns: np.ndarray | None = None,
+               instruments: int | None = None) -> Menu:
     """The menu of each world from Washington's `price` in prisoners of each relief set (worlds,
     sets), the prisoners `held` (worlds, tiers) taken in tier `order`, the sets' `steps`, `relief`
-    and `cost` (worlds, sets, instruments), the steps `left` (worlds, instruments), and `levels`
+    and `cost` (worlds, sets, menu instruments: `columns` of `instruments` in all, by default
+    every one), the steps `left` (worlds, menu instruments), and `levels`
     release shares of the price, halving down from 1 (1/8, 1/4, 1/2, 1 with four levels), so that
     a large price still leaves small offers on the table. (No share is 0: a bundle must free
     someone.)"""
@@ -203,4 +215,5 @@ def build_menu(price: np.ndarray, held: np.ndarray, order: np.ndarray, steps: np
     asked = np.minimum(np.rint(price[:, :, None] * share[None, None, :]).astype(np.int64), held.sum(axis=1)[:, None, None])
     distinct = np.arange(steps.shape[1])[None, :] <= left.sum(axis=1)[:, None]  # (w, s): sets past the steps left repeat
     valid = (distinct[:, :, None] & (asked > 0)).reshape(price.shape[0], -1)
-    return Menu(asked, held, order, steps, relief, cost, valid)
+    columns = np.arange(steps.shape[2]) if columns is None else np.asarray(columns)
+    return Menu(asked, held, order, steps, relief, cost, valid, columns, steps.shape[2] if instruments is None else instruments)

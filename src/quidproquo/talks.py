@@ -48,27 +48,26 @@ class Talks:
                                  self.side(m, worlds, menu.flatten(m.value_bundles(worlds, menu))), menu)
         self.log_offers(worlds, menu, outcome)
         agreed = np.flatnonzero(outcome.deal)
-        sets, _ = np.divmod(outcome.candidate[agreed], menu.levels)
         releases, steps = menu.bundle(agreed, outcome.candidate[agreed])
-        self.execute(worlds[agreed], releases, steps, menu.relief[agreed, sets])
+        self.execute(worlds[agreed], releases, steps, menu.relief_of(agreed, outcome.candidate[agreed]))
 
     def menu(self, worlds: np.ndarray) -> Menu:
         """This month's menu in the negotiating `worlds`: the relief sets on the efficient
         frontier of Washington's steps left, each at Washington's price in prisoners."""
         model = self.model
         w, m, instruments = model.washington, model.minsk, model.instruments
-        left = instruments.steps_left("washington", worlds)  # (w, i)
-        columns = np.arange(len(instruments.names))
-        level = instruments.level[worlds]
+        columns = np.flatnonzero(instruments.of("washington"))  # the menu's instruments: Washington's
+        left = instruments.steps_left("washington", worlds)[:, columns]  # (w, i)
+        level = instruments.level[worlds][:, columns]
         relief, cost = instruments.ahead_relief[columns, level], instruments.ahead_cost[columns, level]  # (w, i, k)
         steps_relief, steps_cost = instruments.step_relief[columns, level], instruments.step_cost[columns, level]
-        sets = relief_sets(left, m.step_gain(worlds, steps_relief), w.step_cost(worlds, steps_relief, steps_cost),
+        sets = relief_sets(left, m.step_gain(worlds, steps_relief, columns), w.step_cost(worlds, steps_relief, steps_cost, columns),
                            model.cfg.bargaining.max_steps)  # (w, s, i)
         rows = np.arange(worlds.size)[:, None, None]
-        relieved, spent = relief[rows, columns, sets], cost[rows, columns, sets]
+        relieved, spent = relief[rows, np.arange(columns.size), sets], cost[rows, np.arange(columns.size), sets]
         order = np.argsort(-model.prisoners.valuation("washington"), kind="stable")  # own nationals first
-        return build_menu(w.price(worlds, relieved), model.prisoners.held[worlds], order, sets, relieved, spent, left,
-                          model.cfg.bargaining.release_levels)
+        return build_menu(w.price(worlds, relieved, columns), model.prisoners.held[worlds], order, sets, relieved, spent, left,
+                          model.cfg.bargaining.release_levels, columns, len(instruments.names))
 
     def split(self, worlds: np.ndarray) -> None:
         """Bargain over one divisible good: nothing but the split changes hands."""

@@ -46,41 +46,40 @@ class Minsk(Actor):
         p, prisoners = self.params, self.model.prisoners
         return p.chip_value * prisoners.valuation("washington")[None, :] * (1.0 - self.strain[worlds])[:, None]
 
-    def _relief_worth(self, worlds: np.ndarray) -> np.ndarray:
-        """(worlds, instruments): Minsk's linear value a month of relieving each instrument in full."""
+    def step_gain(self, worlds: np.ndarray, relief: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """Its linear value of each next step (worlds, instruments `columns`, steps), from the
+        share of relief each adds: what orders the steps on the menu. (Washington's instruments
+        carry no EU listings, so their monthly cost is the same in every world.)"""
         p, model = self.params, self.model
         instruments = model.instruments
-        cost = instruments.monthly_cost_of(worlds)
+        cost = instruments.vector("monthly_cost")[columns]
         moscow = model.moscow.pressure_from_relief(cost / instruments.initial_cost) if instruments.initial_cost else 0.0 * cost
-        return p.relief_weight * cost + p.legitimacy_weight * instruments.vector("legitimacy")[None, :] - p.autonomy_weight * moscow
-
-    def step_gain(self, worlds: np.ndarray, relief: np.ndarray) -> np.ndarray:
-        """Its linear value of each next step (worlds, instruments, steps), from the share of
-        relief each adds: what orders the steps on the menu."""
-        p, model = self.params, self.model
-        return relief * self._relief_worth(worlds)[:, :, None] * annuity(p.discount, model.rounds - model.round)
+        worth = p.relief_weight * cost + p.legitimacy_weight * instruments.vector("legitimacy")[columns] - p.autonomy_weight * moscow
+        return relief * (worth * annuity(p.discount, model.rounds - model.round))[None, :, None]
 
     def value_bundles(self, worlds: np.ndarray, menu) -> np.ndarray:
         """Minsk's utility of every bundle on the menu, (worlds, sets, levels)."""
         prisoners = self.model.prisoners
-        components = self.relief_components(worlds, menu.relief)
+        components = self.relief_components(worlds, menu.relief, menu.columns)
         components["security"] = -menu.value_of_releases(prisoners.valuation("minsk")[None, :] + self.chip(worlds))
         if "prominent" in prisoners.tiers:
             prominent = menu.taken[prisoners.tiers.index("prominent")]
             components["mobilisation"] = -self._exile(prominent)
         return self.checked(self.utility(components, self.weights()), np.broadcast_shapes(*(np.shape(c) for c in components.values())))
 
-    def relief_components(self, worlds, relief) -> dict[str, np.ndarray]:
-        """Components of relief sets `relief` (worlds, sets, instruments), the share of each
-        instrument relieved: (worlds, sets, 1), to meet the releases' (worlds, sets, levels)."""
+    def relief_components(self, worlds, relief, columns=None) -> dict[str, np.ndarray]:
+        """Components of relief sets `relief` (worlds, sets, instruments `columns`, default all),
+        the share of each instrument relieved: (worlds, sets, 1), to meet the releases'
+        (worlds, sets, levels)."""
         model, p = self.model, self.params
         instruments = model.instruments
+        columns = slice(None) if columns is None else columns
         value = annuity(p.discount, model.rounds - model.round, model.cfg.bargaining.verification_lag)
-        monthly_relief = (relief * instruments.monthly_cost_of(worlds)[:, None, :]).sum(axis=-1)
+        monthly_relief = (relief * instruments.monthly_cost_of(worlds)[:, None, columns]).sum(axis=-1)
         relief_share = monthly_relief / instruments.initial_cost if instruments.initial_cost else 0.0 * monthly_relief
         return {
             "relief": monthly_relief[..., None] * value,
-            "legitimacy": ((relief @ instruments.vector("legitimacy")) * value + p.visit_legitimacy)[..., None],
+            "legitimacy": ((relief @ instruments.vector("legitimacy")[columns]) * value + p.visit_legitimacy)[..., None],
             "autonomy": -model.moscow.pressure_from_relief(relief_share)[..., None] * value,
         }
 

@@ -55,13 +55,15 @@ class Washington(Actor):
         model.events.log("washington", "visit", self.engaged, lambda i: "envoy visit to Minsk")
 
     # ------------------------------------------------------------------------- at the table
-    def price(self, worlds: np.ndarray, relief: np.ndarray) -> np.ndarray:
+    def price(self, worlds: np.ndarray, relief: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """Prisoners asked for each relief set, (worlds, sets), from the shares of each
-        instrument's cost and legitimacy it relieves, `relief` (worlds, sets, instruments)."""
+        instrument's cost and legitimacy it relieves, `relief` (worlds, sets, instruments
+        `columns`, default all)."""
         p, instruments = self.params, self.model.instruments
-        worth = instruments.monthly_cost_of(worlds) + instruments.vector("legitimacy")[None, :]  # USD m a month
+        columns = slice(None) if columns is None else columns
+        worth = instruments.monthly_cost_of(worlds)[:, columns] + instruments.vector("legitimacy")[None, columns]  # USD m a month
         lobbying = self.model.opposition.lobbying[worlds]
-        return (p.visit_ask + p.price * (relief * worth[:, None, :]).sum(axis=2)) * (1.0 + lobbying[:, None])
+        return (p.visit_ask + p.price * (relief @ worth[:, :, None])[..., 0]) * (1.0 + lobbying[:, None])
 
     def reserve(self, worlds: np.ndarray) -> np.ndarray:
         """How much dearer relief is, per world: 1 + reserve_weight x the share of its
@@ -72,13 +74,13 @@ class Washington(Actor):
         spent = instruments.ladder(instruments.cost_ladder, instruments.level[worlds]) @ lift_cost
         return (1.0 + p.reserve_weight * spent / max(lift_cost.sum(), 1e-9)) / (1.0 + p.trust * self.freed[worlds])
 
-    def step_cost(self, worlds: np.ndarray, relief: np.ndarray, cost: np.ndarray) -> np.ndarray:
-        """Its linear cost of each next step (worlds, instruments, steps), from the shares of relief
-        and of lift cost each step adds: what orders the steps on the menu."""
+    def step_cost(self, worlds: np.ndarray, relief: np.ndarray, cost: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """Its linear cost of each next step (worlds, instruments `columns`, steps), from the shares
+        of relief and of lift cost each step adds: what orders the steps on the menu."""
         p, model = self.params, self.model
-        lift_cost = model.instruments.vector("lift_cost")[None, :, None]
+        lift_cost = (p.credibility_weight * model.instruments.vector("lift_cost")[columns])[None, :, None]
         alliance = self._eu_holds(worlds)[:, None, None] * annuity(p.discount, model.rounds - model.round)
-        return p.credibility_weight * cost * lift_cost + p.alliance_weight * relief * alliance
+        return cost * lift_cost + relief * (p.alliance_weight * alliance)
 
     def _eu_holds(self, worlds: np.ndarray) -> np.ndarray:
         instruments = self.model.instruments
@@ -89,7 +91,7 @@ class Washington(Actor):
         p, model = self.params, self.model
         remaining = model.rounds - model.round
         lag = model.cfg.bargaining.verification_lag
-        lift_cost = model.instruments.vector("lift_cost")
+        lift_cost = model.instruments.vector("lift_cost")[menu.columns]
         components = {
             "humanitarian": menu.value_of_releases(model.prisoners.valuation("washington")),
             "channel": np.full((1, 1, 1), p.channel_value),

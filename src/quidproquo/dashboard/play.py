@@ -97,7 +97,7 @@ class Player:
     def relief_options(self) -> list[str]:
         """World 0's relief sets, best value for money first: 'no relief', 'relief: potash licence', ..."""
         menu, level = self._menu(), self.model.instruments.level[0]
-        return [self.model.events.relief_words(menu.steps[0, s], level) for s in range(menu.steps.shape[1])]
+        return [self.model.events.relief_words(menu.bundle(0, s * menu.levels)[1], level) for s in range(menu.steps.shape[1])]
 
     def release_options(self) -> list[str]:
         """World 0's release levels for the chosen relief: the share of Washington's price and who it frees."""
