@@ -4,6 +4,7 @@
 from tests_support import model
 
 from quidproquo.instruments import IMPOSED
+from quidproquo.model import BargainingModel
 
 
 def test_under_freeze_nothing_is_ever_lifted_and_no_deal_releases_anyone():
@@ -47,3 +48,32 @@ def test_a_dated_event_acts_on_goods_keys():
     before, after = slice(0, 3), slice(3, 6)
     assert (loud.recorder.arrests[before] == quiet.recorder.arrests[before]).all()
     assert loud.recorder.arrests[after].mean() > 5 * quiet.recorder.arrests[after].mean()
+
+
+def test_a_command_line_value_holds_over_a_dated_event_that_sets_the_same_key(capsys):
+    from quidproquo.config import load
+
+    cfg = load(["scenario=belarus_2025", "actors.washington.engagement=0.9"])
+    capsys.readouterr()
+    january = next(e for e in cfg.events if e.date == "2025-01")
+    assert "actors.washington.engagement" not in january.changes and "actors.washington.channel_value" in january.changes
+    m = BargainingModel(config=load(["scenario=belarus_2025", "actors.washington.engagement=0.9", "engine.worlds=2"]))
+    m.run()
+    assert m.cfg.actors.washington.engagement == 0.9  # before and after the event's month
+    untouched = load(["scenario=belarus_2025"])
+    assert next(e for e in untouched.events if e.date == "2025-01").changes["actors.washington.engagement"] == 0.35
+
+
+def test_qpq_run_says_in_one_line_which_event_it_skips(tmp_path, env):
+    import subprocess
+
+    from tests_support import qpq
+
+    done = subprocess.run([qpq(), "run", "scenario=belarus_2025", "engine.worlds=5", "actors.minsk.clemency=0.3",
+                           f"hydra.run.dir={tmp_path / 'run'}"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stderr.splitlines() if line.startswith("qpq: note:")]
+    assert notes == ["qpq: note: actors.minsk.clemency is set on the command line, so the scenario's event of 2025-02 "
+                     "(actors.minsk.clemency = 0.45) is skipped for it"]
+    assert "clemency: 0.3" in (tmp_path / "run" / "config.yaml").read_text()
+    assert "actors.minsk.clemency: 0.45" not in (tmp_path / "run" / "config.yaml").read_text()

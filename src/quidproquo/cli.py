@@ -19,7 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from quidproquo.config import ConfigError, conf_dir, from_dictconfig, load_many, register, scenario_names
+from quidproquo.config import ConfigError, conf_dir, from_dictconfig, keep_overrides, load_many, register, scenario_names
 from quidproquo.model import BargainingModel
 
 USAGE = """usage: qpq COMMAND [KEY=VALUE ...]
@@ -84,6 +84,9 @@ def _job(dict_cfg: DictConfig) -> None:
         cfg = from_dictconfig(dict_cfg)
     except ConfigError as err:
         fail(str(err))
+    # The same rule as the check before the run (which printed the notices): a command-line
+    # value holds over a dated event that sets the same key.
+    keep_overrides(cfg, list(HydraConfig.get().overrides.task), notify=False)
     folder = Path(HydraConfig.get().runtime.output_dir)
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     if HydraConfig.get().mode == RunMode.MULTIRUN:

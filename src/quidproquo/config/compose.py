@@ -13,6 +13,7 @@ import copy
 import functools
 import os
 import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -130,7 +131,26 @@ def _compose(overrides: tuple[str, ...]) -> Config:
 
 def load(overrides: list[str] | tuple[str, ...] = ()) -> Config:
     """Compose and validate a config from Hydra overrides (`scenario=thaw`, `engine.worlds=10`)."""
-    return copy.deepcopy(_compose(tuple(overrides)))
+    cfg = copy.deepcopy(_compose(tuple(overrides)))
+    keep_overrides(cfg, overrides)
+    return cfg
+
+
+def keep_overrides(cfg: Config, overrides, notify: bool = True) -> list[str]:
+    """A value given on the command line holds for the whole run: where a dated event of the
+    scenario would change the same key, that change is dropped from the event (the event's other
+    changes stay), and a one-line notice on stderr names both. Returns the notices."""
+    given = {o.split("=", 1)[0] for o in overrides if is_value_override(o)}
+    notices = []
+    for event in cfg.events:
+        for key in sorted(given & set(event.changes)):
+            notices.append(f"qpq: note: {key} is set on the command line, so the scenario's event of {event.date} "
+                           f"({key} = {event.changes[key]!r}) is skipped for it")
+            del event.changes[key]
+    if notify:
+        for line in notices:
+            print(line, file=sys.stderr)
+    return notices
 
 
 def is_value_override(override: str) -> bool:
@@ -165,7 +185,9 @@ def load_many(points: list[list[str]]) -> list[Config]:
                     if "is not a valid bool" in str(err):
                         raise ConfigError(f"{key}={text!r}: must be true or false") from None
                     raise ConfigError(_with_names(explain(err), groups)) from None
-        out.append(from_dictconfig(cfg))
+        config = from_dictconfig(cfg)
+        keep_overrides(config, point)
+        out.append(config)
     return out
 
 
