@@ -57,6 +57,7 @@ class Instruments(ParameterVectors):
         self.ahead_relief = self.relief_ladder[:, reach] - self.relief_ladder[:, :, None]
         self.ahead_cost = self.cost_ladder[:, reach] - self.cost_ladder[:, :, None]
         self.step_relief, self.step_cost = np.diff(self.ahead_relief, axis=2), np.diff(self.ahead_cost, axis=2)
+        self._row_start = np.arange(len(self.names)) * width  # where each instrument's row starts in a ladder, flat
         self.initial_cost = float(self.vector("monthly_cost") @ (start == IMPOSED))
         self._derived: dict[str, np.ndarray] = {}  # relief share and cost in force, until the next change
 
@@ -79,7 +80,8 @@ class Instruments(ParameterVectors):
 
     def ladder(self, table: np.ndarray, level: np.ndarray) -> np.ndarray:
         """A cumulative ladder (`relief_ladder` or `cost_ladder`) read at `level` (..., instruments)."""
-        return table[np.arange(table.shape[0]), level]
+        # One flat take: much faster than two-array fancy indexing over many worlds.
+        return np.take(table.ravel(), level + self._row_start[: level.shape[-1]])
 
     def begin_round(self) -> None:
         self.cost_spent_now[:] = 0.0

@@ -181,10 +181,11 @@ def relief_sets(left: np.ndarray, gain: np.ndarray, cost: np.ndarray, most: int)
     size = int(min(left.sum(axis=1).max(initial=0), most))
     out = np.zeros((worlds, size + 1, instruments), dtype=np.int64)
     take = np.zeros((worlds, instruments), dtype=np.int64)
-    rows, columns = np.arange(worlds)[:, None], np.arange(instruments)[None, :]
+    start = (np.arange(worlds)[:, None] * instruments + np.arange(instruments)[None, :]) * depth  # flat rows of `ratio`
+    ratio = ratio.ravel()
     for n in range(1, size + 1):
         open_ = take < left
-        best = np.where(open_, ratio[rows, columns, np.minimum(take, depth - 1)], -np.inf).argmax(axis=1)
+        best = np.where(open_, np.take(ratio, start + np.minimum(take, depth - 1)), -np.inf).argmax(axis=1)
         take[np.arange(worlds), best] += open_.any(axis=1)
         out[:, n] = take
     return out

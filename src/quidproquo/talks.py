@@ -58,13 +58,16 @@ class Talks:
         w, m, instruments = model.washington, model.minsk, model.instruments
         columns = np.flatnonzero(instruments.of("washington"))  # the menu's instruments: Washington's
         left = instruments.steps_left("washington", worlds)[:, columns]  # (w, i)
-        level = instruments.level[worlds][:, columns]
-        relief, cost = instruments.ahead_relief[columns, level], instruments.ahead_cost[columns, level]  # (w, i, k)
-        steps_relief, steps_cost = instruments.step_relief[columns, level], instruments.step_cost[columns, level]
+        # Each world's row of the ladders, read with one flat index (fancy indexing over two axes is slow).
+        row = columns * instruments.ahead_relief.shape[1] + instruments.level[worlds][:, columns]  # (w, i)
+        ahead = lambda table: table.reshape(-1, table.shape[2])[row]  # noqa: E731  (w, i, k)
+        relief, cost = ahead(instruments.ahead_relief), ahead(instruments.ahead_cost)
+        steps_relief, steps_cost = ahead(instruments.step_relief), ahead(instruments.step_cost)
         sets = relief_sets(left, m.step_gain(worlds, steps_relief, columns), w.step_cost(worlds, steps_relief, steps_cost, columns),
                            model.cfg.bargaining.max_steps)  # (w, s, i)
-        rows = np.arange(worlds.size)[:, None, None]
-        relieved, spent = relief[rows, np.arange(columns.size), sets], cost[rows, np.arange(columns.size), sets]
+        depth = relief.shape[2]
+        flat = (np.arange(worlds.size)[:, None, None] * columns.size + np.arange(columns.size)) * depth + sets
+        relieved, spent = np.take(relief.ravel(), flat), np.take(cost.ravel(), flat)
         order = np.argsort(-model.prisoners.valuation("washington"), kind="stable")  # own nationals first
         return build_menu(w.price(worlds, relieved, columns), model.prisoners.held[worlds], order, sets, relieved, spent, left,
                           model.cfg.bargaining.release_levels, columns, len(instruments.names))
