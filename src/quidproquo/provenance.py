@@ -18,7 +18,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from quidproquo import storage
 from quidproquo.config import Config, ConfigError, from_dictconfig
-from quidproquo.config.schema import structured
+from quidproquo.config.compose import structured
 
 
 @functools.cache

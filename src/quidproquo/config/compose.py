@@ -26,12 +26,29 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from quidproquo.config.checks import ConfigError, validate
-from quidproquo.config.schema import SCHEMAS, Config, complete, structured
+from quidproquo.config.schema import ACTORS, SCHEMAS, STRATEGIES, Config
 
 # Our launcher presets (conf/hydra/launcher) share their names with the plugins' schemas, so Hydra
 # validates each preset against the plugin's schema -- what we want -- and warns that this
 # "automatic schema matching" is deprecated. It still holds in Hydra 1.3, which pyproject pins.
 warnings.filterwarnings("ignore", message=r"[\s\S]*is validated against ConfigStore schema with the same name")
+
+
+def structured() -> DictConfig:
+    """The schema as Hydra composes it: utility nodes open to another function's arguments."""
+    schema = OmegaConf.structured(Config)
+    for name in ACTORS:
+        OmegaConf.set_struct(schema.actors[name].utility, False)
+    return schema
+
+
+def complete(cfg: Config) -> Config:
+    """Fill the strategy nodes a composition left empty with their defaults, in place."""
+    for name, strategy in STRATEGIES.items():
+        actor = getattr(cfg.actors, name)
+        if actor.strategy is None:
+            actor.strategy = dict(strategy)
+    return cfg
 
 
 def register() -> None:

@@ -9,16 +9,14 @@ Each actor's `utility` and `strategy` is a `_target_` node: a function and its k
 arguments. A utility defaults to `UTILITY`, which takes no arguments, so another function and its
 arguments merge into it cleanly (`register` leaves these nodes open to new keys). A strategy's
 default has arguments (`STRATEGIES`), which would leak into any other strategy merged over it, so
-the schema leaves it empty (None) and `complete` fills it in after composition: a scenario or an
-override that sets a strategy sets the whole node.
+the schema leaves it empty (None) and `compose.complete` fills it in after composition: a
+scenario or an override that sets a strategy sets the whole node.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-from omegaconf import DictConfig, OmegaConf
 
 ACTORS = ("minsk", "washington", "eu", "moscow", "opposition")
 SENDERS = ("washington", "eu")
@@ -88,10 +86,8 @@ class InstrumentConfig:
     legitimacy: float = 0.0  # monthly legitimacy Minsk gains while it is not imposed
     state: str = "imposed"
     renewal_month: int = 0  # calendar month of its scheduled renewal (EU); 0 = none
-    # Relief comes in graduated steps, as the senders give it (../shared/data/comparative: OFAC
-    # licences for one activity, time-limited general licences, suspension, delisting). After
-    # step k, `relief[k]` of the monthly cost and the legitimacy is relieved, at `step_cost[k]`
-    # of the lift cost (both cumulative, ending at 1): licences are cheap to grant and worth little.
+    # Graduated relief, as senders give it (data/comparative): after step k, relief[k] of the cost
+    # and legitimacy is relieved, at step_cost[k] of the lift cost (cumulative, ending at 1).
     steps: list[str] = field(default_factory=lambda: ["licence", "general licence", "suspension", "delisting"])
     relief: list[float] = field(default_factory=lambda: [0.1, 0.3, 0.6, 1.0])
     step_cost: list[float] = field(default_factory=lambda: [0.05, 0.2, 0.5, 1.0])
@@ -132,11 +128,10 @@ class MinskConfig:
     chip_value: float = 0.1
     strain: float = 0.3  # strain at round 0
     strain_months: float = 18.0
-    # Unilateral releases under sanctions: a month's chance of a gesture (an amnesty aimed at
-    # the senders) is gesture_rate x the share of the sanctions' cost in force x (1 +
-    # gesture_drift x drift from Moscow). 0.0422 a month gives a gesture within 36 months in
-    # 78.8% of worlds under full sanctions: TIES v4.1's rate of at least partial concessions
-    # where sanctions concern the release of citizens (data/comparative/README.md).
+    # Unilateral releases: a month's chance of a gesture is gesture_rate x the share of the
+    # sanctions' cost in force x (1 + gesture_drift x drift from Moscow). 0.0422 gives one within 36
+    # months in 78.8% of worlds under full sanctions: TIES v4.1's rate of at least partial
+    # concessions where sanctions concern the release of citizens (data/comparative/README.md).
     gesture_rate: float = 0.0422
     gesture_drift: float = 1.0
     gesture_share: float = 0.03  # share of each tier held that a gesture frees
@@ -248,24 +243,7 @@ class Config:
     events: list[EventConfig] = field(default_factory=list)
 
 
-SCHEMAS = {cls.__name__: cls for cls in (
+SCHEMAS = {cls.__name__: cls for cls in (  # by name, for error messages that list a node's keys
     EngineConfig, BargainingConfig, OutputConfig, TierConfig, Valuation, InstrumentConfig, GoodsConfig,
     MinskConfig, WashingtonConfig, MemberConfig, EUConfig, MoscowConfig, OppositionConfig, ActorsConfig,
     EventConfig, Config)}
-
-
-def structured() -> DictConfig:
-    """The schema as Hydra composes it: utility nodes open to another function's arguments."""
-    schema = OmegaConf.structured(Config)
-    for name in ACTORS:
-        OmegaConf.set_struct(schema.actors[name].utility, False)
-    return schema
-
-
-def complete(cfg: Config) -> Config:
-    """Fill the strategy nodes a composition left empty with their defaults, in place."""
-    for name, strategy in STRATEGIES.items():
-        actor = getattr(cfg.actors, name)
-        if actor.strategy is None:
-            actor.strategy = dict(strategy)
-    return cfg
