@@ -125,15 +125,15 @@ def test_dashboard_in_a_browser(server, tmp_path):
             page.get_by_role("button", name="Reset").click()
             expect(page.locator(".qpq-play")).to_contain_text("You are Washington", timeout=WAIT)
             expect(summary).to_contain_text("nothing run yet")
-            # (relief sets offered, share of the ask): the relief menu lists what world 0 can still lift
-            plays, logged = [(1, "30% of the ask"), (2, "60% of the ask"), (0, "100% of the ask")], []
+            # (relief set offered, share of the price): the relief menu lists world 0's sets, best value first
+            plays, logged = [(1, "1/4 of the price"), (2, "1/2 of the price"), (0, "all of the price")], []
             for month, (relief, release) in enumerate(plays, start=1):
                 page.locator(".qpq-relief").click()
                 page.locator(".menuable__content__active .v-list-item").nth(relief).click()
                 chosen = page.locator(".qpq-relief .v-select__selection").inner_text().strip()
                 choose(page, page.locator(".qpq-release"), release)
                 step(page, month)
-                words = "for no relief" if chosen == "no relief" else "for lifting " + chosen.replace(" + ", ", ")
+                words = "for " + chosen
                 logged.append(words + " --")
                 expect(page.locator(".qpq-event", has_text="Washington proposes").first).to_contain_text(logged[-1], timeout=WAIT)
             offers = page.locator(".qpq-event", has_text="Washington proposes").all_inner_texts()

@@ -171,12 +171,18 @@ def PlayPanel(model):
         releases, reliefs = player.release_options(), player.relief_options()
         player.relief = min(player.relief, len(reliefs) - 1)
 
+        # The options change with the choices (a relief set has its own price) and with every month:
+        # a label is found by what it means -- its share, its place -- never by a stale list.
         def set_release(label):
-            player.release = releases.index(label)
+            shares = [option.split(":")[0] for option in player.release_options()]
+            if label.split(":")[0] in shares:
+                player.release = shares.index(label.split(":")[0])
             force_update()
 
         def set_relief(label):
-            player.relief = reliefs.index(label)
+            options = player.relief_options()
+            if label in options:
+                player.relief = options.index(label)
             force_update()
 
         def set_accept(value):

@@ -106,6 +106,6 @@ class Player:
         out = []
         for g in range(menu.levels):
             releases, _ = menu.bundle(0, chosen * menu.levels + g)
-            share = menu.asked[0, chosen, g] / max(menu.asked[0, chosen, -1], 1)
-            out.append(f"{share:.0%} of the price: {self.model.events.tier_list(releases)}")
+            part = 2 ** (menu.levels - 1 - g)  # the menu's shares halve down from the whole price
+            out.append(f"{'all' if part == 1 else f'1/{part}'} of the price: {self.model.events.tier_list(releases)}")
         return out
