@@ -9,7 +9,7 @@ without a noise model; scipy is already a dependency, where pyabc would bring a 
 cluster scheduler and a web stack along; and MSM has a textbook standard error (the sandwich
 below) where a best fit needs one.
 
-Moments (from `../shared/data/belarus/`):
+Moments (from `data/belarus/`):
 - the count of political prisoners at each month-end observation (political_prisoners.csv);
 - mean monthly arrests in the months with a "newly recognised" figure (flows.csv);
 - pardons in 2024-07..12 and in 2025-01..06 (events.csv, kind = pardon);
@@ -85,10 +85,11 @@ BUDGETS = {"default": Budget(), "small": Budget(worlds=20, popsize=2, maxiter=2,
 
 # ------------------------------------------------------------------------------------- data
 def data_dir() -> Path:
-    """The calibration data: `../shared/data/belarus` beside the checkout, or $QPQ_DATA."""
+    """The calibration data: the project's `data/belarus` (a copy of the record to 2025-06-30,
+    with its sources), or the folder $QPQ_DATA names."""
     import os
 
-    return Path(os.environ.get("QPQ_DATA", Path(__file__).resolve().parents[3] / "shared" / "data" / "belarus"))
+    return Path(os.environ.get("QPQ_DATA", Path(__file__).resolve().parents[2] / "data" / "belarus"))
 
 
 @dataclass
@@ -241,7 +242,7 @@ def scenario_text(base_name: str, cfg: Config, result: Fit, budget_name: str, se
     lines = [
         "# @package _global_",
         f"# {base_name}, calibrated by `qpq calibrate` (budget {budget_name}, seed {seed}) on {datetime.date.today()}",
-        "# to ../shared/data/belarus up to 2025-06-30 by the method of simulated moments.",
+        "# to data/belarus up to 2025-06-30 by the method of simulated moments.",
         "# Fitted values (± standard error):",
         *(f"#   {p.name:<16} {v:10.4f} ± {s:.4f}   {p.meaning} [{p.key}]" for p, v, s in zip(PARAMETERS, result.theta, result.se)),
         f"# Distance at the fit: {result.distance:.2f} over {len(result.moments)} moments (each in units of its spread across worlds).",
