@@ -9,7 +9,7 @@ FIND_PYTHON := for c in python3.12 python3.13 python3.14 python3 $$HOME/.pyenv/v
 	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	    command -v $$c; break; fi; done
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean shell browser
 
 $(STAMP): pyproject.toml
 	@py=$$($(FIND_PYTHON)); \
@@ -26,9 +26,17 @@ demo: $(STAMP)
 	@echo "report: runs/demo/thaw_vs_freeze/report.md"
 
 # The tests are independent (each writes to its own tmp_path): one worker per core halves the
-# suite's time on the 2-core machines CI runs on.
-test: $(STAMP)
+# suite's time on the 2-core machines CI runs on. The browser test needs a Chromium: `browser`
+# finds one, installs Debian's as root, or stops at once saying what to install.
+test: browser $(STAMP)
 	$(BIN)/python -m pytest -n auto
+
+browser:
+	@scripts/ensure-browser
+
+# A shell with the project's environment active: `qpq` on the PATH.
+shell: $(STAMP)
+	@echo "qpq is ready; 'exit' leaves this shell"; . $(BIN)/activate && exec $${SHELL:-bash} -i
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
