@@ -108,7 +108,7 @@ OTHER = [  # (command line with {tmp} for the test's folder, what the line must 
     (["plot", "{tmp}/norun", "--out", "{tmp}/out"], "not a finished run folder (missing worlds.parquet, rounds.parquet, done.json)"),
     (["plot", "{tmp}/nowhere", "--out", "{tmp}/out"], "not a finished run folder"),
     (["calibrate", "--budget", "all", "--out", "{tmp}/out"], "--budget='all': allowed: default, small"),
-    (["theory", "--fast"], "qpq theory takes no arguments"),
+    (["theory", "--fast"], "unrecognized arguments: --fast"),
     (["simulate", "engine.worlds=5"], "unknown command 'simulate'; allowed: run"),
 ]
 

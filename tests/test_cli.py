@@ -80,3 +80,52 @@ def test_outputs_are_ordinary_readable_files(tmp_path, env):
     assert done.returncode == 0, done.stderr
     for name in ("rounds.parquet", "worlds.parquet", "events.csv", "summary.md", "figures/prisoners_held.png"):
         assert (out / name).stat().st_mode & 0o044 == 0o044, name  # group and others may read
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "compare", "rerun", "plot", "scenarios", "params", "theory",
+                                     "calibrate", "dashboard"])
+def test_every_command_answers_help_with_usage_and_two_examples(command, env):
+    done = run(command, "--help", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: qpq {command}")
+    examples = done.stdout.split("examples:")[1].strip().splitlines()
+    assert len(examples) == 2 and all(line.strip().startswith(f"qpq {command}") for line in examples)
+
+
+def test_qpq_help_lists_every_command_and_version_names_the_release(env):
+    from quidproquo import __version__
+    from quidproquo.cli import COMMANDS
+
+    listed = run("--help", env=env)
+    assert listed.returncode == 0 and all(c.name in listed.stdout for c in COMMANDS)
+    version = run("--version", env=env)
+    assert version.returncode == 0 and version.stdout.strip() == f"qpq {__version__}"
+
+
+def test_qpq_params_lists_every_key_with_default_range_and_meaning(env):
+    done = run("params", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = {line.split()[0]: line for line in done.stdout.splitlines()[1:]}
+    assert "actors.minsk.gesture_rate" in lines and "0.0422" in lines["actors.minsk.gesture_rate"]
+    assert ">= 0 and <= 1" in lines["actors.washington.engagement"] and "envoy visit" in lines["actors.washington.engagement"]
+    assert "washington, eu" in lines["goods.instruments.*.sender"]
+    minsk = run("params", "actors.minsk", env=env)
+    assert minsk.returncode == 0 and all(line.split()[0].startswith("actors.minsk.") for line in minsk.stdout.splitlines()[1:])
+    wrong = run("params", "actors.kremlin", env=env)
+    assert wrong.returncode == 2 and "no such group" in wrong.stderr
+
+
+def test_qpq_run_prints_its_folder_and_summary_and_the_summary_lists_the_overrides(tmp_path, env):
+    out = tmp_path / "r"
+    done = run("run", "scenario=freeze", "engine.worlds=5", "engine.rounds=3", "actors.minsk.clemency=0.5",
+               f"hydra.run.dir={out}", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"summary -> {out / 'summary.md'}" in done.stdout
+    summary = (out / "summary.md").read_text()
+    assert "`actors.minsk.clemency=0.5`" in summary and "`engine.worlds=5`" in summary
+
+
+def test_qpq_compare_refuses_hydra_run_dir_with_a_hint(tmp_path, env):
+    done = run("compare", "thaw", "freeze", f"hydra.run.dir={tmp_path / 'x'}", env=env)
+    assert done.returncode == 2 and "--out" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()

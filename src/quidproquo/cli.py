@@ -1,17 +1,22 @@
-"""The `qpq` command: run, sweep, compare, list scenarios and serve the dashboard.
+"""The `qpq` command: run, sweep, compare, rerun, plot, scenarios, params, theory, calibrate, dashboard.
 
-`qpq run` and `qpq sweep` are thin wrappers around Hydra: they first compose and check the
-config themselves, so a user mistake ends in one line on stderr and exit code 2 before any
-output folder exists; then they hand the same overrides to `@hydra.main` (with `-m` for a
-sweep), which makes the run folders and `.hydra/`.
+argparse reads every command's options (`qpq COMMAND --help` says what each takes, with
+examples). `qpq run` and `qpq sweep` are thin wrappers around Hydra: they first compose and
+check the config themselves, so a user mistake ends in one line on stderr and exit code 2 before
+any output folder exists; then they hand the same KEY=VALUE overrides to `@hydra.main` (with
+`-m` for a sweep), which makes the run folders and `.hydra/`.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import logging
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import hydra
 import yaml
@@ -22,19 +27,6 @@ from omegaconf import DictConfig
 from quidproquo.config import ConfigError, conf_dir, from_dictconfig, keep_overrides, load_many, register, scenario_names
 from quidproquo.model import BargainingModel
 
-USAGE = """usage: qpq COMMAND [KEY=VALUE ...]
-
-commands:
-  run        run a scenario: qpq run scenario=thaw engine.worlds=1000 hydra.run.dir=DIR
-  sweep      run a grid of sweep points: qpq sweep scenario=thaw,freeze actors.washington.channel_value=0.5,1,2
-  compare    compare two scenarios (or run folders) world by world: qpq compare thaw freeze engine.worlds=5000 [--out DIR]
-  rerun      run again from a run folder's own config.yaml: qpq rerun DIR [--out DIR2]
-  plot       draw a run folder's figures again from its tables: qpq plot DIR [--out DIR2]
-  scenarios  list the scenarios with their descriptions
-  theory     the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)
-  calibrate  fit belarus_2025 to the data up to 2025-06-30 and forecast: qpq calibrate [--budget default|small] [--out DIR] [--scenario-dir DIR]
-  dashboard  serve the browser dashboard: qpq dashboard [scenario=thaw] [--host 127.0.0.1] [--port 8765]
-"""
 EXIT_USAGE = 2
 EXIT_JOBS_FAILED = 1
 
@@ -42,6 +34,13 @@ EXIT_JOBS_FAILED = 1
 def fail(message: str) -> None:
     print(f"qpq: error: {message}", file=sys.stderr)
     raise SystemExit(EXIT_USAGE)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a mistake reported as the one line every `qpq` error is."""
+
+    def error(self, message: str) -> None:
+        fail(f"{self.prog.removeprefix('qpq ')}: {message}" if self.prog != "qpq" else message)
 
 
 def own(overrides: list[str]) -> list[str]:
@@ -71,6 +70,26 @@ def check(*points: list[str]) -> list:
         fail(str(err))
 
 
+def overrides_of(values: list[str], command: str) -> list[str]:
+    """Positional arguments of run and sweep: each must be a KEY=VALUE override."""
+    for value in values:
+        if "=" not in value:
+            fail(f"qpq {command} takes KEY=VALUE overrides, not {value!r} (see qpq {command} --help)")
+    return values
+
+
+@contextlib.contextmanager
+def hydra_argv(arguments: list[str]):
+    """Hand arguments to `@hydra.main`, which reads them from sys.argv and nowhere else; put
+    sys.argv back afterwards."""
+    saved = sys.argv
+    sys.argv = arguments
+    try:
+        yield
+    finally:
+        sys.argv = saved
+
+
 register()
 
 
@@ -84,91 +103,76 @@ def _job(dict_cfg: DictConfig) -> None:
         cfg = from_dictconfig(dict_cfg)
     except ConfigError as err:
         fail(str(err))
+    task = list(HydraConfig.get().overrides.task)
     # The same rule as the check before the run (which printed the notices): a command-line
     # value holds over a dated event that sets the same key.
-    keep_overrides(cfg, list(HydraConfig.get().overrides.task), notify=False)
+    keep_overrides(cfg, task, notify=False)
     folder = Path(HydraConfig.get().runtime.output_dir)
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     if HydraConfig.get().mode == RunMode.MULTIRUN:
         if not is_done(folder):
             try:
-                run(cfg, folder, lean=True)
+                run(cfg, folder, lean=True, overrides=task)
             except Exception as err:  # one job's fault must not stop the others: report it, go on
-                mark_failed(folder, list(HydraConfig.get().overrides.task), err)
+                mark_failed(folder, task, err)
         return
-    run(cfg, folder)
+    run(cfg, folder, overrides=task, progress=sys.stderr.isatty())
     print(f"qpq: {cfg.name}: {cfg.engine.worlds:,} worlds x {cfg.engine.rounds} rounds -> {folder}")
+    print(f"qpq: summary -> {folder / 'summary.md'}")
 
 
-def run(overrides: list[str]) -> None:
+# ------------------------------------------------------------------------------ commands
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its one-line help, examples, how it configures its parser and what it runs."""
+
+    name: str
+    help: str
+    examples: tuple[str, ...]
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], None]
+
+
+def _overrides(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
+                        help="Hydra overrides: scenario=NAME, engine.worlds=N, actors.minsk.goodwill=0.5, ... "
+                             "(qpq params lists every key)")
+
+
+def run_command(args: argparse.Namespace) -> None:
+    overrides = overrides_of(args.overrides, "run")
     check(overrides)
-    sys.argv = ["qpq run", *overrides]
-    _job()
-
-
-def sweep(overrides: list[str]) -> None:
-    from quidproquo import plots, storage
-    from quidproquo.sweep import Progress, default_folder, expand, failures, gather
-
-    try:
-        swept, points = expand(own(overrides))
-    except Exception as err:  # Hydra's override grammar errors
-        fail(f"cannot parse the sweep: {' '.join(str(err).split())}")
-    if not swept:
-        fail("qpq sweep needs a key with several values, e.g. scenario=thaw,freeze")
-    configs = check(*points)
-    given = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.sweep.dir=")]
-    folder = Path(given[-1]) if given else default_folder(own(overrides))
-    extra = [] if given else [f"hydra.sweep.dir={folder}"]
-    sys.argv = ["qpq sweep", "-m", *overrides, *extra, "hydra.sweep.subdir=${hydra.job.override_dirname}",
-                "hydra/hydra_logging=disabled", "hydra/job_logging=disabled"]
-    with Progress(folder, len(points), configs[0].engine.worlds):
+    with hydra_argv(["qpq run", *overrides]):
         _job()
-    failed = failures(folder, points)
-    for overrides, error in failed:
-        print(f"qpq: job failed: {' '.join(overrides)}: {error}", file=sys.stderr)
-    table, rounds = gather(folder, swept, points)
-    storage.write_parquet(table, folder / "sweep.parquet")
-    storage.write_parquet(rounds, folder / "sweep_rounds.parquet")
-    numeric = [k for k in swept if k != "scenario" and table[k].dtype.kind in "if"]
-    by = "scenario" if "scenario" in swept else None
-    if numeric:
-        fig = plots.outcome_by_parameter(table, numeric[0], "net_change", by)
-        storage.write_figure(fig, folder / "figures" / "net_change_by_parameter.png")
-        plots.close(fig)
-    if len(numeric) >= 2:
-        for name, part in (table.groupby("scenario") if by else [(None, table)]):
-            fig = plots.outcome_heatmap(part, numeric[0], numeric[1], "net_change",
-                                        f"median net change{f' under {name}' if name else ''}")
-            storage.write_figure(fig, folder / "figures" / f"net_change_heatmap{f'_{name}' if name else ''}.png")
-            plots.close(fig)
-    print(f"qpq: sweep of {len(points)} jobs x {configs[0].engine.worlds:,} worlds -> {folder / 'sweep.parquet'}")
-    if failed:
-        print(f"qpq: {len(failed)} of {len(points)} jobs failed; the table holds the others. "
-              f"Fix the cause and run the same command again to finish them.", file=sys.stderr)
-        raise SystemExit(EXIT_JOBS_FAILED)
 
 
-def take_out(args: list[str]) -> tuple[Path | None, list[str]]:
-    """Split `--out FOLDER` from the other arguments."""
-    if "--out" not in args:
-        return None, args
-    at = args.index("--out")
-    if at + 1 >= len(args):
-        fail("--out needs a folder")
-    return Path(args[at + 1]), args[:at] + args[at + 2:]
+def sweep_command(args: argparse.Namespace) -> None:
+    from quidproquo.sweep import run_sweep
+
+    overrides = overrides_of(args.overrides, "sweep")
+    run_sweep(overrides, check, lambda arguments: _run_hydra(arguments))
 
 
-def compare(args: list[str]) -> None:
+def _run_hydra(arguments: list[str]) -> None:
+    with hydra_argv(arguments):
+        _job()
+
+
+def _out(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("--out", type=Path, metavar="DIR", help=f"the folder to write into (default: {default})")
+
+
+def compare_command(args: argparse.Namespace) -> None:
     from quidproquo.compare import gap_text, run_comparison
 
-    out, args = take_out(args)
-    specs = [a for a in args if "=" not in a]
-    overrides = [a for a in args if "=" in a]
+    specs = [a for a in args.sides if "=" not in a]
+    overrides = [a for a in args.sides if "=" in a]
     if len(specs) != 2:
         fail(f"qpq compare takes two scenarios or run folders, got {len(specs)}: {' '.join(specs) or 'none'}")
+    if any(o.startswith("hydra.run.dir=") for o in overrides):
+        fail("qpq compare: hydra.run.dir does not apply to a comparison; give the folder with --out DIR")
     check(overrides)
-    folder = out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    folder = args.out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         report = run_comparison(specs[0], specs[1], overrides, folder)
@@ -178,94 +182,57 @@ def compare(args: list[str]) -> None:
     print(f"qpq: {specs[0]} vs {specs[1]} -> {report}")
 
 
-def rerun(args: list[str]) -> None:
+def rerun_command(args: argparse.Namespace) -> None:
     """Run again from a run folder's own config.yaml, into `--out` (default DIR/rerun)."""
     from quidproquo.provenance import load_config
     from quidproquo.runner import run as run_config
 
-    out, args = take_out(args)
-    if len(args) != 1:
-        fail(f"qpq rerun takes one run folder, got {len(args)}")
-    folder = Path(args[0])
     try:
-        cfg = load_config(folder)
+        cfg = load_config(args.folder)
         check_config(cfg)
     except ConfigError as err:
         fail(str(err))
-    target = out or folder / "rerun"
+    target = args.out or args.folder / "rerun"
     logging.getLogger("MESA").setLevel(logging.WARNING)
     run_config(cfg, target)
-    print(f"qpq: reran {folder} -> {target}")
+    print(f"qpq: reran {args.folder} -> {target}")
 
 
-def plot(args: list[str]) -> None:
+def plot_command(args: argparse.Namespace) -> None:
     """Redraw a finished run's figures from its tables, into `--out` (default DIR/figures)."""
     from quidproquo.compare import load_side, prepare_side
     from quidproquo.runner import draw
 
-    out, args = take_out(args)
-    if len(args) != 1:
-        fail(f"qpq plot takes one run folder, got {len(args)}")
+    given = str(args.folder)
     try:
-        folder = prepare_side(args[0] if "/" in args[0] else f"./{args[0]}", [])
+        folder = prepare_side(given if "/" in given else f"./{given}", [])
     except ConfigError as err:
         fail(str(err))
     name, _, rounds = load_side(folder, folder)
-    written = draw(rounds, name, out or folder / "figures")
+    written = draw(rounds, name, args.out or folder / "figures")
     print(f"qpq: {len(written)} figures -> {written[0].parent}")
 
 
-def take_option(args: list[str], name: str) -> tuple[str | None, list[str]]:
-    """Split `--name VALUE` (or `--name=VALUE`) from the other arguments."""
-    for at, arg in enumerate(args):
-        if arg.startswith(f"{name}="):
-            return arg.split("=", 1)[1], args[:at] + args[at + 1:]
-        if arg == name:
-            if at + 1 >= len(args):
-                fail(f"{name} needs a value")
-            return args[at + 1], args[:at] + args[at + 2:]
-    return None, args
-
-
-def dashboard(args: list[str]) -> None:
-    """Serve the dashboard; it binds 127.0.0.1 unless --host says otherwise (e.g. 0.0.0.0 for a classroom)."""
-    from quidproquo.dashboard.controls import scenarios as dashboard_scenarios
-    from quidproquo.dashboard.serve import serve
-
-    host, args = take_option(args, "--host")
-    port_text, args = take_option(args, "--port")
-    scenario = "thaw"
-    for arg in args:
-        if arg.startswith("scenario="):
-            scenario = arg.split("=", 1)[1]
-        else:
-            fail(f"qpq dashboard takes scenario=NAME, --host and --port, not {arg!r}")
-    if scenario not in dashboard_scenarios():
-        fail(f"scenario={scenario}: no such scenario; allowed: {', '.join(dashboard_scenarios())}")
-    try:
-        port = int(port_text) if port_text is not None else 8765
-    except ValueError:
-        fail(f"--port={port_text!r}: must be a whole number within 1..65535")
-    if not 1 <= port <= 65535:
-        fail(f"--port={port}: must be within 1..65535")
-    if host is not None and not host.strip():
-        fail("--host needs an address, e.g. 127.0.0.1 or 0.0.0.0")
-    serve(host or "127.0.0.1", port, scenario)
-
-
-def scenarios() -> None:
+def scenarios_command(args: argparse.Namespace) -> None:
     """Print each scenario's name and one-line description."""
     for name in scenario_names():
         description = (yaml.safe_load((conf_dir() / "scenario" / f"{name}.yaml").read_text()) or {}).get("description", "")
         print(f"{name:<24} {description}")
 
 
-def theory(args: list[str]) -> None:
+def params_command(args: argparse.Namespace) -> None:
+    from quidproquo.params import table
+
+    try:
+        print(table(args.group))
+    except ConfigError as err:
+        fail(str(err))
+
+
+def theory_command(args: argparse.Namespace) -> None:
     """Print the analytic reductions: the theory's value beside the engine's."""
     from quidproquo.theory import table
 
-    if args:
-        fail(f"qpq theory takes no arguments, got: {' '.join(args)}")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     rows = table()
     width = rows.parameters.str.len().max()
@@ -275,23 +242,14 @@ def theory(args: list[str]) -> None:
     print(f"largest difference: {rows.difference.abs().max():.1e}")
 
 
-def calibrate(args: list[str]) -> None:
+def calibrate_command(args: argparse.Namespace) -> None:
     """Fit belarus_2025 to the record, write the calibrated scenario, the forecast and a report."""
-    from quidproquo.calibrate import BUDGETS
     from quidproquo.calibrate import calibrate as fit_and_forecast
 
-    out, args = take_out(args)
-    budget, args = take_option(args, "--budget")
-    scenario_dir, args = take_option(args, "--scenario-dir")
-    budget = budget or "default"
-    if args:
-        fail(f"qpq calibrate takes --budget, --out and --scenario-dir, got: {' '.join(args)}")
-    if budget not in BUDGETS:
-        fail(f"--budget={budget!r}: allowed: {', '.join(BUDGETS)}")
-    out = out or Path("calibration")
+    out = args.out or Path("calibration")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
-        numbers = fit_and_forecast(out, Path(scenario_dir or conf_dir() / "scenario"), budget)
+        numbers = fit_and_forecast(out, Path(args.scenario_dir or conf_dir() / "scenario"), args.budget)
     except ConfigError as err:
         fail(str(err))
     print(f"qpq: calibrated scenario -> {numbers['scenario']} ({numbers['evaluations']} evaluations, {numbers['seconds']:.0f} s)")
@@ -301,19 +259,118 @@ def calibrate(args: list[str]) -> None:
     print(f"qpq: report -> {out / 'calibration.md'}, figure -> {out / 'forecast.png'}")
 
 
-COMMANDS = {"run": run, "sweep": sweep, "compare": compare, "rerun": rerun, "plot": plot,
-            "scenarios": lambda args: scenarios(), "theory": theory, "calibrate": calibrate, "dashboard": dashboard}
+def _calibrate(parser: argparse.ArgumentParser) -> None:
+    from quidproquo.calibrate import BUDGETS
+
+    def budget(text: str) -> str:
+        if text not in BUDGETS:
+            fail(f"--budget={text!r}: allowed: {', '.join(BUDGETS)}")
+        return text
+
+    parser.add_argument("--budget", default="default", type=budget, metavar="|".join(BUDGETS),
+                        help="how hard to search (default: default)")
+    _out(parser, "calibration/")
+    parser.add_argument("--scenario-dir", metavar="DIR", help="where to write belarus_2025_calibrated.yaml (default: the scenarios)")
+
+
+def dashboard_command(args: argparse.Namespace) -> None:
+    """Serve the dashboard; it binds 127.0.0.1 unless --host says otherwise (e.g. 0.0.0.0 for a classroom)."""
+    from quidproquo.dashboard.controls import scenarios as dashboard_scenarios
+    from quidproquo.dashboard.serve import serve
+
+    scenario = "thaw"
+    for arg in args.choice:
+        if arg.startswith("scenario="):
+            scenario = arg.split("=", 1)[1]
+        else:
+            fail(f"qpq dashboard takes scenario=NAME, --host and --port, not {arg!r}")
+    if scenario not in dashboard_scenarios():
+        fail(f"scenario={scenario}: no such scenario; allowed: {', '.join(dashboard_scenarios())}")
+    if not 1 <= args.port <= 65535:
+        fail(f"--port={args.port}: must be within 1..65535")
+    if args.host is not None and not args.host.strip():
+        fail("--host needs an address, e.g. 127.0.0.1 or 0.0.0.0")
+    serve(args.host or "127.0.0.1", args.port, scenario)
+
+
+def _port(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number within 1..65535") from None
+
+
+def _dashboard(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("choice", nargs="*", metavar="scenario=NAME", help="the scenario the page opens with (default thaw)")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+
+
+def _folder(parser: argparse.ArgumentParser, out_default: str) -> None:
+    parser.add_argument("folder", type=Path, metavar="DIR", help="a finished run folder")
+    _out(parser, out_default)
+
+
+COMMANDS = (
+    Command("run", "run a scenario over many worlds into a run folder",
+            ("qpq run scenario=thaw engine.worlds=1000", "qpq run scenario=freeze engine.seed=3 hydra.run.dir=runs/freeze"),
+            _overrides, run_command),
+    Command("sweep", "run every combination of several values (a Hydra multirun) and gather one table",
+            ("qpq sweep scenario=thaw,freeze engine.worlds=500", "qpq sweep actors.minsk.hostage_elasticity=0,0.5,1 engine.seed=range(0,3)"),
+            _overrides, sweep_command),
+    Command("compare", "compare two scenarios (or run folders) world by world: the gap, over time and by mechanism",
+            ("qpq compare thaw freeze engine.worlds=5000", "qpq compare runs/a runs/b --out cmp"),
+            lambda p: (p.add_argument("sides", nargs="+", metavar="ARG",
+                                      help="two scenarios or finished run folders (A B), then KEY=VALUE overrides for both"),
+                       _out(p, "comparisons/A_vs_B/<time>")),
+            compare_command),
+    Command("rerun", "run again from a run folder's own config.yaml: the same tables",
+            ("qpq rerun runs/freeze", "qpq rerun runs/freeze --out runs/freeze-again"), lambda p: _folder(p, "DIR/rerun"), rerun_command),
+    Command("plot", "draw a run folder's figures again from its tables",
+            ("qpq plot runs/freeze", "qpq plot runs/freeze --out figures-again"), lambda p: _folder(p, "DIR/figures"), plot_command),
+    Command("scenarios", "list the scenarios with their descriptions", ("qpq scenarios", "qpq scenarios | grep belarus"),
+            lambda p: None, scenarios_command),
+    Command("params", "list every parameter: its default, what it allows and what it means",
+            ("qpq params", "qpq params actors.minsk"),
+            lambda p: p.add_argument("group", nargs="?", help="only the keys under this prefix, e.g. actors.minsk or engine"),
+            params_command),
+    Command("theory", "the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)",
+            ("qpq theory", "qpq theory | grep Nash"), lambda p: None, theory_command),
+    Command("calibrate", "fit belarus_2025 to the record up to 2025-06-30, and forecast",
+            ("qpq calibrate", "qpq calibrate --budget small --out /tmp/cal --scenario-dir /tmp/cal"), _calibrate, calibrate_command),
+    Command("dashboard", "serve the browser dashboard (127.0.0.1 unless --host)",
+            ("qpq dashboard", "qpq dashboard scenario=freeze --port 8800"), _dashboard, dashboard_command),
+)
+
+
+def parser() -> Parser:
+    from quidproquo import __version__
+
+    top = Parser(prog="qpq", formatter_class=argparse.RawDescriptionHelpFormatter,
+                 description="quidproquo: a sanctions-and-concessions bargaining simulator.",
+                 epilog="Run `qpq COMMAND --help` for a command's options and examples.")
+    top.add_argument("--version", action="version", version=f"qpq {__version__}")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for command in COMMANDS:
+        sub = commands.add_parser(command.name, help=command.help, description=command.help,
+                                  epilog="examples:\n" + "\n".join(f"  {e}" for e in command.examples),
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        command.configure(sub)
+        sub.set_defaults(handler=command.run)
+    return top
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in {"-h", "--help", "help"}:
-        print(USAGE)
+    known = [c.name for c in COMMANDS]
+    if argv and not argv[0].startswith("-") and argv[0] not in known:
+        fail(f"unknown command {argv[0]!r}; allowed: {', '.join(known)}")
+    top = parser()
+    args = top.parse_args(argv)
+    if args.command is None:
+        top.print_help()
         return
-    command = COMMANDS.get(argv[0])
-    if command is None:
-        fail(f"unknown command {argv[0]!r}; allowed: {', '.join(COMMANDS)}")
-    command(argv[1:])
+    args.handler(args)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ class Result:
     worlds: pd.DataFrame
     events: pd.DataFrame
     seconds: float  # simulation time, for throughput reports
+    overrides: tuple[str, ...] = ()  # the command-line overrides the run was made with
 
     @functools.cached_property
     def rounds(self) -> pd.DataFrame:
@@ -37,12 +39,23 @@ class Result:
         return self.model.recorder.rounds_table(self.model)
 
 
-def simulate(cfg: Config) -> Result:
+def simulate(cfg: Config, overrides: tuple[str, ...] = (), progress: bool = False) -> Result:
+    """Run a config's worlds; `progress` shows a bar of world-months (tqdm) while it runs."""
     start = time.perf_counter()
-    model = BargainingModel(config=cfg).run()
+    model = BargainingModel(config=cfg)
+    if progress:
+        from tqdm import tqdm
+
+        with tqdm(total=cfg.engine.rounds * cfg.engine.worlds, unit=" world-months", unit_scale=True, desc=cfg.name,
+                  file=sys.stderr) as bar:
+            while model.running:
+                model.step()
+                bar.update(cfg.engine.worlds)
+    else:
+        model.run()
     seconds = time.perf_counter() - start
     recorder = model.recorder
-    return Result(cfg, model, recorder.worlds_table(model), model.events.table(), seconds)
+    return Result(cfg, model, recorder.worlds_table(model), model.events.table(), seconds, tuple(overrides))
 
 
 FIGURES = {
@@ -104,7 +117,7 @@ def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
     return written
 
 
-def run(cfg: Config, folder: Path, lean: bool = False) -> Result:
-    result = simulate(cfg)
+def run(cfg: Config, folder: Path, lean: bool = False, overrides=(), progress: bool = False) -> Result:
+    result = simulate(cfg, tuple(overrides), progress)
     write(result, folder, lean)
     return result

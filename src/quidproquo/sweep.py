@@ -43,10 +43,86 @@ def expand(overrides: list[str]) -> tuple[list[str], list[list[str]]]:
     return swept, [list(point) for point in itertools.product(*choices)]
 
 
-def default_folder(overrides: list[str]) -> Path:
-    """A folder named after the sweep itself, so re-running the same command resumes it."""
-    digest = hashlib.sha1("\n".join(sorted(overrides)).encode()).hexdigest()[:10]
-    return Path("sweeps") / digest
+def default_folder(overrides: list[str], swept: list[str], today: str | None = None) -> Path:
+    """`sweeps/<date>_<swept keys>_<hash>`: readable, and named after the sweep itself, so
+    re-running the same command (another day too) finds and resumes the same folder."""
+    digest = hashlib.sha1("\n".join(sorted(overrides)).encode()).hexdigest()[:6]
+    existing = sorted(Path("sweeps").glob(f"*_{digest}"))
+    if existing:
+        return existing[0]
+    label = "-".join(key.rsplit(".", 1)[-1] for key in swept)[:60] or "sweep"
+    return Path("sweeps") / f"{today or time.strftime('%Y-%m-%d')}_{label}_{digest}"
+
+
+def summary_markdown(folder: Path, swept: list[str], table: pd.DataFrame, figures: list[str], jobs: int, failed: int) -> str:
+    """The sweep's summary: its axes, the median outcomes per point, and its figures."""
+    lines = [f"# Sweep: {', '.join(swept)}", "", f"{jobs} jobs ({failed} failed); tables `sweep.parquet` (one row per "
+             f"point and world) and `sweep_rounds.parquet` (per-round quantiles).", "", "## Axes", ""]
+    lines += [f"- `{key}`: {', '.join(str(v) for v in table[key].drop_duplicates())}" for key in swept]
+    outcomes = [c for c in ("net_change", "total_released", "total_arrested", "deals", "prisoners_held_final") if c in table]
+    medians = table.groupby(swept, sort=True)[outcomes].median().reset_index()
+    lines += ["", "## Median outcomes per point", "", "| " + " | ".join([*swept, *outcomes]) + " |",
+              "|" + "---|" * len(swept) + "---:|" * len(outcomes)]
+    for row in medians.itertuples(index=False):
+        lines.append("| " + " | ".join(f"{v:,.0f}" if isinstance(v, float) and k in outcomes else str(v)
+                                        for k, v in zip([*swept, *outcomes], row)) + " |")
+    if figures:
+        lines += ["", "## Figures", ""] + [f"![{name}](figures/{name})" for name in figures]
+    return "\n".join(lines) + "\n"
+
+
+def run_sweep(overrides: list[str], check, launch) -> None:
+    """`qpq sweep`: check every point, launch the Hydra multirun (`launch(argv)`), gather the
+    jobs into sweep.parquet, draw the figures and write summary.md. `check` composes and checks
+    the points (exiting on a mistake)."""
+    import sys
+
+    from quidproquo import plots
+    from quidproquo.cli import EXIT_JOBS_FAILED, fail, own
+
+    try:
+        swept, points = expand(own(overrides))
+    except Exception as err:  # Hydra's override grammar errors
+        fail(f"cannot parse the sweep: {' '.join(str(err).split())}")
+    if not swept:
+        fail("qpq sweep needs a key with several values, e.g. scenario=thaw,freeze")
+    configs = check(*points)
+    given = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.sweep.dir=")]
+    folder = Path(given[-1]) if given else default_folder(own(overrides), swept)
+    extra = [] if given else [f"hydra.sweep.dir={folder}"]
+    with Progress(folder, len(points), configs[0].engine.worlds):
+        launch(["qpq sweep", "-m", *overrides, *extra, "hydra.sweep.subdir=${hydra.job.override_dirname}",
+                "hydra/hydra_logging=disabled", "hydra/job_logging=disabled"])
+    failed = failures(folder, points)
+    for point, error in failed:
+        print(f"qpq: job failed: {' '.join(point)}: {error}", file=sys.stderr)
+    table, rounds = gather(folder, swept, points)
+    storage.write_parquet(table, folder / "sweep.parquet")
+    storage.write_parquet(rounds, folder / "sweep_rounds.parquet")
+    numeric = [k for k in swept if k != "scenario" and table[k].dtype.kind in "if"]
+    by = "scenario" if "scenario" in swept else None
+    drawn = []
+    if numeric:
+        fig = plots.outcome_by_parameter(table, numeric[0], "net_change", by)
+        storage.write_figure(fig, folder / "figures" / "net_change_by_parameter.png")
+        plots.close(fig)
+        drawn.append("net_change_by_parameter.png")
+    if len(numeric) >= 2:
+        for name, part in (table.groupby("scenario") if by else [(None, table)]):
+            fig = plots.outcome_heatmap(part, numeric[0], numeric[1], "net_change",
+                                        f"median net change in prisoners held{f' under {name}' if name else ''}")
+            filename = f"net_change_heatmap{f'_{name}' if name else ''}.png"
+            storage.write_figure(fig, folder / "figures" / filename)
+            plots.close(fig)
+            drawn.append(filename)
+    if len(table):
+        storage.write_text(summary_markdown(folder, swept, table, drawn, len(points), len(failed)), folder / "summary.md")
+    print(f"qpq: sweep of {len(points)} jobs x {configs[0].engine.worlds:,} worlds -> {folder / 'sweep.parquet'}")
+    print(f"qpq: summary -> {folder / 'summary.md'}")
+    if failed:
+        print(f"qpq: {len(failed)} of {len(points)} jobs failed; the table holds the others. "
+              f"Fix the cause and run the same command again to finish them.", file=sys.stderr)
+        raise SystemExit(EXIT_JOBS_FAILED)
 
 
 def is_done(folder: Path) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -58,73 +59,84 @@ def month(text: str, key: str) -> pd.Period:
         _fail(key, text, "must be a date written YYYY-MM")
 
 
+@dataclass(frozen=True)
+class Range:
+    """What a numeric key allows: at least `low`, at most `high` (either open), None for no bound."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def __str__(self) -> str:
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {self.low:g}")
+        if self.high is not None:
+            parts.append(f"{'<' if self.high_open else '<='} {self.high:g}")
+        return " and ".join(parts) or "any finite number"
+
+
+UNIT, SHARE, COUNT, POSITIVE = Range(0, 1, True, True), Range(0, 1), Range(0), Range(0)
+# Every numeric key's allowed range (`*` stands for any tier, instrument or EU member), and the
+# words a text key allows: what `validate` checks and `qpq params` shows.
+RANGES: dict[str, Range] = {
+    "engine.worlds": Range(1), "engine.rounds": Range(1), "engine.seed": COUNT,
+    "bargaining.max_offers": Range(1), "bargaining.verification_lag": COUNT, "bargaining.release_levels": Range(1, 20),
+    "bargaining.max_steps": COUNT, "bargaining.nash_weight": UNIT, "output.event_log_worlds": COUNT,
+    "goods.prisoners.*.initial": COUNT, "goods.prisoners.*.inflow": POSITIVE,
+    "goods.prisoners.*.completion_rate": SHARE, "goods.prisoners.*.pardon_rate": SHARE,
+    "goods.instruments.*.monthly_cost": POSITIVE, "goods.instruments.*.lift_cost": POSITIVE,
+    "goods.instruments.*.renewal_month": Range(0, 12),
+    **{f"actors.{actor}.discount": UNIT for actor in ACTORS},
+    "actors.washington.engagement": SHARE, "actors.washington.channel_value": POSITIVE,
+    **{f"actors.washington.{name}": POSITIVE for name in ("visit_ask", "price", "reserve_weight", "relief_signal", "trust")},
+    "actors.minsk.repression": POSITIVE, "actors.minsk.repression_min": POSITIVE, "actors.minsk.repression_adjust": SHARE,
+    "actors.minsk.hostage_elasticity": POSITIVE, "actors.minsk.clemency": POSITIVE, "actors.minsk.strain": SHARE,
+    "actors.minsk.strain_months": Range(1), "actors.minsk.gesture_rate": SHARE, "actors.minsk.gesture_share": SHARE,
+    **{f"actors.minsk.{name}": POSITIVE for name in ("chip_value", "visit_legitimacy", "gesture_drift")},
+    "actors.moscow.pressure": SHARE, "actors.opposition.mobilisation": SHARE, "actors.opposition.adjust": SHARE,
+    "actors.eu.members.*.threshold": SHARE, "actors.eu.members.*.veto_renewal": SHARE,
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "bargaining.protocol": PROTOCOLS, "bargaining.good": GOODS_KINDS, "goods.instruments.*.sender": SENDERS,
+    "goods.instruments.*.state": INSTRUMENT_STATES, "actors.eu.members.*.stance": STANCES,
+}
+
+
+def _expand(cfg: Config, pattern: str):
+    """(key, value) for each key a pattern names in this config (`*`: every entry of a dict)."""
+    head, star, tail = pattern.partition(".*.")
+    if not star:
+        yield pattern, value_of(cfg, pattern)
+        return
+    for name, entry in value_of(cfg, head).items():
+        yield f"{head}.{name}.{tail}", getattr(entry, tail)
+
+
 def validate(cfg: Config) -> None:
     """Check ranges and names the schema's types cannot express; raise ConfigError."""
     for key, value in _walk_numbers("", cfg):
         _number(key, value)
-    _number("engine.worlds", cfg.engine.worlds, 1)
-    _number("engine.rounds", cfg.engine.rounds, 1)
-    _number("engine.seed", cfg.engine.seed, 0)
+    for pattern, allowed in RANGES.items():
+        for key, value in _expand(cfg, pattern):
+            _number(key, value, allowed.low, allowed.high, allowed.low_open, allowed.high_open)
+    for pattern, words in CHOICES.items():
+        for key, value in _expand(cfg, pattern):
+            if value not in words:
+                _fail(key, value, f"allowed: {', '.join(words)}")
     start = month(cfg.engine.start, "engine.start")
-    _number("bargaining.max_offers", cfg.bargaining.max_offers, 1)
-    _number("bargaining.verification_lag", cfg.bargaining.verification_lag, 0)
-    _number("bargaining.release_levels", cfg.bargaining.release_levels, 1, 20)
-    _number("bargaining.max_steps", cfg.bargaining.max_steps, 0)
-    if cfg.bargaining.protocol not in PROTOCOLS:
-        _fail("bargaining.protocol", cfg.bargaining.protocol, f"allowed: {', '.join(PROTOCOLS)}")
-    if cfg.bargaining.good not in GOODS_KINDS:
-        _fail("bargaining.good", cfg.bargaining.good, f"allowed: {', '.join(GOODS_KINDS)}")
-    _number("bargaining.nash_weight", cfg.bargaining.nash_weight, 0, 1, low_open=True, high_open=True)
-    _number("output.event_log_worlds", cfg.output.event_log_worlds, 0)
     if not cfg.goods.prisoners:
         _fail("goods.prisoners", {}, "a scenario needs at least one prisoner tier")
-    for tier, t in cfg.goods.prisoners.items():
-        key = f"goods.prisoners.{tier}"
-        _number(f"{key}.initial", t.initial, 0)
-        _number(f"{key}.inflow", t.inflow, 0)
-        for rate in ("completion_rate", "pardon_rate"):
-            _number(f"{key}.{rate}", getattr(t, rate), 0, 1)
     for name, ins in cfg.goods.instruments.items():
         key = f"goods.instruments.{name}"
-        if ins.sender not in SENDERS:
-            _fail(f"{key}.sender", ins.sender, f"allowed: {', '.join(SENDERS)}")
-        if ins.state not in INSTRUMENT_STATES:
-            _fail(f"{key}.state", ins.state, f"allowed: {', '.join(INSTRUMENT_STATES)}")
-        _number(f"{key}.monthly_cost", ins.monthly_cost, 0)
-        _number(f"{key}.lift_cost", ins.lift_cost, 0)
-        _number(f"{key}.renewal_month", ins.renewal_month, 0, 12)
         for ladder in ("relief", "step_cost"):
             values = list(getattr(ins, ladder))
             if len(values) != len(ins.steps) or not values or values[-1] != 1.0 or any(
                     not 0 < b <= 1 or b < a for a, b in zip([0.0, *values], values)):
                 _fail(f"{key}.{ladder}", values, f"must rise to 1.0 in {len(ins.steps)} steps, one per step of {key}.steps")
-    a = cfg.actors
-    for actor in ACTORS:
-        _number(f"actors.{actor}.discount", getattr(a, actor).discount, 0, 1, low_open=True, high_open=True)
-    _number("actors.washington.engagement", a.washington.engagement, 0, 1)
-    _number("actors.washington.channel_value", a.washington.channel_value, 0)
-    _number("actors.minsk.repression", a.minsk.repression, 0)
-    _number("actors.minsk.repression_min", a.minsk.repression_min, 0, a.minsk.repression_max)
-    _number("actors.minsk.repression_adjust", a.minsk.repression_adjust, 0, 1)
-    _number("actors.minsk.hostage_elasticity", a.minsk.hostage_elasticity, 0)
-    _number("actors.minsk.clemency", a.minsk.clemency, 0)
-    _number("actors.minsk.strain", a.minsk.strain, 0, 1)
-    _number("actors.minsk.strain_months", a.minsk.strain_months, 1)
-    _number("actors.minsk.gesture_rate", a.minsk.gesture_rate, 0, 1)
-    _number("actors.minsk.gesture_share", a.minsk.gesture_share, 0, 1)
-    for name in ("chip_value", "visit_legitimacy", "gesture_drift"):
-        _number(f"actors.minsk.{name}", getattr(a.minsk, name), 0)
-    for name in ("visit_ask", "price", "reserve_weight", "relief_signal", "trust"):
-        _number(f"actors.washington.{name}", getattr(a.washington, name), 0)
-    _number("actors.moscow.pressure", a.moscow.pressure, 0, 1)
-    _number("actors.opposition.mobilisation", a.opposition.mobilisation, 0, 1)
-    _number("actors.opposition.adjust", a.opposition.adjust, 0, 1)
-    for code, m in a.eu.members.items():
-        key = f"actors.eu.members.{code}"
-        if m.stance not in STANCES:
-            _fail(f"{key}.stance", m.stance, f"allowed: {', '.join(STANCES)}")
-        _number(f"{key}.threshold", m.threshold, 0, 1)
-        _number(f"{key}.veto_renewal", m.veto_renewal, 0, 1)
+    minsk = cfg.actors.minsk
+    _number("actors.minsk.repression_min", minsk.repression_min, 0, minsk.repression_max)
     end = start + (cfg.engine.rounds - 1)
     for i, event in enumerate(cfg.events):
         key = f"events[{i}].date"

@@ -36,7 +36,7 @@ STRATEGIES = {
 class EngineConfig:
     worlds: int = 1000  # parallel worlds: enough for stable medians and 90% bands, well under a second
     rounds: int = 36  # months simulated: long enough for relief, snapback and a second EU renewal
-    seed: int = 0
+    seed: int = 0  # the integer every world's random stream derives from
     start: str = "2025-07"  # month of round 0 (YYYY-MM): the month after the Belarus data end
 
 
@@ -54,7 +54,7 @@ class BargainingConfig:
 
 @dataclass
 class OutputConfig:
-    figures: bool = True
+    figures: bool = True  # draw the run's figures into figures/
     event_log_worlds: int = 100  # worlds 0..n-1 get a plain-words log: readable, and cheap at 100,000 worlds
 
 
@@ -65,8 +65,8 @@ class Valuation:
 
     minsk: float = 1.0  # security cost to Minsk of releasing one
     washington: float = 1.0  # humanitarian value to Washington of one freed
-    eu: float = 1.0
-    opposition: float = 1.0
+    eu: float = 1.0  # humanitarian value to the EU of one freed
+    opposition: float = 1.0  # value to the opposition of one freed
 
 
 @dataclass
@@ -84,13 +84,13 @@ class InstrumentConfig:
     monthly_cost: float = 0.0  # USD m a month the instrument costs Minsk while imposed
     lift_cost: float = 0.0  # political cost to the sender of lifting it, sender's units
     legitimacy: float = 0.0  # monthly legitimacy Minsk gains while it is not imposed
-    state: str = "imposed"
+    state: str = "imposed"  # imposed, lifted or suspended at round 0
     renewal_month: int = 0  # calendar month of its scheduled renewal (EU); 0 = none
     # Graduated relief, as senders give it (data/comparative): after step k, relief[k] of the cost
     # and legitimacy is relieved, at step_cost[k] of the lift cost (cumulative, ending at 1).
     steps: list[str] = field(default_factory=lambda: ["licence", "general licence", "suspension", "delisting"])
-    relief: list[float] = field(default_factory=lambda: [0.1, 0.3, 0.6, 1.0])
-    step_cost: list[float] = field(default_factory=lambda: [0.05, 0.2, 0.5, 1.0])
+    relief: list[float] = field(default_factory=lambda: [0.1, 0.3, 0.6, 1.0])  # cumulative share of cost and legitimacy relieved after each step
+    step_cost: list[float] = field(default_factory=lambda: [0.05, 0.2, 0.5, 1.0])  # cumulative share of the lift cost spent after each step
 
 
 @dataclass
@@ -103,18 +103,18 @@ class GoodsConfig:
 @dataclass
 class MinskConfig:
     discount: float = 0.97  # a regime planning in years: a month's delay costs 3%
-    utility: Any = field(default_factory=lambda: dict(UTILITY))
+    utility: Any = field(default_factory=lambda: dict(UTILITY))  # the function that weighs its components (a _target_ node)
     strategy: Any = None  # None: STRATEGIES["minsk"]
     relief_weight: float = 1.0  # USD m of sanctions cost avoided is the unit of Minsk's utility
-    legitimacy_weight: float = 1.0
-    security_weight: float = 1.0
+    legitimacy_weight: float = 1.0  # weight of legitimacy (relief in force, visits that end in a deal)
+    security_weight: float = 1.0  # weight of the prisoners released (their value to Minsk and as chips)
     autonomy_weight: float = 20.0  # full Moscow pressure costs as much as USD 20 m a month
     mobilisation_weight: float = 10.0  # cost of full opposition mobilisation, per month
     reservation: float = 0.0  # utility a deal must beat: any deal better than none
     repression: float = 1.0  # initial repression level: arrests at the base rate
     repression_adjust: float = 0.3  # share of the gap to its target closed each month
-    repression_min: float = 0.3
-    repression_max: float = 3.0
+    repression_min: float = 0.3  # lowest repression, x base arrest rate
+    repression_max: float = 3.0  # highest repression, x base arrest rate
     hostage_elasticity: float = 0.0  # repression rise per unit hostage price; off unless a scenario turns it on
     moscow_push: float = 0.2  # repression rise per unit Moscow pressure
     threat_response: float = 0.3  # repression rise per unit opposition mobilisation
@@ -127,20 +127,20 @@ class MinskConfig:
     # 1/strain_months a month, so the chips lose value the longer sanctions hold (estimates).
     chip_value: float = 0.1
     strain: float = 0.3  # strain at round 0
-    strain_months: float = 18.0
+    strain_months: float = 18.0  # months the strain takes to follow the sanctions' cost
     # Unilateral releases: a month's chance of a gesture is gesture_rate x the share of the
     # sanctions' cost in force x (1 + gesture_drift x drift from Moscow). 0.0422 gives one within 36
     # months in 78.8% of worlds under full sanctions: TIES v4.1's rate of at least partial
     # concessions where sanctions concern the release of citizens (data/comparative/README.md).
     gesture_rate: float = 0.0422
-    gesture_drift: float = 1.0
+    gesture_drift: float = 1.0  # how much drift from Moscow raises the chance of a unilateral release
     gesture_share: float = 0.03  # share of each tier held that a gesture frees
 
 
 @dataclass
 class WashingtonConfig:
-    discount: float = 0.97
-    utility: Any = field(default_factory=lambda: dict(UTILITY))
+    discount: float = 0.97  # monthly discount of future utility
+    utility: Any = field(default_factory=lambda: dict(UTILITY))  # the function that weighs its components (a _target_ node)
     strategy: Any = None  # None: STRATEGIES["washington"]
     engagement: float = 0.0  # monthly probability of an envoy visit: none unless a scenario sends them
     channel_value: float = 0.0  # value of the channel to Moscow that a deal keeps open
@@ -148,24 +148,24 @@ class WashingtonConfig:
     # `price` prisoners per USD m a month of relief (legitimacy counted like money), filled
     # from the tiers Washington values most: own nationals first.
     visit_ask: float = 10.0
-    price: float = 1.5
+    price: float = 1.5  # prisoners asked per USD m a month of relief
     reserve_weight: float = 1.0  # each step costs 1 + this x the share of US relief already given: relief kept for later
     # Any relief at all is a political signal ("no concession announced" is the norm): a deal
     # with relief costs relief_signal more, and relief's whole political cost is divided by
     # 1 + trust x prisoners freed in earlier deals -- a track record makes relief defensible.
     relief_signal: float = 800.0
-    trust: float = 0.1
-    humanitarian_weight: float = 1.0
-    credibility_weight: float = 1.0
+    trust: float = 0.1  # relief's political cost is divided by 1 + trust x prisoners freed in earlier deals
+    humanitarian_weight: float = 1.0  # weight of prisoners freed
+    credibility_weight: float = 1.0  # weight of the political cost of relief
     alliance_weight: float = 1.0  # friction with the EU for each US instrument lifted alone, per month
     rearrest_penalty: float = 0.1  # credibility cost per arrest above base in a month after a deal
-    reservation: float = 0.0
+    reservation: float = 0.0  # utility a deal must beat
     snapback_ratio: float = 0.0  # re-impose relief if arrests exceed this x base; 0 = never
 
 
 @dataclass
 class MemberConfig:
-    stance: str = "core"
+    stance: str = "core"  # hawk, core or dove
     threshold: float = 0.5  # share of political prisoners freed it needs before lifting
     veto_renewal: float = 0.0  # probability it vetoes a scheduled renewal
     listing_trigger: float = 1.5  # arrests / base arrests that make it vote for new listings
@@ -173,9 +173,9 @@ class MemberConfig:
 
 @dataclass
 class EUConfig:
-    discount: float = 0.97
-    utility: Any = field(default_factory=lambda: dict(UTILITY))
-    humanitarian_weight: float = 1.0
+    discount: float = 0.97  # monthly discount of future utility
+    utility: Any = field(default_factory=lambda: dict(UTILITY))  # the function that weighs its components (a _target_ node)
+    humanitarian_weight: float = 1.0  # weight of prisoners freed
     unity_weight: float = 5.0  # cost of a failed vote (a veto), per occurrence
     pressure_weight: float = 0.01  # value of each USD m of monthly cost on Minsk
     listing_cost: float = 2.0  # USD m a month each new package of listings costs Minsk (estimate)
@@ -185,32 +185,32 @@ class EUConfig:
 
 @dataclass
 class MoscowConfig:
-    discount: float = 0.97
-    utility: Any = field(default_factory=lambda: dict(UTILITY))
+    discount: float = 0.97  # monthly discount of future utility
+    utility: Any = field(default_factory=lambda: dict(UTILITY))  # the function that weighs its components (a _target_ node)
     pressure: float = 0.2  # initial pressure on Minsk, 0..1
     tolerance: float = 0.1  # Western drift accepted unanswered: shedding a tenth of the sanctions' cost
     responsiveness: float = 0.5  # pressure rise per unit drift beyond tolerance, per month
     relaxation: float = 0.05  # monthly decay of pressure towards zero
     channel_benefit: float = 0.0  # pressure relief in a month the US-Minsk channel serves Moscow
     engagement_drift: float = 0.1  # drift an envoy visit adds
-    control_weight: float = 10.0
-    channel_weight: float = 5.0
+    control_weight: float = 10.0  # cost of Minsk's drift to the West
+    channel_weight: float = 5.0  # value of the US-Minsk channel to Moscow
 
 
 @dataclass
 class OppositionConfig:
-    discount: float = 0.97
-    utility: Any = field(default_factory=lambda: dict(UTILITY))
+    discount: float = 0.97  # monthly discount of future utility
+    utility: Any = field(default_factory=lambda: dict(UTILITY))  # the function that weighs its components (a _target_ node)
     mobilisation: float = 0.3  # initial mobilisation, 0..1
-    base_mobilisation: float = 0.3
+    base_mobilisation: float = 0.3  # mobilisation it returns to without freed leaders or repression
     exile_effect: float = 0.5  # mobilisation gain per freed prominent prisoner, as share of tier
     suppression: float = 0.2  # mobilisation loss per unit repression above 1
-    adjust: float = 0.2
+    adjust: float = 0.2  # share of the gap to its target mobilisation closed each month
     lobbying: float = 0.2  # how much more than the base ask it makes Washington demand
     arrest_effect: float = 0.5  # arrest-rate rise at full mobilisation
-    freed_weight: float = 1.0
+    freed_weight: float = 1.0  # weight of prisoners freed
     pressure_weight: float = 0.02  # value of each USD m of sanctions kept while prisoners remain
-    unity_weight: float = 5.0
+    unity_weight: float = 5.0  # weight of its mobilisation
 
 
 @dataclass
