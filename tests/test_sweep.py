@@ -100,3 +100,17 @@ def test_sweep_figures_by_hand():
     line = plots.outcome_by_parameter(table, "a", "net_change", "scenario")
     assert "pooled over b" in line.axes[0].get_title()
     plots.close(heat), plots.close(line)
+
+
+def test_a_sweep_without_a_folder_gets_a_dated_readable_one_resumes_it_and_summarises(tmp_path, env):
+    import re
+
+    args = [qpq(), "sweep", "scenario=thaw,freeze", "engine.worlds=6", "engine.rounds=3"]
+    first = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    folders = list((tmp_path / "sweeps").iterdir())
+    assert len(folders) == 1 and re.fullmatch(r"\d{4}-\d{2}-\d{2}_scenario_[0-9a-f]{6}", folders[0].name)
+    summary = (folders[0] / "summary.md").read_text()
+    assert "`scenario`: freeze, thaw" in summary and "| scenario | net_change" in summary
+    again = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert again.returncode == 0 and list((tmp_path / "sweeps").iterdir()) == folders  # the same folder, resumed

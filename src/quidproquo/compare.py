@@ -17,6 +17,7 @@ import yaml
 from scipy import stats
 
 from quidproquo import plots, storage
+from quidproquo.labels import label as human
 from quidproquo.config import ACTORS, ConfigError, load
 from quidproquo.runner import simulate, write
 
@@ -114,7 +115,7 @@ def report_markdown(table: pd.DataFrame, names: tuple[str, str], figures: dict[s
              f"| outcome | n | mean {a} | mean {b} | median {a} | median {b} | paired difference | 95% CI | effect size d_z |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in table.itertuples():
-        label = LABELS.get(r.outcome, r.outcome.replace("utility_", "utility of "))
+        label = LABELS.get(r.outcome) or human(r.outcome)
         if r.n == 0:
             lines.append(f"| {label} | 0 | – | – | – | – | – | – | – |")
             continue

@@ -65,7 +65,8 @@ def label(key: str) -> str:
     if known is not None:
         return str(known)
     if key.startswith("utility_"):
-        return f"{key.removeprefix('utility_').capitalize()}'s realised utility (own units, discounted)"
+        actor = {"eu": "the EU", "opposition": "the opposition"}.get(key.removeprefix("utility_"), key.removeprefix("utility_").capitalize())
+        return f"{actor[0].upper() + actor[1:]}'s realised utility (its own units, discounted)"
     return key.rsplit(".", 1)[-1].replace("_", " ")
 
 

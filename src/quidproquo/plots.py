@@ -10,6 +10,8 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from quidproquo.labels import colour, label  # noqa: E402
+
 plt.rcParams.update({"font.size": 14, "axes.titlesize": 17, "axes.labelsize": 15, "legend.fontsize": 12,
                      "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 110})
 COLOURS = {"band90": "#c6dbef", "band50": "#6baed6", "median": "#08519c", "world0": "#d94801"}
@@ -21,14 +23,15 @@ def by_round(rounds: pd.DataFrame, column: str) -> np.ndarray:
     return rounds[column].to_numpy(dtype=np.float64).reshape(-1, n_rounds)
 
 
-def fan(ax, dates, values: np.ndarray, label: str, colour: str = COLOURS["median"], world0: bool = True) -> None:
-    """Median, 50% and 90% bands across worlds, and world 0 as a line."""
+def fan(ax, dates, values: np.ndarray, name: str, tint: str = COLOURS["median"], world0: bool = True) -> None:
+    """Median, 50% and 90% bands across worlds, and world 0 as a line; `name` (e.g. " thaw")
+    labels every one of them, so a legend tells two runs' bands apart."""
     q05, q25, q50, q75, q95 = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
-    ax.fill_between(dates, q05, q95, color=colour, alpha=0.18, lw=0, label="90% of worlds")
-    ax.fill_between(dates, q25, q75, color=colour, alpha=0.35, lw=0, label="50% of worlds")
-    ax.plot(dates, q50, color=colour, lw=2.5, label=f"median{label}")
+    ax.fill_between(dates, q05, q95, color=tint, alpha=0.18, lw=0, label=f"90% of worlds{name}")
+    ax.fill_between(dates, q25, q75, color=tint, alpha=0.35, lw=0, label=f"50% of worlds{name}")
+    ax.plot(dates, q50, color=tint, lw=2.5, label=f"median{name}")
     if world0:
-        ax.plot(dates, values[0], color=COLOURS["world0"], lw=1.5, ls="--", label="world 0")
+        ax.plot(dates, values[0], color=COLOURS["world0"], lw=1.5, ls="--", label=f"world 0{name}")
 
 
 def _dates(rounds: pd.DataFrame):
@@ -38,7 +41,7 @@ def _dates(rounds: pd.DataFrame):
 def prisoners_fan(rounds: pd.DataFrame, title: str):
     fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
     fan(ax, _dates(rounds), by_round(rounds, "prisoners_held"), "")
-    ax.set(title=title, ylabel="political prisoners held", xlabel="month")
+    ax.set(title=title, ylabel=label("prisoners_held"), xlabel="month")
     ax.legend(loc="best", frameon=False)
     return fig
 
@@ -53,7 +56,7 @@ def instrument_states(rounds: pd.DataFrame, instruments: list[str], title: str):
                       for name in instruments])
     fig, ax = plt.subplots(figsize=(12, 1.6 + 0.55 * len(instruments)), layout="constrained")
     image = ax.imshow(share, aspect="auto", cmap="Blues", vmin=0, vmax=100, interpolation="nearest")
-    ax.set_yticks(range(len(instruments)), instruments)
+    ax.set_yticks(range(len(instruments)), [label(name) for name in instruments])
     ticks = list(range(0, dates.size, max(1, dates.size // 9)))
     ax.set_xticks(ticks, [dates[i].strftime("%Y-%m") for i in ticks])
     ax.set(title=title, xlabel="month")
@@ -65,7 +68,7 @@ def instrument_states(rounds: pd.DataFrame, instruments: list[str], title: str):
 def sanctions_cost(rounds: pd.DataFrame, title: str):
     fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
     fan(ax, _dates(rounds), by_round(rounds, "sanctions_cost"), "")
-    ax.set(title=title, ylabel="sanctions cost to Minsk (USD m a month)", xlabel="month")
+    ax.set(title=title, ylabel=label("sanctions_cost"), xlabel="month")
     ax.set_ylim(bottom=0)
     ax.legend(loc="best", frameon=False)
     return fig
@@ -76,32 +79,41 @@ def close(fig) -> None:
 
 
 # ------------------------------------------------------------------------ comparisons
-PAIR = ("#08519c", "#cb181d")
+PAIR = (colour("thaw"), colour("freeze"))  # the two colours of a thaw-against-freeze figure
+
+
+def _tints(names: tuple[str, str]) -> tuple[str, str]:
+    """One colour per scenario everywhere (thaw blue, freeze red); two runs never share one."""
+    first, second = colour(names[0].split(" (")[0], 0), colour(names[1].split(" (")[0], 1)
+    return (first, second) if first != second else (first, colour("", 1 if first != colour("", 1) else 2))
 
 
 def fan_pair(rounds_a: pd.DataFrame, rounds_b: pd.DataFrame, names: tuple[str, str]):
-    """Both runs' fan charts of prisoners held on one axis."""
+    """Both runs' fan charts of prisoners held on one axis; the legend names every band."""
     fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
-    for rounds, name, colour in zip((rounds_a, rounds_b), names, PAIR):
-        fan(ax, _dates(rounds), by_round(rounds, "prisoners_held"), f" {name}", colour, world0=False)
-    handles, labels = ax.get_legend_handles_labels()
-    keep = [i for i, label in enumerate(labels) if label.startswith("median")] + [0, 1]
-    ax.legend([handles[i] for i in keep], [labels[i] for i in keep], frameon=False, loc="best")
-    ax.set(title="Political prisoners held", ylabel="political prisoners held", xlabel="month")
+    for rounds, name, tint in zip((rounds_a, rounds_b), names, _tints(names)):
+        fan(ax, _dates(rounds), by_round(rounds, "prisoners_held"), f" {name}", tint, world0=False)
+    ax.legend(frameon=False, loc="best", ncols=2)
+    ax.set(title="Political prisoners held", ylabel=label("prisoners_held"), xlabel="month")
     return fig
 
 
 def distributions(worlds_a: pd.DataFrame, worlds_b: pd.DataFrame, names: tuple[str, str], outcomes: dict[str, str]):
-    """Each outcome's distribution across worlds, the two runs side by side."""
+    """Each outcome's distribution across worlds, the two runs side by side, medians in black."""
     fig, axes = plt.subplots(1, len(outcomes), figsize=(5 * len(outcomes), 5), layout="constrained")
-    for ax, (column, label) in zip(np.atleast_1d(axes), outcomes.items()):
+    for ax, (column, title) in zip(np.atleast_1d(axes), outcomes.items()):
         data = [w[column].dropna().to_numpy(dtype=float) for w in (worlds_a, worlds_b)]
         parts = ax.violinplot(data, showmedians=True)
-        for body, colour in zip(parts["bodies"], PAIR):
-            body.set_facecolor(colour)
+        for body, tint in zip(parts["bodies"], _tints(names)):
+            body.set_facecolor(tint)
             body.set_alpha(0.5)
+        for line in ("cmedians", "cmins", "cmaxes", "cbars"):
+            parts[line].set_color("black")
         ax.set_xticks([1, 2], names)
-        ax.set_title(label)
+        ax.set_title(title)
+        ax.set_ylabel("people per world")
+        if column == "net_change":
+            ax.axhline(0, color="grey", lw=0.8)
     return fig
 
 
@@ -109,27 +121,27 @@ def survival(worlds_a: pd.DataFrame, worlds_b: pd.DataFrame, names: tuple[str, s
     """Share of worlds still without a deal, month by month (worlds never dealing stay in)."""
     fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
     months = np.arange(rounds + 1)
-    for worlds, name, colour in zip((worlds_a, worlds_b), names, PAIR):
+    for worlds, name, tint in zip((worlds_a, worlds_b), names, _tints(names)):
         first = worlds["first_deal_round"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
         still = [(first >= m).mean() * 100 for m in months]  # a deal in month m ends that month
-        ax.step(months, still, where="post", lw=2.5, color=colour, label=name)
+        ax.step(months, still, where="post", lw=2.5, color=tint, label=name)
     ax.set(title="Time to the first deal", xlabel="months from the start", ylabel="% of worlds without a deal yet", ylim=(-2, 102))
     ax.legend(frameon=False)
     return fig
 
 
 def instruments_relieved(rounds_a: pd.DataFrame, rounds_b: pd.DataFrame, names: tuple[str, str]):
-    """How many instruments are lifted or suspended, month by month: median and bands."""
+    """How many instruments have relief in force, month by month: median and bands."""
     fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
-    for rounds, name, colour in zip((rounds_a, rounds_b), names, PAIR):
+    for rounds, name, tint in zip((rounds_a, rounds_b), names, _tints(names)):
         columns = [c for c in rounds.columns if c.startswith("instrument_")]
-        relieved = sum((rounds[c] != "imposed").to_numpy(dtype=float) for c in columns)
+        relieved = sum(((rounds[c] != "imposed") | (rounds[f"relief_{c.removeprefix('instrument_')}"] > 0)).to_numpy(dtype=float)
+                       if f"relief_{c.removeprefix('instrument_')}" in rounds else (rounds[c] != "imposed").to_numpy(dtype=float)
+                       for c in columns)
         n_rounds = rounds["round"].nunique()
-        fan(ax, _dates(rounds), relieved.reshape(-1, n_rounds), f" {name}", colour, world0=False)
-    handles, labels = ax.get_legend_handles_labels()
-    keep = [i for i, label in enumerate(labels) if label.startswith("median")] + [0, 1]
-    ax.legend([handles[i] for i in keep], [labels[i] for i in keep], frameon=False, loc="upper left")
-    ax.set(title="Sanctions instruments lifted or suspended", ylabel="instruments relieved", xlabel="month")
+        fan(ax, _dates(rounds), relieved.reshape(-1, n_rounds), f" {name}", tint, world0=False)
+    ax.legend(frameon=False, loc="upper left", ncols=2)
+    ax.set(title="Sanctions instruments with relief in force", ylabel="instruments (any step, lifted or suspended)", xlabel="month")
     return fig
 
 
@@ -139,36 +151,39 @@ def outcome_by_parameter(sweep: pd.DataFrame, parameter: str, outcome: str, by: 
     fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
     groups = sweep.groupby(by, sort=True) if by else [(None, sweep)]
     for i, (name, frame) in enumerate(groups):
-        colour = plt.cm.tab10(i)
+        tint = colour(str(name) if by else "", i)
         stats = frame.groupby(parameter)[outcome].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
         x = stats.index.to_numpy(dtype=float)
-        ax.fill_between(x, stats[0.05], stats[0.95], color=colour, alpha=0.15, lw=0)
-        ax.fill_between(x, stats[0.25], stats[0.75], color=colour, alpha=0.3, lw=0)
-        ax.plot(x, stats[0.5], "o-", color=colour, lw=2.5, label=f"{by} = {name}" if by else "median")
+        who = f" {name}" if by else ""
+        ax.fill_between(x, stats[0.05], stats[0.95], color=tint, alpha=0.15, lw=0, label=f"90% of worlds{who}")
+        ax.fill_between(x, stats[0.25], stats[0.75], color=tint, alpha=0.3, lw=0, label=f"50% of worlds{who}")
+        ax.plot(x, stats[0.5], "o-", color=tint, lw=2.5, label=f"median{who}")
     others = [c for c in sweep.columns[: sweep.columns.get_loc("world")] if c not in (parameter, by)]
-    pooled = f"; pooled over {', '.join(others)}" if others else ""
-    ax.set(title=f"{outcome} against {parameter}\n(median, 50% and 90% of worlds{pooled})", xlabel=parameter, ylabel=outcome)
-    ax.legend(frameon=False)
+    pooled = f"; pooled over {', '.join(label(o) for o in others)}" if others else ""
+    ax.set(title=f"{label(outcome).split(' (')[0]} against {label(parameter).split(' (')[0]}\n(median, 50% and 90% of worlds{pooled})",
+           xlabel=label(parameter), ylabel=label(outcome))
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.legend(frameon=False, ncols=2)
     return fig
 
 
 def outcome_heatmap(sweep: pd.DataFrame, x: str, y: str, outcome: str, title: str):
     """The median of an outcome over two swept parameters.
 
-    When the medians straddle zero the diverging colours are centred on it, so that white means
-    "no change" and blue and red read as fewer and more (of prisoners, for `net_change`).
+    The diverging colours are always centred on zero, so that white means "no change" and blue
+    and red read as fewer and more (of prisoners, for `net_change`), whatever the range.
     """
     table = sweep.groupby([y, x])[outcome].median().unstack(x)
     values = table.to_numpy(dtype=float)
-    low, high = np.nanmin(values), np.nanmax(values)
-    norm = TwoSlopeNorm(vcenter=0.0, vmin=low, vmax=high) if low < 0 < high else None
+    reach = max(float(np.nanmax(np.abs(values))), 1e-9)
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-reach, vmax=reach)
     fig, ax = plt.subplots(figsize=(10, 7), layout="constrained")
     image = ax.imshow(values, origin="lower", aspect="auto", cmap="RdBu_r", norm=norm)
     ax.set_xticks(range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.columns])
     ax.set_yticks(range(table.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.index])
     for (i, j), value in np.ndenumerate(values):
-        dark = abs(image.norm(value) - 0.5) > 0.3  # white figures on the saturated ends of the scale
+        dark = abs(float(image.norm(value)) - 0.5) > 0.3  # white figures on the saturated ends of the scale
         ax.text(j, i, f"{value:,.0f}", ha="center", va="center", fontsize=13, color="white" if dark else "black")
-    ax.set(title=title, xlabel=x, ylabel=y)
-    fig.colorbar(image, ax=ax, label=f"median {outcome}")
+    ax.set(title=title, xlabel=label(x), ylabel=label(y))
+    fig.colorbar(image, ax=ax, label=f"median {label(outcome)}")
     return fig
