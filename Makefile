@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@py=$$($(FIND_PYTHON)); \
 	if [ -z "$$py" ]; then echo "make: no Python >= 3.12 found on PATH or in ~/.pyenv; install one (e.g. 'pyenv install 3.12') and retry" >&2; exit 1; fi; \
 	echo "creating $(VENV) with $$py"; \
-	$$py -m venv $(VENV) && $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test]'
+	$$py -m venv $(VENV) && $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test,ray]'
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -366,7 +366,14 @@ def main(argv: list[str] | None = None) -> None:
     if argv and not argv[0].startswith("-") and argv[0] not in known:
         fail(f"unknown command {argv[0]!r}; allowed: {', '.join(known)}")
     top = parser()
-    args = top.parse_args(argv)
+    # KEY=VALUE overrides may follow an option (`qpq compare a b --out c engine.worlds=10`):
+    # argparse leaves them over, and they join the command's own.
+    args, extra = top.parse_known_args(argv)
+    if extra:
+        words = [e for e in extra if "=" not in e or e.startswith("-")]
+        if words or args.command not in ("run", "sweep", "compare"):
+            top.error(f"unrecognized arguments: {' '.join(words or extra)}")
+        getattr(args, "sides", getattr(args, "overrides", [])).extend(extra)
     if args.command is None:
         top.print_help()
         return

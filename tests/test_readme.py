@@ -1,0 +1,90 @@
+"""Every `qpq` example in the README runs as typed after the README's activation step.
+
+Each line of the README's `sh` blocks that runs `qpq` is a case, run in a fresh folder with a
+small number of worlds (`engine.worlds=20`, replacing the line's own, for the commands that
+simulate). A few lines cannot run as typed here, and each is listed in SPECIAL with what is done
+instead and why; a new line that fits neither way fails the test until it is listed.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+
+import pytest
+
+from tests_support import ROOT, qpq
+
+SIMULATING = {"run", "sweep", "compare"}
+LOCAL_RAY = ("hydra.launcher.ray.init.address=null +hydra.launcher.ray.init._node_ip_address=127.0.0.1 "
+             "+hydra.launcher.ray.init.include_dashboard=false +hydra.launcher.ray.init.num_cpus=2")
+# line (its start) -> (what is run instead, why)
+SPECIAL = {
+    "qpq calibrate ": ("qpq calibrate --budget small --out cal --scenario-dir cal", "a full fit takes a minute"),
+    "qpq calibrate\n": ("qpq calibrate --budget small --out cal --scenario-dir cal", "a full fit takes a minute"),
+    "qpq dashboard": ("{line} --help", "a server runs until stopped; tests/test_dashboard*.py serve it for real"),
+    "qpq sweep scenario=thaw,freeze engine.seed=range(0,20) engine.worlds=100000 hydra/launcher=submitit_slurm":
+        ("compose", "there is no Slurm cluster here: the sweep's configs are composed and checked, not submitted"),
+    "qpq sweep scenario=thaw,freeze engine.seed=range(0,20) hydra/launcher=ray hydra.launcher.ray.init.address=auto":
+        (f"qpq sweep scenario=thaw,freeze engine.seed=0,1 hydra/launcher=ray {LOCAL_RAY}",
+         "address=auto joins a running cluster; here a local Ray stands in (tests/test_ray.py checks its table)"),
+}
+# What a line needs to exist before it runs (what `make demo` or an earlier example made).
+NEEDS = {
+    "runs/freeze": "qpq run scenario=freeze engine.worlds=20 hydra.run.dir=runs/freeze",
+    "runs/demo/thaw": "qpq run scenario=thaw engine.worlds=20 hydra.run.dir=runs/demo/thaw",
+    "runs/demo/freeze": "qpq run scenario=freeze engine.worlds=20 hydra.run.dir=runs/demo/freeze",
+}
+
+
+def readme_lines() -> list[str]:
+    """The README's `qpq` command lines, continuations joined and comments dropped."""
+    text = (ROOT / "README.md").read_text()
+    lines = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            command = line.split(" #")[0].strip()
+            if command.startswith("qpq"):
+                lines.append(" ".join(command.split()))
+    return lines
+
+
+def small(line: str) -> str:
+    words = shlex.split(line)
+    if len(words) > 1 and words[1] in SIMULATING:
+        words = [w for w in words if not w.startswith("engine.worlds=")] + ["engine.worlds=20"]
+    return shlex.join(words)
+
+
+def treatment(line: str) -> tuple[str, str]:
+    for start, (instead, why) in SPECIAL.items():
+        if (line + "\n").startswith(start):
+            return instead.format(line=line), why
+    return small(line), "as typed, with 20 worlds"
+
+
+LINES = readme_lines()
+
+
+def test_the_readme_has_its_examples():
+    assert len(LINES) >= 15 and any(line.startswith("qpq run") for line in LINES)
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_a_readme_example_runs_as_typed(line, tmp_path, env):
+    command, why = treatment(line)
+    for folder, making in NEEDS.items():
+        if folder in line.split("--out")[0]:
+            made = subprocess.run([qpq(), *shlex.split(making)[1:]], cwd=tmp_path, capture_output=True, text=True, env=env)
+            assert made.returncode == 0, made.stderr
+    if command == "compose":
+        from quidproquo.cli import check, own
+        from quidproquo.sweep import expand
+
+        _, points = expand(own([w for w in shlex.split(line)[2:]]))
+        assert len(check(*points)) == len(points) > 1, why
+        return
+    done = subprocess.run([qpq(), *shlex.split(command)[1:]], cwd=tmp_path, capture_output=True, text=True,
+                          env={**env, "RAY_USAGE_STATS_ENABLED": "0"}, timeout=600)
+    assert done.returncode == 0, f"{line!r} ({why}): {done.stderr[-2000:]}"
