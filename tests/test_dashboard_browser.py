@@ -129,9 +129,13 @@ def test_dashboard_in_a_browser(server, tmp_path):
             plays, logged = [(1, "1/4 of the price"), (2, "1/2 of the price"), (0, "all of the price")], []
             for month, (relief, release) in enumerate(plays, start=1):
                 page.locator(".qpq-relief").click()
-                page.locator(".menuable__content__active .v-list-item").nth(relief).click()
-                chosen = page.locator(".qpq-relief .v-select__selection").inner_text().strip()
+                item = page.locator(".menuable__content__active .v-list-item").nth(relief)
+                chosen = item.inner_text().strip()
+                item.click()
+                # Wait for the page to show the choice before making the next one: state, not time.
+                expect(page.locator(".qpq-relief .v-select__selection")).to_have_text(chosen, timeout=WAIT)
                 choose(page, page.locator(".qpq-release"), release)
+                expect(page.locator(".qpq-release .v-select__selection")).to_contain_text(release, timeout=WAIT)
                 step(page, month)
                 words = "for " + chosen
                 logged.append(words + " --")
