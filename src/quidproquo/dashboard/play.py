@@ -4,8 +4,9 @@ The engine asks each side of the table the same questions (`bargaining.Side`): w
 offer, what is this candidate worth to you, do you accept. A `Seat` answers them from a form
 instead of a strategy: it offers the bundle the person chose and accepts or refuses the
 other side's offers as the person said. `Player` is what the model's `seats` hook calls each
-month there are talks; it turns the form's choices (how many instruments of relief, what share
-of Washington's ask released) into a candidate of each world's menu.
+month there are talks; it turns the form's choices (which relief set of the menu -- the steps
+of relief, best value for money first -- and what share of Washington's price released) into a
+candidate of each world's menu.
 
 The person judges for themselves: a seat has no reservation utility, so the engine lets any
 deal through that the person and the other side agree to -- even one worth less to the
@@ -51,7 +52,7 @@ class Seat(Negotiator, Side):
 def nearest_valid(utility: np.ndarray, levels: int, relief: int, release: int) -> np.ndarray:
     """Per world, the candidate closest to (relief, release) that may be offered there.
 
-    Where fewer instruments are left to lift than the person chose, relief is all that is left;
+    Where the menu has fewer relief sets than the person chose, relief is the largest there is;
     where the share rounds to nobody freed, the release level goes up until someone is.
     """
     candidates = utility.shape[1]
@@ -66,9 +67,9 @@ def nearest_valid(utility: np.ndarray, levels: int, relief: int, release: int) -
 class Player:
     """A person's choices for the month, and the seat they make at the table.
 
-    `relief` is the number of instruments offered (the first ones liftable, cheapest for
-    Washington first), `release` the release level (share release / (levels - 1) of Washington's
-    ask in every tier), `accept` the answer to the other side's offers. `made` keeps, month by
+    `relief` is the relief set offered (the menu's n-th: the n steps of relief of best value for
+    money), `release` the release level (1/8, 1/4, 1/2 or all of Washington's price for that set,
+    with four levels), `accept` the answer to the other side's offers. `made` keeps, month by
     month, the worlds and candidates the person offered.
     """
 
