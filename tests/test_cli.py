@@ -60,7 +60,7 @@ def test_qpq_scenarios_lists_both_with_descriptions(env):
     ("scenario=nope", "scenario", "freeze, thaw"),
     ("engine.wolds=10", "engine.wolds", "worlds, rounds, seed, start"),
     ("actors.minsk.discount=1.5", "actors.minsk.discount", "< 1"),
-    ("actors.washington.utility._target_=no.such.function", "actors.washington.utility", "cannot be imported"),
+    ("actors.washington.utility._target_=no.such.function", "actors.washington.utility", "not a trusted module"),
     ("actors.washington.strategy={_target_: quidproquo.strategies.linear, exponent: 2}", "actors.washington.strategy", "exponent"),
 ])
 def test_config_mistakes_are_one_line_with_exit_code_2(tmp_path, env, override, key, allowed):

@@ -25,7 +25,8 @@ def test_one_failing_job_is_reported_and_the_others_complete(tmp_path, env, faul
     env = dict(env, PYTHONPATH=os.pathsep.join([str(ROOT / "tests"), env.get("PYTHONPATH", "")]))
     folder = tmp_path / "sweep"
     targets = f"actors.minsk.utility._target_=quidproquo.utility.linear,test_faults.{faulty}"
-    args = [qpq(), "sweep", "scenario=thaw,freeze", targets, "engine.worlds=30", "engine.rounds=6", f"hydra.sweep.dir={folder}"]
+    args = [qpq(), "sweep", "scenario=thaw,freeze", targets, "engine.worlds=30", "engine.rounds=6", f"hydra.sweep.dir={folder}",
+            "--trust", "test_faults"]
     done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
     # Under thaw the faulty utility is called (flows and offers); under freeze too (flows): both fail.
     assert done.returncode == 1, done.stderr

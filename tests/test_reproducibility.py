@@ -75,3 +75,28 @@ def test_rerun_of_a_folder_that_holds_no_run_is_one_line(tmp_path, env):
 
     done = subprocess.run([qpq(), "rerun", str(tmp_path)], capture_output=True, text=True, env=env)
     assert done.returncode == 2 and "no config.yaml" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_rerun_of_a_folder_naming_untrusted_code_refuses_and_runs_nothing(tmp_path, env):
+    """Someone sends a run folder whose config.yaml names a module of theirs: importing it would
+    run its code (here: write a file). `qpq rerun` refuses before importing anything."""
+    import os
+    import subprocess
+
+    from tests_support import qpq
+
+    first = tmp_path / "first"
+    done = subprocess.run([qpq(), "run", "scenario=freeze", "engine.worlds=3", "engine.rounds=2", f"hydra.run.dir={first}"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    marker = tmp_path / "it_ran"
+    (tmp_path / "gift.py").write_text(f"open({str(marker)!r}, 'w').write('x')\ndef utility(components, weights):\n    return 0\n")
+    config = (first / "config.yaml").read_text()
+    assert "_target_: quidproquo.utility.linear" in config
+    (first / "config.yaml").write_text(config.replace("_target_: quidproquo.utility.linear", "_target_: gift.utility", 1))
+    for target in ("gift.utility", "subprocess.call"):
+        (first / "config.yaml").write_text(config.replace("_target_: quidproquo.utility.linear", f"_target_: {target}", 1))
+        again = subprocess.run([qpq(), "rerun", str(first), "--out", str(tmp_path / "again")], capture_output=True, text=True,
+                               env={**env, "PYTHONPATH": os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])})
+        assert again.returncode == 2 and "is not a trusted module" in again.stderr, again.stderr
+        assert not marker.exists() and not (tmp_path / "again").exists()

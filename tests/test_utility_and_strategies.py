@@ -52,8 +52,9 @@ def test_utility_is_chosen_per_actor_by_target():
     assert m.washington.utility is utility.linear
 
 
-def test_a_users_own_utility_defined_here_works_the_same_way():
-    # By _target_ naming this test module, exactly as a user's config would name theirs ...
+def test_a_users_own_utility_defined_here_works_the_same_way(monkeypatch):
+    # By _target_ naming this test module, exactly as a user's config would name theirs, once trusted ...
+    monkeypatch.setenv("QPQ_TRUST", "test_utility_and_strategies")
     m = model_with_utility("actors.minsk.utility", {"_target_": "test_utility_and_strategies.spiteful", "spite": 3.0})
     m.run()
     flows = m.recorder.utility[:, :, 0]

@@ -133,10 +133,17 @@ class Command:
     run: Callable[[argparse.Namespace], None]
 
 
+def _trust(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--trust", action="append", default=[], metavar="MODULE",
+                        help="let _target_ nodes name functions of MODULE (your own code); repeatable; "
+                             "quidproquo.* is always trusted")
+
+
 def _overrides(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                         help="Hydra overrides: scenario=NAME, engine.worlds=N, actors.minsk.goodwill=0.5, ... "
                              "(qpq params lists every key)")
+    _trust(parser)
 
 
 def run_command(args: argparse.Namespace) -> None:
@@ -309,6 +316,7 @@ def _dashboard(parser: argparse.ArgumentParser) -> None:
 def _folder(parser: argparse.ArgumentParser, out_default: str) -> None:
     parser.add_argument("folder", type=Path, metavar="DIR", help="a finished run folder")
     _out(parser, out_default)
+    _trust(parser)
 
 
 COMMANDS = (
@@ -322,7 +330,7 @@ COMMANDS = (
             ("qpq compare thaw freeze engine.worlds=5000", "qpq compare runs/a runs/b --out cmp"),
             lambda p: (p.add_argument("sides", nargs="+", metavar="ARG",
                                       help="two scenarios or finished run folders (A B), then KEY=VALUE overrides for both"),
-                       _out(p, "comparisons/A_vs_B/<time>")),
+                       _out(p, "comparisons/A_vs_B/<time>"), _trust(p)),
             compare_command),
     Command("rerun", "run again from a run folder's own config.yaml: the same tables",
             ("qpq rerun runs/freeze", "qpq rerun runs/freeze --out runs/freeze-again"), lambda p: _folder(p, "DIR/rerun"), rerun_command),
@@ -377,6 +385,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.command is None:
         top.print_help()
         return
+    if getattr(args, "trust", None):
+        from quidproquo.trust import trust
+
+        trust(args.trust)
     args.handler(args)
 
 

@@ -15,6 +15,7 @@ from hydra.utils import get_method
 
 from quidproquo.config import ConfigError
 from quidproquo.streams import Streams
+from quidproquo.trust import check_target
 
 
 def build_callable(node: Any, key: str, example_args: tuple) -> Callable:
@@ -27,6 +28,7 @@ def build_callable(node: Any, key: str, example_args: tuple) -> Callable:
         if not target:
             raise ConfigError(f"{key}={node!r}: must be a node with a _target_ naming a function")
         params, name = {k: v for k, v in node.items() if not k.startswith("_")}, target
+        check_target(str(target), key)  # before any import: a module's import may run code
         hydra_log = logging.getLogger("hydra.utils")
         quiet, hydra_log.disabled = hydra_log.disabled, True  # it logs the failure before raising it
         try:
