@@ -77,3 +77,14 @@ def test_qpq_run_says_in_one_line_which_event_it_skips(tmp_path, env):
                      "(actors.minsk.clemency = 0.45) is skipped for it"]
     assert "clemency: 0.3" in (tmp_path / "run" / "config.yaml").read_text()
     assert "actors.minsk.clemency: 0.45" not in (tmp_path / "run" / "config.yaml").read_text()
+
+
+def test_a_run_shorter_than_the_scenario_says_which_event_never_happens(tmp_path, env):
+    import subprocess
+
+    from tests_support import qpq
+
+    done = subprocess.run([qpq(), "run", "scenario=thaw", "engine.worlds=3", "engine.rounds=1", f"hydra.run.dir={tmp_path / 'r'}"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "qpq: note: events[0] (2025-09: Zapad-2025" in done.stderr and "never happens" in done.stderr

@@ -81,10 +81,13 @@ UNIT, SHARE, COUNT, POSITIVE = Range(0, 1, True, True), Range(0, 1), Range(0), R
 # Every numeric key's allowed range (`*` stands for any tier, instrument or EU member), and the
 # words a text key allows: what `validate` checks and `qpq params` shows.
 RANGES: dict[str, Range] = {
-    "engine.worlds": Range(1), "engine.rounds": Range(1), "engine.seed": COUNT,
+    # Bounds that keep every count of a run inside the record's 32-bit tables (arrests at most
+    # inflow x repression 3 x mobilisation 1.5 a month over 1,200 months), and seeds inside the
+    # 63 bits the streams mix.
+    "engine.worlds": Range(1), "engine.rounds": Range(1, 1200), "engine.seed": Range(0, 2**63 - 1),
     "bargaining.max_offers": Range(1), "bargaining.verification_lag": COUNT, "bargaining.release_levels": Range(1, 20),
     "bargaining.max_steps": COUNT, "bargaining.nash_weight": UNIT, "output.event_log_worlds": COUNT,
-    "goods.prisoners.*.initial": COUNT, "goods.prisoners.*.inflow": POSITIVE,
+    "goods.prisoners.*.initial": Range(0, 10_000_000), "goods.prisoners.*.inflow": Range(0, 100_000),
     "goods.prisoners.*.completion_rate": SHARE, "goods.prisoners.*.pardon_rate": SHARE,
     "goods.instruments.*.monthly_cost": POSITIVE, "goods.instruments.*.lift_cost": POSITIVE,
     "goods.instruments.*.renewal_month": Range(0, 12),
@@ -138,14 +141,37 @@ def validate(cfg: Config) -> None:
     minsk = cfg.actors.minsk
     _number("actors.minsk.repression_min", minsk.repression_min, 0, minsk.repression_max)
     end = start + (cfg.engine.rounds - 1)
+    changed: dict[tuple, int] = {}
     for i, event in enumerate(cfg.events):
         key = f"events[{i}].date"
         when = month(event.date, key)
-        if not start <= when <= end:
-            _fail(key, event.date, f"must fall within the horizon {start}..{end}")
+        if when < start:
+            _fail(key, event.date, f"must not fall before the run starts ({start}); the horizon is {start}..{end}")
         for path in event.changes:
             if not has_key(cfg, path):
                 _fail(f"events[{i}].changes", path, "names no config key")
+            if path.startswith("engine.") or path.split(".")[-1] in ("utility", "strategy", "_target_") or "._target_" in path:
+                _fail(f"events[{i}].changes", path, "an event may not change engine.* or a _target_ node")
+            if (when, path) in changed:
+                _fail(f"events[{i}].changes", path, f"events[{changed[when, path]}] already changes it on {event.date}")
+            changed[when, path] = i
+    # What an event sets must pass the same checks as what is typed: try the config as it is
+    # after each event, in date order, before any simulation.
+    if cfg.events:
+        for i, event in sorted(enumerate(cfg.events), key=lambda e: month(e[1].date, "events.date")):
+            later = with_changes(cfg, {}, check=False)
+            for j, earlier in enumerate(cfg.events):
+                if month(earlier.date, "events.date") <= month(event.date, "events.date"):
+                    for path, value in earlier.changes.items():
+                        try:
+                            set_key(later, path, value)
+                        except (TypeError, ValueError):
+                            _fail(f"events[{j}].changes.{path}", value, "has the wrong type for this key")
+            later.events = []
+            try:
+                validate(later)
+            except ConfigError as err:
+                raise ConfigError(f"events[{i}] ({event.date}): {err}") from None
 
 
 def has_key(cfg: Config, path: str) -> bool:

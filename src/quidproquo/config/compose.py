@@ -25,7 +25,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from quidproquo.config.checks import ConfigError, validate
+from quidproquo.config.checks import ConfigError, month, validate
 from quidproquo.config.schema import ACTORS, SCHEMAS, STRATEGIES, Config
 
 # Our launcher presets (conf/hydra/launcher) share their names with the plugins' schemas, so Hydra
@@ -153,6 +153,15 @@ def load(overrides: list[str] | tuple[str, ...] = ()) -> Config:
     return cfg
 
 
+def beyond_the_horizon(cfg: Config) -> list[str]:
+    """Notices for the scenario's events dated after the run's last month (a shortened run):
+    they never happen, which is said, not silently assumed."""
+    start = month(cfg.engine.start, "engine.start")
+    end = start + (cfg.engine.rounds - 1)
+    return [f"qpq: note: events[{i}] ({event.date}{': ' + event.text if event.text else ''}) falls after the run's last month "
+            f"{end}, so it never happens" for i, event in enumerate(cfg.events) if month(event.date, "events.date") > end]
+
+
 def keep_overrides(cfg: Config, overrides, notify: bool = True) -> list[str]:
     """A value given on the command line holds for the whole run: where a dated event of the
     scenario would change the same key, that change is dropped from the event (the event's other
@@ -164,6 +173,7 @@ def keep_overrides(cfg: Config, overrides, notify: bool = True) -> list[str]:
             notices.append(f"qpq: note: {key} is set on the command line, so the scenario's event of {event.date} "
                            f"({key} = {event.changes[key]!r}) is skipped for it")
             del event.changes[key]
+    notices += beyond_the_horizon(cfg)
     if notify:
         for line in notices:
             print(line, file=sys.stderr)
