@@ -25,6 +25,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from quidproquo.config import ConfigError, conf_dir, from_dictconfig, keep_overrides, load_many, register, scenario_names
+from quidproquo.lock import fresh_name
 from quidproquo.model import BargainingModel
 
 EXIT_USAGE = 2
@@ -110,11 +111,18 @@ def _job(dict_cfg: DictConfig) -> None:
     folder = Path(HydraConfig.get().runtime.output_dir)
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     if HydraConfig.get().mode == RunMode.MULTIRUN:
+        from quidproquo.lock import FolderHeld, hold, release
+
+        try:
+            hold(folder)  # two sweeps into one folder: a job runs once, in one of them
+        except FolderHeld:
+            return
         if not is_done(folder):
             try:
                 run(cfg, folder, lean=True, overrides=task)
             except Exception as err:  # one job's fault must not stop the others: report it, go on
                 mark_failed(folder, task, err)
+        release(folder)
         return
     run(cfg, folder, overrides=task, progress=sys.stderr.isatty())
     print(f"qpq: {cfg.name}: {cfg.engine.worlds:,} worlds x {cfg.engine.rounds} rounds -> {folder}")
@@ -147,10 +155,23 @@ def _overrides(parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> None:
+    from quidproquo.lock import hold, release
+
     overrides = overrides_of(args.overrides, "run")
-    check(overrides)
-    with hydra_argv(["qpq run", *overrides]):
-        _job()
+    cfg = check(overrides)[0]
+    given = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.run.dir=")]
+    # The folder is known and taken before Hydra writes anything into it: a second run into the
+    # same folder stops here; a default folder gets a suffix no other run can have.
+    folder = Path(given[-1]) if given else fresh_name(Path("outputs") / cfg.name / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+    try:
+        hold(folder)
+    except ConfigError as err:
+        fail(str(err))
+    try:
+        with hydra_argv(["qpq run", *overrides, *([] if given else [f"hydra.run.dir={folder}"])]):
+            _job()
+    finally:
+        release(folder)
 
 
 def sweep_command(args: argparse.Namespace) -> None:
@@ -200,6 +221,8 @@ def rerun_command(args: argparse.Namespace) -> None:
     except ConfigError as err:
         fail(str(err))
     target = args.out or args.folder / "rerun"
+    if target.resolve() == args.folder.resolve():
+        fail(f"--out {target}: is the folder being rerun; a rerun writes into another folder")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     run_config(cfg, target)
     print(f"qpq: reran {args.folder} -> {target}")

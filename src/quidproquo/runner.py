@@ -83,37 +83,61 @@ def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
     """Write rounds.parquet, worlds.parquet, events.csv, figures/, summary.md, and config.yaml
     with run.json (provenance) into `folder`, then `done.json` last.
 
-    Everything is first written to `folder/.staging/` and moved into place only when all of it
-    exists, so a run killed at any moment leaves either a complete result (with `done.json`) or
-    no result files at all. `lean` (sweep jobs) writes per-round quantiles instead of the full
+    Everything is first written to `folder/.staging/` (`stage`) and moved into place only when
+    all of it exists (`publish`), `done.json` last: a run killed at any moment leaves a folder
+    with `done.json` and a complete result, or without `done.json` -- which every reader treats
+    as holding no result. `lean` (sweep jobs) writes per-round quantiles instead of the full
     rounds table, and no figures: a sweep gathers what it needs from many jobs.
     """
-    from quidproquo.sweep import mark_done, quantiles
+    stage(result, folder, lean)
+    return publish(folder, result.config.engine.worlds, result.seconds)
+
+
+def stage(result: Result, folder: Path, lean: bool = False) -> Path:
+    """Write every output of a run into `folder/.staging/`; the folder's result is unmarked
+    (no done.json) from now until `publish` ends."""
+    from quidproquo.sweep import quantiles
 
     folder = Path(folder)
     for marker in ("done.json", "failed.json"):  # a result being rewritten is neither
         (folder / marker).unlink(missing_ok=True)
-    stage = folder / ".staging"
-    shutil.rmtree(stage, ignore_errors=True)  # what a killed run left half-staged
-    storage.write_parquet(result.worlds, stage / "worlds.parquet")
-    storage.write_csv(result.events, stage / "events.csv")
+    staging = folder / ".staging"
+    shutil.rmtree(staging, ignore_errors=True)  # what a killed run left half-staged
+    storage.write_parquet(result.worlds, staging / "worlds.parquet")
+    storage.write_csv(result.events, staging / "events.csv")
     if lean:
-        storage.write_parquet(quantiles(result), stage / "quantiles.parquet")
+        storage.write_parquet(quantiles(result), staging / "quantiles.parquet")
     else:
-        storage.write_parquet(result.rounds, stage / "rounds.parquet")
+        storage.write_parquet(result.rounds, staging / "rounds.parquet")
     figures = result.config.output.figures and not lean
     if figures:
-        draw(result.rounds, result.config.name, stage / "figures")
-    storage.write_text(summary_markdown(result, FIGURES if figures else {}), stage / "summary.md")
-    provenance.write(result.config, stage)
+        draw(result.rounds, result.config.name, staging / "figures")
+    storage.write_text(summary_markdown(result, FIGURES if figures else {}), staging / "summary.md")
+    provenance.write(result.config, staging)
+    return staging
+
+
+MOVE_HOOK = None  # called before each step of `publish` with the step's number: tests kill a run there
+
+
+def publish(folder: Path, worlds: int, seconds: float) -> list[Path]:
+    """Move the staged files into place, one atomic rename each, then write done.json."""
+    from quidproquo.sweep import mark_done
+
+    folder = Path(folder)
+    staging = folder / ".staging"
     written = []
-    for staged in sorted(p for p in stage.rglob("*") if p.is_file()):
-        target = folder / staged.relative_to(stage)
+    for step, staged in enumerate(sorted(p for p in staging.rglob("*") if p.is_file())):
+        if MOVE_HOOK is not None:
+            MOVE_HOOK(step)
+        target = folder / staged.relative_to(staging)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged, target)
         written.append(target)
-    shutil.rmtree(stage, ignore_errors=True)
-    mark_done(folder, result.config.engine.worlds, result.seconds)
+    shutil.rmtree(staging, ignore_errors=True)
+    if MOVE_HOOK is not None:
+        MOVE_HOOK(len(written))
+    mark_done(folder, worlds, seconds)
     return written
 
 
