@@ -8,7 +8,6 @@ import io
 import multiprocessing
 import os
 import signal
-from pathlib import Path
 
 import pandas as pd
 import pytest
