@@ -86,6 +86,11 @@ def run_sweep(overrides: list[str], check, launch) -> None:
         fail(f"cannot parse the sweep: {' '.join(str(err).split())}")
     if not swept:
         fail("qpq sweep needs a key with several values, e.g. scenario=thaw,freeze")
+    if not points:
+        fail("qpq sweep: the sweep has no points (an empty range or list)")
+    seen = {tuple(sorted(point)) for point in points}
+    if len(seen) < len(points):
+        fail("qpq sweep: some points repeat (a value given twice); each point runs once: give each value once")
     configs = check(*points)
     given = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.sweep.dir=")]
     folder = Path(given[-1]) if given else default_folder(own(overrides), swept)

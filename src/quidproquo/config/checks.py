@@ -129,6 +129,8 @@ def validate(cfg: Config) -> None:
             if value not in words:
                 _fail(key, value, f"allowed: {', '.join(words)}")
     start = month(cfg.engine.start, "engine.start")
+    if not re.fullmatch(r"[\w-]+(/[\w-]+)*", str(cfg.name)):
+        _fail("name", cfg.name, "must be letters, digits, '_' or '-', in parts joined by '/' (it names the run's folder)")
     if not cfg.goods.prisoners:
         _fail("goods.prisoners", {}, "a scenario needs at least one prisoner tier")
     for name, ins in cfg.goods.instruments.items():

@@ -194,6 +194,13 @@ def load_many(points: list[list[str]]) -> list[Config]:
     """
     out = []
     for point in points:
+        for override in point:
+            # `+key=value` adds a key; our schema has every key already, so an added one would be
+            # ignored without a word.
+            added = override.split("=", 1)[0]
+            if added.startswith("+") and not added.startswith("++") and not added.lstrip("+").startswith("hydra"):
+                raise ConfigError(f"{added}: adds a key the schema does not know; set one of its keys without '+' "
+                                  f"(qpq params lists them)")
         groups = tuple(o for o in point if not is_value_override(o))
         cfg = copy.deepcopy(_compose_dict(groups))
         for override in point:
@@ -201,9 +208,10 @@ def load_many(points: list[list[str]]) -> list[Config]:
                 key, text = override.split("=", 1)
                 try:
                     value = yaml.safe_load(text) if text else ""
-                    OmegaConf.update(cfg, key, value, merge=True)
-                except yaml.YAMLError:
+                except (yaml.YAMLError, ValueError):  # ValueError: what YAML reads as a date, e.g. 2025-01-32
                     raise ConfigError(f"{key}={text!r}: cannot be parsed") from None
+                try:
+                    OmegaConf.update(cfg, key, value, merge=True)
                 except OmegaConfBaseException as err:
                     # update() raises before OmegaConf fills in its message's placeholders
                     converted = re.search(r"could not be converted to (\w+)", str(err))
