@@ -134,6 +134,14 @@ OTHER = [  # (command line with {tmp} for the test's folder, what the line must 
     (["plot", "{tmp}/nowhere", "--out", "{tmp}/out"], "not a finished run folder"),
     (["calibrate", "--budget", "all", "--out", "{tmp}/out"], "--budget='all': allowed: default, small"),
     (["theory", "--fast"], "unrecognized arguments: --fast"),
+    (["plot", "{tmp}/broken"], "worlds.parquet: not a readable Parquet table"),
+    (["compare", "{tmp}/broken", "{tmp}/broken", "--out", "{tmp}/out"], "not a readable Parquet table"),
+    (["rerun", "{tmp}/badconfig", "--out", "{tmp}/out"], "config.yaml: not a readable run config"),
+    (["compare", "thaw", "freeze", "--out", "{tmp}/afile"], "is a file, not a folder"),
+    (["plot", "{tmp}/norun", "--out", "{tmp}/afile"], "is a file, not a folder"),
+    (["calibrate", "--scenario-dir", "{tmp}/nowhere", "--out", "{tmp}/out"], "must be an existing folder"),
+    (["run", "engine.worlds=2", "--trust"], "expected one argument"),
+    (["params", "actors.kremlin"], "no such group"),
     (["simulate", "engine.worlds=5"], "unknown command 'simulate'; allowed: run"),
 ]
 
@@ -141,6 +149,13 @@ OTHER = [  # (command line with {tmp} for the test's folder, what the line must 
 @pytest.mark.parametrize("argv,says", OTHER, ids=[" ".join(c[0][:2]) for c in OTHER])
 def test_other_command_mistakes(capsys, tmp_path, argv, says):
     (tmp_path / "norun").mkdir()
+    (tmp_path / "afile").write_text("not a folder")
+    for name, damage in (("broken", "worlds.parquet"), ("badconfig", "config.yaml")):
+        folder = tmp_path / name  # a finished run folder with one file damaged
+        folder.mkdir()
+        for table in ("worlds.parquet", "rounds.parquet", "done.json"):
+            (folder / table).write_bytes(b"PAR1 truncated")
+        (folder / "config.yaml").write_text("name: x\nengine: {worlds: [\n" if damage == "config.yaml" else "name: x\n")
     line = one_line_error(capsys, [a.replace("{tmp}", str(tmp_path)) for a in argv])
     assert says in line, line
     assert not (tmp_path / "out").exists()

@@ -22,11 +22,12 @@ import hydra
 import yaml
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from quidproquo.config import ConfigError, conf_dir, from_dictconfig, keep_overrides, load_many, register, scenario_names
 from quidproquo.lock import fresh_name
 from quidproquo.model import BargainingModel
+from quidproquo.sweep import job_folder
 
 EXIT_USAGE = 2
 EXIT_JOBS_FAILED = 1
@@ -61,11 +62,15 @@ def check_config(cfg) -> None:
 
 
 def check(*points: list[str]) -> list:
-    """Compose each point's config and build a one-world model, so every user mistake surfaces here."""
+    """Compose each point's config and build a one-world model, so every user mistake surfaces
+    here; and refuse a run the machine's memory cannot hold."""
+    from quidproquo.limits import check_memory
+
     try:
         configs = load_many([own(point) for point in points])
         for cfg in configs:
             check_config(cfg)
+            check_memory(cfg)
         return configs
     except ConfigError as err:
         fail(str(err))
@@ -92,6 +97,7 @@ def hydra_argv(arguments: list[str]):
 
 
 register()
+OmegaConf.register_new_resolver("qpq_job_folder", lambda overrides: job_folder(overrides), replace=True)
 
 
 @hydra.main(config_path=str(conf_dir()), config_name="config", version_base="1.3")
@@ -124,7 +130,11 @@ def _job(dict_cfg: DictConfig) -> None:
                 mark_failed(folder, task, err)
         release(folder)
         return
-    run(cfg, folder, overrides=task, progress=sys.stderr.isatty())
+    try:
+        run(cfg, folder, overrides=task, progress=sys.stderr.isatty())
+    except OSError as err:  # a full or read-only disk: the machine's fault; one line, exit 1
+        print(f"qpq: error: {err.filename or folder}: {err.strerror or err}", file=sys.stderr)
+        raise SystemExit(EXIT_JOBS_FAILED) from None
     print(f"qpq: {cfg.name}: {cfg.engine.worlds:,} worlds x {cfg.engine.rounds} rounds -> {folder}")
     print(f"qpq: summary -> {folder / 'summary.md'}")
 
@@ -186,8 +196,15 @@ def _run_hydra(arguments: list[str]) -> None:
         _job()
 
 
+def _folder_arg(text: str) -> Path:
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: is a file, not a folder")
+    return path
+
+
 def _out(parser: argparse.ArgumentParser, default: str) -> None:
-    parser.add_argument("--out", type=Path, metavar="DIR", help=f"the folder to write into (default: {default})")
+    parser.add_argument("--out", type=_folder_arg, metavar="DIR", help=f"the folder to write into (default: {default})")
 
 
 def compare_command(args: argparse.Namespace) -> None:
@@ -215,9 +232,12 @@ def rerun_command(args: argparse.Namespace) -> None:
     from quidproquo.provenance import load_config
     from quidproquo.runner import run as run_config
 
+    from quidproquo.limits import check_memory
+
     try:
         cfg = load_config(args.folder)
         check_config(cfg)
+        check_memory(cfg)
     except ConfigError as err:
         fail(str(err))
     target = args.out or args.folder / "rerun"
@@ -300,7 +320,13 @@ def _calibrate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", default="default", type=budget, metavar="|".join(BUDGETS),
                         help="how hard to search (default: default)")
     _out(parser, "calibration/")
-    parser.add_argument("--scenario-dir", metavar="DIR", help="where to write belarus_2025_calibrated.yaml (default: the scenarios)")
+    def existing(text: str) -> str:
+        if not Path(text).is_dir():
+            fail(f"--scenario-dir={text!r}: must be an existing folder")
+        return text
+
+    parser.add_argument("--scenario-dir", metavar="DIR", type=existing,
+                        help="where to write belarus_2025_calibrated.yaml (default: the scenarios)")
 
 
 def dashboard_command(args: argparse.Namespace) -> None:
@@ -412,7 +438,13 @@ def main(argv: list[str] | None = None) -> None:
         from quidproquo.trust import trust
 
         trust(args.trust)
-    args.handler(args)
+    try:
+        args.handler(args)
+    except ConfigError as err:  # any user mistake a command finds late: still one line
+        fail(str(err))
+    except OSError as err:  # the machine's fault, not the user's input: a full or read-only disk
+        print(f"qpq: error: {err.filename or 'writing'}: {err.strerror or err}", file=sys.stderr)
+        raise SystemExit(EXIT_JOBS_FAILED) from None
 
 
 if __name__ == "__main__":

@@ -102,11 +102,23 @@ def load_side(side, folder: Path) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """The name, worlds and rounds of a prepared side: read from its folder, or simulated and written."""
     if isinstance(side, Path):
         saved = side / "config.yaml"
-        name = (yaml.safe_load(saved.read_text()) or {}).get("name", side.name) if saved.exists() else side.name
-        return str(name), pd.read_parquet(side / "worlds.parquet"), pd.read_parquet(side / "rounds.parquet")
+        try:
+            name = (yaml.safe_load(saved.read_text()) or {}).get("name", side.name) if saved.exists() else side.name
+        except yaml.YAMLError:
+            raise ConfigError(f"{saved}: not a readable config (corrupt YAML)") from None
+        return str(name), read_table(side / "worlds.parquet"), read_table(side / "rounds.parquet")
     result = simulate(side)
     write(result, folder)
     return side.name, result.worlds, result.rounds
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A run's Parquet table, or one line saying it cannot be read (truncated, corrupt, not Parquet)."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as err:  # pyarrow raises ArrowInvalid (a ValueError) or OSError
+        reason = " ".join(str(err).split())[:120]
+        raise ConfigError(f"{path}: not a readable Parquet table ({reason})") from None
 
 
 def report_markdown(table: pd.DataFrame, names: tuple[str, str], figures: dict[str, str], about: str) -> str:

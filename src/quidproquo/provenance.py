@@ -13,6 +13,7 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
+import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -69,5 +70,5 @@ def load_config(folder: Path) -> Config:
     try:
         schema = structured()
         return from_dictconfig(OmegaConf.merge(schema, OmegaConf.load(path)))
-    except (OmegaConfBaseException, ValueError) as err:
-        raise ConfigError(f"{path}: {' '.join(str(err).split())}") from None
+    except (OmegaConfBaseException, ValueError, yaml.YAMLError, AttributeError) as err:
+        raise ConfigError(f"{path}: not a readable run config ({' '.join(str(err).split())[:160]})") from None

@@ -54,6 +54,14 @@ def default_folder(overrides: list[str], swept: list[str], today: str | None = N
     return Path("sweeps") / f"{today or time.strftime('%Y-%m-%d')}_{label}_{digest}"
 
 
+def job_folder(overrides: str) -> str:
+    """A sweep job's folder name: its overrides, readable, unless they would make a name too long
+    for the file system (255 bytes); then a hash of them. A resumed sweep finds the same name."""
+    if len(overrides.encode()) <= 200:
+        return overrides
+    return f"job_{hashlib.sha1(overrides.encode()).hexdigest()[:16]}"
+
+
 def summary_markdown(folder: Path, swept: list[str], table: pd.DataFrame, figures: list[str], jobs: int, failed: int) -> str:
     """The sweep's summary: its axes, the median outcomes per point, and its figures."""
     lines = [f"# Sweep: {', '.join(swept)}", "", f"{jobs} jobs ({failed} failed); tables `sweep.parquet` (one row per "
@@ -96,7 +104,7 @@ def run_sweep(overrides: list[str], check, launch) -> None:
     folder = Path(given[-1]) if given else default_folder(own(overrides), swept)
     extra = [] if given else [f"hydra.sweep.dir={folder}"]
     with Progress(folder, len(points), configs[0].engine.worlds):
-        launch(["qpq sweep", "-m", *overrides, *extra, "hydra.sweep.subdir=${hydra.job.override_dirname}",
+        launch(["qpq sweep", "-m", *overrides, *extra, "hydra.sweep.subdir='${qpq_job_folder:${hydra.job.override_dirname}}'",
                 "hydra/hydra_logging=disabled", "hydra/job_logging=disabled"])
     failed = failures(folder, points)
     for point, error in failed:
