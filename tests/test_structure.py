@@ -57,3 +57,12 @@ def test_only_instruments_changes_an_instruments_state():
 def test_the_state_check_sees_a_write():
     assert writes_to_instrument_state("model.instruments.state[rows, 2] = 1\nx.pending[0] += 3\n") == [1, 2]
     assert writes_to_instrument_state("self.state[rows] = 1\nstate = m.instruments.state[0]\n") == []
+
+
+def test_the_model_the_actors_and_the_config_stay_small_enough_to_read():
+    """One concept a file: the round's orchestration, each actor and each part of the config
+    fit on a few screens (issue 10's limits)."""
+    limits = {SOURCE / "model.py": 220, **{p: 200 for p in (SOURCE / "actors").glob("*.py")},
+              **{p: 250 for p in (SOURCE / "config").glob("*.py")}}
+    too_long = {str(p.relative_to(SOURCE)): n for p, limit in limits.items() if (n := len(p.read_text().splitlines())) >= limit}
+    assert too_long == {}

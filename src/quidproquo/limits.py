@@ -1,4 +1,5 @@
-"""What a run needs, checked before it starts: memory for its worlds and months.
+"""What a run needs, checked before it starts: memory for its worlds and months, and a scenario
+file small and plain enough to read.
 
 A run keeps every month of every world in its record, then turns them into tables: measured on
 `thaw` (80,000 against 20,000 worlds, 36 months, peak resident memory), that is about 455 bytes a
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import resource
 from pathlib import Path
+
+import yaml
 
 from quidproquo.config import Config, ConfigError
 
@@ -58,3 +61,32 @@ def check_memory(cfg: Config) -> None:
     raise ConfigError(f"engine.worlds={cfg.engine.worlds}: {cfg.engine.worlds:,} worlds x {cfg.engine.rounds} months need about "
                       f"{need / 2**30:.1f} GB and {room / 2**30:.1f} GB are free; at most {fits:,} worlds fit "
                       f"(or run fewer at a time: a sweep over engine.seed)")
+
+
+MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a page of YAML; this is a thousand pages
+
+
+def check_scenario_file(overrides: tuple[str, ...]) -> None:
+    """Refuse, before Hydra reads it, a scenario file that is too large or uses YAML aliases
+    (anchors and aliases can expand without bound: the "billion laughs"; a scenario needs none)."""
+    chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+    from quidproquo.config import conf_dir
+
+    roots = [conf_dir()]
+    for o in overrides:
+        if o.startswith("hydra.searchpath="):
+            roots += [Path(p.strip().strip("'\"").removeprefix("file://")) for p in o.split("=", 1)[1].strip("[]").split(",")]
+    for root in roots:
+        path = root / "scenario" / f"{chosen[-1] if chosen else 'thaw'}.yaml"
+        if not path.is_file():
+            continue
+        if path.stat().st_size > MAX_SCENARIO_BYTES:
+            raise ConfigError(f"{path}: {path.stat().st_size:,} bytes; a scenario may have at most {MAX_SCENARIO_BYTES:,}")
+        try:
+            for event in yaml.parse(path.read_text()):
+                if isinstance(event, yaml.AliasEvent):
+                    mark = event.start_mark
+                    raise ConfigError(f"{path}: line {mark.line + 1}: YAML aliases are not allowed in a scenario "
+                                      f"(they can expand without bound); write the values out")
+        except yaml.YAMLError:
+            pass  # Hydra reads it next and reports the syntax error with its place

@@ -108,35 +108,10 @@ def explain(err: Exception) -> str:
     return f"{key}: {first}" if key else first
 
 
-MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a page of YAML; this is a thousand pages
-
-
-def check_scenario_file(overrides: tuple[str, ...]) -> None:
-    """Refuse, before Hydra reads it, a scenario file that is too large or uses YAML aliases
-    (anchors and aliases can expand without bound: the "billion laughs"; a scenario needs none)."""
-    chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
-    roots = [conf_dir()]
-    for o in overrides:
-        if o.startswith("hydra.searchpath="):
-            roots += [Path(p.strip().strip("'\"").removeprefix("file://")) for p in o.split("=", 1)[1].strip("[]").split(",")]
-    for root in roots:
-        path = root / "scenario" / f"{chosen[-1] if chosen else 'thaw'}.yaml"
-        if not path.is_file():
-            continue
-        if path.stat().st_size > MAX_SCENARIO_BYTES:
-            raise ConfigError(f"{path}: {path.stat().st_size:,} bytes; a scenario may have at most {MAX_SCENARIO_BYTES:,}")
-        try:
-            for event in yaml.parse(path.read_text()):
-                if isinstance(event, yaml.AliasEvent):
-                    mark = event.start_mark
-                    raise ConfigError(f"{path}: line {mark.line + 1}: YAML aliases are not allowed in a scenario "
-                                      f"(they can expand without bound); write the values out")
-        except yaml.YAMLError:
-            pass  # Hydra reads it next and reports the syntax error with its place
-
-
 @functools.lru_cache(maxsize=64)
 def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
+    from quidproquo.limits import check_scenario_file  # (limits reads the config: import it when used)
+
     check_scenario_file(overrides)
     register()
     try:
