@@ -1,8 +1,9 @@
-"""Serve the dashboard page with Solara's own server (uvicorn), on 127.0.0.1 unless told otherwise.
+"""Serve the dashboard page through the gate (`gate.py`), on 127.0.0.1 unless told otherwise.
 
-`serve` replaces the current process with `python -m solara run quidproquo.dashboard.app`, so
-Ctrl-C (SIGINT) and a supervisor's SIGTERM reach uvicorn directly and it shuts down cleanly;
-nothing is left running behind a wrapper.
+`serve` replaces the current process with `python -m quidproquo.dashboard.gate`, which runs
+uvicorn on Solara's application behind the gate, so Ctrl-C (SIGINT) and a supervisor's SIGTERM
+reach uvicorn directly and it shuts down cleanly; nothing is left running behind a wrapper. On
+an address other than loopback the gate prints a warning and the access token a visitor needs.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ from __future__ import annotations
 import os
 import sys
 
-APP = "quidproquo.dashboard.app"
-
 
 def command(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port),
-            "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
+    return [sys.executable, "-m", "quidproquo.dashboard.gate", "--host", host, "--port", str(port)]
 
 
 def environment(scenario: str) -> dict[str, str]:
@@ -25,10 +23,10 @@ def environment(scenario: str) -> dict[str, str]:
     # the solara-assets package (served from its local cache by Solara's asset proxy).
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
+    env["SOLARA_MODE"] = "production"
     return env
 
 
 def serve(host: str, port: int, scenario: str) -> None:
-    print(f"qpq: dashboard at http://{host}:{port}/ (scenario {scenario}); Ctrl-C stops it", flush=True)
     argv = command(host, port)
     os.execve(argv[0], argv, environment(scenario))
