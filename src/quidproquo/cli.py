@@ -434,11 +434,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.command is None:
         top.print_help()
         return
-    if getattr(args, "trust", None):
-        from quidproquo.trust import trust
-
-        trust(args.trust)
     try:
+        if getattr(args, "trust", None):
+            from quidproquo.trust import trust
+
+            trust(args.trust)
         args.handler(args)
     except ConfigError as err:  # any user mistake a command finds late: still one line
         fail(str(err))
