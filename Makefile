@@ -9,13 +9,13 @@ FIND_PYTHON := for c in python3.12 python3.13 python3.14 python3 $$HOME/.pyenv/v
 	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	    command -v $$c; break; fi; done
 
-.PHONY: demo test bench clean shell browser
+.PHONY: demo test bench clean shell browser lab
 
 $(STAMP): pyproject.toml
 	@py=$$($(FIND_PYTHON)); \
 	if [ -z "$$py" ]; then echo "make: no Python >= 3.12 found on PATH or in ~/.pyenv; install one (e.g. 'pyenv install 3.12') and retry" >&2; exit 1; fi; \
 	echo "creating $(VENV) with $$py"; \
-	$$py -m venv $(VENV) && $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test,ray]'
+	$$py -m venv $(VENV) && $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test,ray,lab]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -37,6 +37,12 @@ browser:
 # A shell with the project's environment active: `qpq` on the PATH.
 shell: $(STAMP)
 	@echo "qpq is ready; 'exit' leaves this shell"; . $(BIN)/activate && exec $${SHELL:-bash} -i
+
+# The seminar notebooks in JupyterLab, from the project's environment: their kernel is .venv's
+# Python, with this quidproquo. LAB_ARGS passes options through (e.g. LAB_ARGS=--no-browser).
+# Jupyter refuses to start as root unless told; containers (and CI) often run as root.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py

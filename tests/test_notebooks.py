@@ -6,6 +6,7 @@ kernel's path, so a notebook never runs against another copy of the package.
 """
 
 import json
+import re
 import os
 import sys
 from pathlib import Path
@@ -159,3 +160,110 @@ def test_04_sweeps_a_grid_and_reports_sobol_indices(executed):
     assert set(total) == {"washington.engagement", "washington.channel_value", "minsk.hostage_elasticity", "minsk.goodwill"}
     assert min(total, key=total.get) == "washington.channel_value"
     assert len(list(outputs(notebook, "image/png"))) == 4
+
+
+# ------------------------------------------------------------ the lesson plan against the notebooks
+SEMINAR_PLAN = ROOT / "docs" / "seminar.md"
+
+
+def number(text: str) -> float:
+    """A number as the plan writes it: 1,035 / −154 / +52 / 0.526."""
+    return float(text.replace(",", "").replace("−", "-").replace("+", ""))
+
+
+def plan_table(heading: str) -> list[list[str]]:
+    """The rows (cells stripped) of the first Markdown table after a heading line of the plan."""
+    text = SEMINAR_PLAN.read_text()
+    rest = text[text.index(heading):].splitlines()
+    start = next(i for i, line in enumerate(rest) if line.startswith("|"))
+    rows = []
+    for line in rest[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows[2:]  # past the header and the ---- line
+
+
+def printed_table(notebook, first_line: str) -> list[list[str]]:
+    """A table the notebook printed or displayed, found by its first line, split into words."""
+    for _, output in outputs(notebook):
+        text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
+        lines = text.splitlines()
+        for i, line in enumerate(lines):
+            if line.strip().startswith(first_line):
+                return [row.split() for row in lines[i:] if row.strip()]
+    raise AssertionError(f"no printed table starts with {first_line!r}")
+
+
+def test_the_plan_promises_the_rubinstein_splits_notebook_01_prints(executed):
+    printed = printed_table(executed(ROOT / "notebooks" / "01_two_actor_bargaining.ipynb"), "δ₁")
+    shown = {(row[0], row[1]): row for row in printed[1:]}
+    plan = plan_table("*Expected observations* (from the formula")
+    assert len(plan) == 5
+    for d1, d2, x in plan:
+        formula, engine = float(shown[(d1, d2)][2]), float(shown[(d1, d2)][3])
+        assert formula == engine == number(x), (d1, d2, x, shown[(d1, d2)])
+
+
+def test_the_plan_promises_world_0_as_notebook_02_prints_it(executed):
+    notebook = executed(ROOT / "notebooks" / "02_five_actors_one_world.ipynb")
+    account = next(o["data"]["text/plain"] for _, o in outputs(notebook, "text/plain") if "released, all channels" in o["data"]["text/plain"])
+    world = {line.rsplit(None, 1)[0].strip(): float(line.rsplit(None, 1)[1]) for line in account.splitlines()[1:]}
+    text = " ".join(SEMINAR_PLAN.read_text().split())
+    said = re.search(r"Over 36 months: ([\d,]+) released in deals, ([\d,]+) pardoned .*?, ([\d,]+) at the end of their "
+                     r"sentences \(([\d,]+) in all\) against ([\d,]+) new arrests — a net fall of ([\d,]+)", text)
+    assert said, "the plan's account of world 0 is not where the test looks for it"
+    deals, pardoned, ended, released, arrests, fall = (number(g) for g in said.groups())
+    assert (deals, pardoned, ended, released, arrests, -fall) == (
+        world["released in deals"], world["pardoned"], world["sentences ended"], world["released, all channels"],
+        world["new arrests"], world["net change in prisoners held"])
+    words = {"Eight": 8, "Seven": 7, "Nine": 9, "Ten": 10, "Six": 6}
+    count = re.search(r"(\w+) deals in all", text).group(1)
+    assert words.get(count, -1) == world["deals"]
+
+
+def test_the_plan_promises_thaw_against_freeze_as_notebook_03_prints_it(executed):
+    notebook = executed(ROOT / "notebooks" / "03_thaw_vs_freeze.ipynb")
+    # pandas wraps the comparison: n .. difference first, then ci_low, ci_high, effect_size.
+    wide = printed_table(notebook, "n  mean_a")
+    split = next(i for i, row in enumerate(wide) if row[0] == "ci_low")
+    intervals = {row[0]: row[1:] for row in wide[split + 2:]}
+    compared = {row[0]: row + intervals.get(row[0], []) for row in wide[2:split]}
+    by_channel = {row[0]: row for row in printed_table(notebook, "thaw  freeze  thaw - freeze")[1:]}
+    plan = {row[0]: row for row in plan_table("*Expected observations* (500 worlds, 36 months)")}
+
+    def ci(cell):  # "373 (359 to 389)" -> (373, 359, 389)
+        return tuple(number(x) for x in re.findall(r"[−+-]?[\d,.]+", cell))
+
+    for said, outcome in (("released, all channels", "total_released"), ("new arrests", "total_arrested"),
+                          ("net change in prisoners held", "net_change")):
+        row = compared[outcome]  # outcome n mean_a mean_b median_a median_b difference ci_low ci_high effect
+        assert abs(number(plan[said][1]) - float(row[2])) <= 0.5 and abs(number(plan[said][2]) - float(row[3])) <= 0.5, said
+        for promised, printed in zip(ci(plan[said][3]), (row[6], row[7], row[8]), strict=True):
+            assert abs(promised - float(printed)) <= 0.5, (said, plan[said], row)
+    for said, outcome in (("of which in deals", "released_deal"), ("of which sentences ended", "released_completion")):
+        assert [number(c) for c in plan[said][1:4]] == [float(x) for x in by_channel[outcome][1:4]], said
+    assert number(plan["deals"][1]) == float(compared["deals"][2])
+
+    mechanisms = printed_table(notebook, "measure                  held after 12 months")
+    # Two printed blocks (12 and 24 months; then 36 months and prisoner-months), one row per mechanism.
+    first = {" ".join(r[:-2]): r[-2:] for r in mechanisms[2:9]}
+    second = {" ".join(r[:-2]): r[-2:] for r in mechanisms[11:18]}
+    for row in plan_table("where it comes from (Shapley shares"):
+        name = row[0]
+        printed = [float(x) for x in [*first[name], *second[name]]]
+        assert [number(c) for c in row[1:]] == printed, (name, row, printed)
+
+
+def test_the_plan_promises_the_grid_and_the_sobol_indices_notebook_04_prints(executed):
+    notebook = executed(ROOT / "notebooks" / "04_what_drives_the_outcome.ipynb")
+    grid = {float(row[0]): row[1:] for row in printed_table(notebook, "actors.washington.engagement")[2:7]}
+    for row in plan_table("*Expected observations.* Median net change"):
+        printed = [float(x) for x in grid[number(row[0])]]
+        assert len(row[1:]) == len(printed) and all(abs(number(p) - x) <= 0.5 for p, x in zip(row[1:], printed)), (row, printed)
+    sobol = {row[0]: [float(x) for x in row[1:]] for row in printed_table(notebook, "S1  S1_conf")[1:5]}
+    for row in plan_table("Sobol indices of the net change"):
+        name = row[0].strip("`").removeprefix("actors.")
+        s1, s1_conf = (number(x) for x in row[1].split("±"))
+        st, st_conf = (number(x) for x in row[2].split("±"))
+        assert [s1, s1_conf, st, st_conf] == sobol[name], (row, sobol[name])
