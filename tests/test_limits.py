@@ -33,19 +33,24 @@ def test_under_ulimit_v_a_run_too_large_is_refused_before_any_simulation(tmp_pat
     assert fits.returncode == 0, fits.stderr  # and a run that fits still runs under the same limit
 
 
-def test_a_full_disk_is_one_line_with_exit_code_1_and_no_result(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("failure,words", [("ENOSPC", "No space left on device"), ("EROFS", "Read-only file system"),
+                                           ("EACCES", "Permission denied"), ("EDQUOT", "Disk quota exceeded")])
+def test_a_full_or_read_only_disk_is_one_line_with_exit_code_1_and_no_result(tmp_path, capsys, monkeypatch, failure, words):
+    # The tests run as root, whom file modes do not stop: the disk's refusal is raised where the
+    # run writes, as the operating system would raise it.
     import errno
 
     from quidproquo import cli, storage
 
-    def full(path, write):
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    def refused(path, write):
+        raise OSError(getattr(errno, failure), words, str(path))
 
-    monkeypatch.setattr(storage, "atomic", full)
+    monkeypatch.setattr(storage, "atomic", refused)
     with pytest.raises(SystemExit) as exit_:
         cli.main(["run", "scenario=freeze", "engine.worlds=3", "engine.rounds=2", f"hydra.run.dir={tmp_path / 'r'}"])
     err = capsys.readouterr().err.strip().splitlines()
-    assert exit_.value.code == 1 and len(err) == 1 and "No space left on device" in err[0]
+    assert exit_.value.code == 1 and len(err) == 1 and err[0].startswith("qpq: error: ") and words in err[0], err
+    assert str(tmp_path / "r") in err[0]  # it names where it could not write
     assert not (tmp_path / "r" / "done.json").exists()
 
 

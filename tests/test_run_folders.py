@@ -141,3 +141,17 @@ def test_a_rerun_onto_its_own_folder_is_refused(tmp_path, capsys):
         cli.main(["rerun", str(folder), "--out", str(folder)])
     assert exit_.value.code == 2 and "a rerun writes into another folder" in capsys.readouterr().err
     assert (folder / "done.json").read_bytes() == before
+
+
+def test_what_a_killed_run_left_half_staged_is_cleared_by_the_next_run(tmp_path):
+    from quidproquo import cli
+
+    folder = tmp_path / "run"
+    (folder / ".staging").mkdir(parents=True)
+    (folder / ".staging" / "worlds.parquet").write_bytes(b"PAR1 half written")  # a kill before the move
+    (folder / ".staging" / "leftover.csv").write_text("x\n")
+    cli.main([*RUN, f"hydra.run.dir={folder}"])
+    assert not (folder / ".staging").exists()
+    assert not (folder / "leftover.csv").exists()
+    worlds = pd.read_parquet(folder / "worlds.parquet")
+    assert len(worlds) == 5 and (folder / "done.json").exists()
