@@ -49,4 +49,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/sweep.py
 
 clean:
-	rm -rf $(VENV) runs outputs multirun sweeps comparisons
+	rm -rf $(VENV) runs outputs multirun sweeps comparisons classrooms

@@ -1,4 +1,4 @@
-"""The `qpq` command: run, sweep, compare, rerun, plot, scenarios, params, theory, calibrate, dashboard.
+"""The `qpq` command: run, sweep, compare, rerun, plot, scenarios, params, theory, calibrate, dashboard, classroom.
 
 argparse reads every command's options (`qpq COMMAND --help` says what each takes, with
 examples). `qpq run` and `qpq sweep` are thin wrappers around Hydra: they first compose and
@@ -362,6 +362,44 @@ def _dashboard(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
 
 
+def classroom_command(args: argparse.Namespace) -> None:
+    """Serve a classroom session (127.0.0.1 unless --host): students bargain in pairs, the instructor's page shows them."""
+    from quidproquo.classroom.server import open_room, serve
+
+    scenario = None
+    for arg in args.choice:
+        if arg.startswith("scenario="):
+            scenario = arg.split("=", 1)[1]
+        else:
+            fail(f"qpq classroom takes scenario=NAME, --months, --host, --port and --session, not {arg!r}")
+    if not 1 <= args.port <= 65535:
+        fail(f"--port={args.port}: must be within 1..65535")
+    if args.host is not None and not args.host.strip():
+        fail("--host needs an address, e.g. 127.0.0.1 or 0.0.0.0")
+    if args.months is not None and args.months < 1:
+        fail(f"--months={args.months}: must be at least 1")
+    if args.session is not None and args.session.exists() and not args.session.is_dir():
+        fail(f"--session {args.session}: is a file, not a folder")
+    room, resumed = open_room(args.session, scenario, args.months)
+    serve(room, resumed, args.host or "127.0.0.1", args.port)
+
+
+def _classroom(parser: argparse.ArgumentParser) -> None:
+    def months(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            fail(f"--months={text!r}: must be a whole number of months, e.g. 6")
+
+    parser.add_argument("choice", nargs="*", metavar="scenario=NAME", help="the scenario every pair plays (default thaw)")
+    parser.add_argument("--months", type=months, help="months each pair bargains (default 6)")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for a room)")
+    parser.add_argument("--port", type=_port, default=8766, help="port (default 8766)")
+    parser.add_argument("--session", type=Path, metavar="DIR",
+                        help="the session folder: resumed if it holds classroom.sqlite, else a new session starts there "
+                             "(default: classrooms/<date>_<random>)")
+
+
 def _folder(parser: argparse.ArgumentParser, out_default: str) -> None:
     parser.add_argument("folder", type=Path, metavar="DIR", help="a finished run folder")
     _out(parser, out_default)
@@ -397,6 +435,9 @@ COMMANDS = (
             ("qpq calibrate", "qpq calibrate --budget small --out /tmp/cal --scenario-dir /tmp/cal"), _calibrate, calibrate_command),
     Command("dashboard", "serve the browser dashboard (127.0.0.1 unless --host)",
             ("qpq dashboard", "qpq dashboard scenario=freeze --port 8800"), _dashboard, dashboard_command),
+    Command("classroom", "serve a classroom session: students bargain in pairs, the instructor sees them and debriefs",
+            ("qpq classroom scenario=thaw --months 6", "qpq classroom --session classrooms/2025-10-07_3fa2c1 --host 0.0.0.0"),
+            _classroom, classroom_command),
 )
 
 

@@ -1,0 +1,120 @@
+"""What a student reads: bundles, relief and a month's consequences in plain words.
+
+Names come from `quidproquo.labels` (the table the figures and the dashboard use), so a student
+reads "rank-and-file" and "potash (US)", never `rank_and_file`. Lines of the model's event log
+that the page shows as they are (a scenario's dated events, snapbacks, the EU's votes) get the
+same labels in place of code names (`plain`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from quidproquo.labels import LABELS, label
+
+
+def people(counts: np.ndarray, tiers: tuple[str, ...]) -> str:
+    """'12 (10 rank-and-file, 2 foreign nationals)', or 'nobody'."""
+    # "1 foreign national", not "1 foreign nationals"
+    parts = [f"{int(n)} {label(tier).removesuffix('s') if n == 1 else label(tier)}" for tier, n in zip(tiers, counts) if n]
+    return f"{int(np.sum(counts))} ({', '.join(parts)})" if parts else "nobody"
+
+
+def relief(steps: np.ndarray, before: np.ndarray, instruments) -> str:
+    """'potash (US) licence; Belavia (US) licence + general licence' for `steps` of relief per
+    instrument on top of the levels `before`; 'no relief' if there are none."""
+    parts = [f"{label(name)} {' + '.join(instruments[name].steps[b:b + n])}"
+             for name, n, b in zip(instruments.names, steps, before) if n > 0]
+    return "; ".join(parts) if parts else "no relief"
+
+
+def share(level: int, levels: int) -> str:
+    """The release level's share of Washington's price: '1/8 of the price' .. 'all of the price'."""
+    part = 2 ** (levels - 1 - level)  # the menu's shares halve down from the whole price
+    return "all of the price" if part == 1 else f"1/{part} of the price"
+
+
+def sentence(text: str) -> str:
+    """The text with its first letter a capital (and the rest as it was: 'Minsk' stays)."""
+    return text[:1].upper() + text[1:]
+
+
+def number(value: float) -> str:
+    """A utility or a cost for people: '1,234.5', '-12.3'."""
+    return f"{value:,.1f}"
+
+
+@lru_cache(maxsize=8)
+def _code_names(names: tuple[str, ...]) -> re.Pattern:
+    # Underscores count as part of a word, so "potash" is not found inside "potash_transit".
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, ordered)) + r")(?!\w)")
+
+
+def plain(text: str, names: tuple[str, ...]) -> str:
+    """An event log line with labels in place of the code `names` (the tiers and instruments):
+    'pardons 4 (4 rank-and-file)'."""
+    def swap(match: re.Match) -> str:
+        name = match.group(1)
+        known = LABELS[name].text if name in LABELS else name.replace("_", " ")
+        # A line already worded with the label ("foreign nationals") stays as it is.
+        return name if match.string.startswith(known, match.start()) else known
+
+    return _code_names(tuple(names)).sub(swap, text)
+
+
+def bundle(talk, candidate: int, model) -> str:
+    """'release 12 (12 foreign nationals) for potash (US) licence'."""
+    releases, steps = talk.bundle(candidate)
+    return f"release {people(releases, model.prisoners.tiers)} for {relief(steps, talk.level, model.instruments)}"
+
+
+def offer_line(talk, step: int, model, role: str | None, verdict: bool = True) -> str:
+    """'Washington (you) offered: release ... -- Minsk refused.'"""
+    made = talk.offers[step]
+    other = "Minsk" if made.proposer == "washington" else "Washington"
+    who = made.proposer.capitalize() + (" (you)" if made.proposer == role else "")
+    kind = "offered" if step == 0 else "counter-offered"
+    line = f"{who} {kind}: {bundle(talk, made.candidate, model)}"
+    if verdict:
+        line += f" -- {other}{' (you)' if other.lower() == role else ''} {'accepted' if made.accepted else 'refused'}."
+    return line
+
+
+QUIET = {"visit", "offer", "deal", "pardon"}  # log lines the month's own sentences already say
+
+
+def month_lines(model, talk, role: str | None) -> list[str]:
+    """A played month's talks and consequences, in plain words, for the pair's page."""
+    r, record = talk.month, model.recorder
+    tiers, instruments = model.prisoners.tiers, model.instruments
+    lines = [line for line in (plain(e[5], (*tiers, *instruments.names)) for e in model.events.rows
+                               if e[0] == 0 and e[1] == r and e[4] not in QUIET and e[3] == "scenario")]
+    if not talk.held:
+        lines.append("No envoy visit: no talks this month.")
+    elif not talk.offers:
+        lines.append("Envoy visit, but no bundle was worth talking about: no offers.")
+    for step in range(len(talk.offers)):
+        lines.append(offer_line(talk, step, model, role))
+    if talk.deal is not None:
+        releases, steps = talk.bundle(talk.deal)
+        lines.append(f"Deal: Minsk releases {people(releases, tiers)}; Washington grants {relief(steps, talk.level, instruments)}.")
+    elif talk.offers:
+        lines.append("No deal this month.")
+    flows = record.tier_flows
+    lines.append(f"New political arrests: {people(flows['arrests'][r, 0], tiers)}.")
+    if flows["released_pardon"][r, 0].any():
+        lines.append(f"Minsk pardons {people(flows['released_pardon'][r, 0], tiers)}.")
+    if flows["completed"][r, 0].any():
+        lines.append(f"Sentences ended: {people(flows['completed'][r, 0], tiers)}.")
+    lines += [sentence(plain(e[5], (*tiers, *instruments.names))) + "." for e in model.events.rows
+              if e[0] == 0 and e[1] == r and e[4] not in QUIET and e[3] != "scenario"]
+    lines.append(f"{sentence(LABELS['prisoners_held'].text)} at the month's end: {int(record.prisoners[r, 0].sum()):,}.")
+    levels = record.levels[r, 0]
+    lines.append(f"Relief in force: {relief(levels, np.zeros_like(levels), instruments)}.")
+    lines.append(f"{sentence(LABELS['moscow_pressure'].text)}: {record.moscow_pressure[r, 0]:.2f} (0 = none, 1 = the most).")
+    lines.append(f"{sentence(LABELS['sanctions_cost'].text)}: {number(record.sanctions_cost[r, 0])} USD m a month.")
+    return lines
