@@ -471,3 +471,30 @@ def test_a_session_folder_is_resumed_and_a_new_one_gets_a_fresh_name(monkeypatch
     assert other.folder != first.folder and (other.session.scenario, other.session.months) == ("freeze", 3)
     for room in (first, again, other):
         room.close()
+
+
+def test_the_lesson_plan_promises_what_the_built_in_strategies_do_in_a_classroom():
+    """docs/seminar.md's classroom segment quotes the built-in strategies over 40 pair worlds of a
+    session with seed 7, six months, and the theory beside them: the numbers must be these."""
+    import re
+
+    from quidproquo.classroom.debrief import outcome
+    from tests_support import ROOT
+
+    text = " ".join((ROOT / "docs" / "seminar.md").read_text().split())
+    said = re.search(r"40 pair worlds of a session with seed 7, six months.*?: ([\d.]+) deals on average \((\d+) to (\d+)\), "
+                     r"(\d+) released in deals \((\d+) to (\d+)\), and (\d+) of Washington's relief steps in force after six "
+                     r"months \((\d+) to (\d+)\)\. Their deals give Washington ([\d.]+) of the gains from trade \(([\d.]+) to "
+                     r"([\d.]+)\) — far from Rubinstein's ([\d.]+) without a deadline, from the ([\d.]+) his game gives when "
+                     r"Minsk makes the month's last offer, and from the Nash solution's ([\d.]+)", text)
+    assert said, "the classroom segment's numbers are not where the test looks for them"
+    promised = [float(g) for g in said.groups()]
+    config = session_config("thaw")
+    pairs = pd.DataFrame([outcome(Table(config, pair_seed(7, pair), 6, {})) for pair in range(1, 41)])
+    theory = list(predictions(config).values())
+    measured = [pairs.deals.mean(), pairs.deals.min(), pairs.deals.max(),
+                pairs.released_deal.mean(), pairs.released_deal.min(), pairs.released_deal.max(),
+                pairs.relief_steps.mean(), pairs.relief_steps.min(), pairs.relief_steps.max(),
+                pairs.share_washington.mean(), pairs.share_washington.min(), pairs.share_washington.max(), *theory]
+    decimals = [1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2]
+    assert [round(m, d) for m, d in zip(measured, decimals)] == promised, list(zip(measured, promised))

@@ -24,6 +24,7 @@ SPECIAL = {
     "qpq calibrate ": ("qpq calibrate --budget small --out cal --scenario-dir .", "a full fit takes a minute"),
     "qpq calibrate\n": ("qpq calibrate --budget small --out cal --scenario-dir .", "a full fit takes a minute"),
     "qpq dashboard": ("{line} --help", "a server runs until stopped; tests/test_dashboard*.py serve it for real"),
+    "qpq classroom": ("{line} --help", "a server runs until stopped; tests/test_classroom*.py serve it for real"),
     "qpq sweep scenario=thaw,freeze engine.seed=range(0,20) engine.worlds=100000 hydra/launcher=submitit_slurm":
         ("compose", "there is no Slurm cluster here: the sweep's configs are composed and checked, not submitted"),
     "qpq sweep scenario=thaw,freeze engine.seed=range(0,20) hydra/launcher=ray hydra.launcher.ray.init.address=auto":
