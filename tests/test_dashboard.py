@@ -164,3 +164,153 @@ def test_the_dashboard_binds_to_localhost_unless_a_host_is_given(monkeypatch, ar
     cli.main(["dashboard", *args])
     assert started[0][0] == host
     assert serve.command(host, 8765)[serve.command(host, 8765).index("--host") + 1] == host
+
+
+# ------------------------------------------------------------- the offer shown is the offer made
+def _world0_offers(model, proposer="washington"):
+    return [e for e in model.events.rows if e[0] == 0 and e[4] == "offer" and e[3] == proposer]
+
+
+def test_the_offer_made_is_exactly_the_offer_the_form_shows():
+    # Before issue 13 the form read the menu before the month's flows and the talks rebuilt it
+    # after them: thaw, seed 0 showed "1/4 of the price: 5 (5 foreign)" and released 6.
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=20, seed=0)
+    player = model.player
+    # (relief, release) choices, some past the menu's end: they are clipped, never refused.
+    for relief, release in [(1, 1), (1, 1), (0, 3), (9, 0), (2, 2), (3, 7), (1, 0), (2, 1)]:
+        player.relief, player.release, player.accept = relief, release, False
+        s, g = player.choice()
+        assert any(index == s for index, _ in player.relief_choices())
+        assert any(index == g for index, _ in player.release_choices())
+        released, relief_words = player.offer_words()
+        before = len(_world0_offers(model))
+        model.step()
+        made = _world0_offers(model)[before:]
+        assert len(made) == 1
+        assert made[0][5].startswith(f"Washington proposes: release {released} for {relief_words} --")
+
+
+def test_the_form_lists_only_offers_that_free_someone():
+    model = DashboardModel(scenario_name="freeze", seat="washington", worlds=5, seed=2)
+    for relief in range(len(model.player.relief_choices())):
+        model.player.relief = relief
+        assert model.player.release_choices()
+        assert all(not words.endswith(": 0") for _, words in model.player.release_choices())
+
+
+def test_a_seated_model_records_what_the_model_records():
+    """A seated model waits at the table between the halves of `step`; stepped in halves with
+    nobody seated, it records exactly what `BargainingModel.step` records."""
+    whole = DashboardModel(scenario_name="thaw", worlds=30, seed=5)
+    halves = DashboardModel(scenario_name="thaw", worlds=30, seed=5)
+    for _ in range(8):
+        whole.step()
+        halves.open_month()
+        assert halves.at_table
+        halves.close_month()
+    for name in ("prisoners", "instruments", "sanctions_cost", "moscow_pressure", "utility", "deal"):
+        assert np.array_equal(getattr(whole.recorder, name), getattr(halves.recorder, name)), name
+    assert whole.events.rows == halves.events.rows and whole.recorder.offers == halves.recorder.offers
+
+
+def test_a_seated_model_waits_at_the_first_table():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=4, seed=1)
+    assert model.at_table and model.round == 0 and model.recorder.recorded == 0
+    assert model.washington.engaged.all()  # the month's visit has happened; the talks have not
+    model.step()
+    assert model.at_table and model.round == 1 and model.recorder.recorded == 1
+
+
+# --------------------------------------------------------------- the built-in Minsk counters
+def _firm_sides(model):
+    """Capture the built-in Minsk the talks meet each month."""
+    seen, hook = [], model.talks.seats["minsk"]
+
+    def spy(side, worlds, menu):
+        seen.append(hook(side, worlds, menu))
+        return seen[-1]
+
+    model.talks.seats["minsk"] = spy
+    return seen
+
+
+def test_minsk_refuses_a_short_offer_and_counters_with_more_for_itself():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=20, seed=3)
+    sides = _firm_sides(model)
+    # All of Washington's price for no relief: short of Minsk's demand in every world.
+    model.player.relief, model.player.release, model.player.accept = 0, 3, False
+    model.step()
+    _, outcome = model.talks.outcome
+    offer, counter = outcome.offers
+    demand = sides[0].demand
+    assert offer.proposer == "washington" and offer.made.all() and not offer.accepted.any()
+    assert (offer.values["minsk"] < demand).all()
+    assert counter.proposer == "minsk" and counter.made.all()
+    assert (counter.values["minsk"] >= demand - 1e-9).all()
+    assert (counter.values["minsk"] > offer.values["minsk"]).all()  # it asks for more than it refused
+    assert not model.recorder.deal[0].any()  # and the person refused the counter
+
+
+def test_minsk_accepts_an_offer_that_meets_its_demand():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=20, seed=3)
+    sides = _firm_sides(model)
+    # The most relief on the menu for the smallest share of the price: Minsk's best bundle.
+    model.player.relief, model.player.release = len(model.player.relief_choices()) - 1, 0
+    model.step()
+    _, outcome = model.talks.outcome
+    offer = outcome.offers[0]
+    meets = offer.values["minsk"] >= sides[0].demand - 1e-9
+    assert meets.sum() >= 15
+    assert (offer.accepted == meets).all()  # accepted exactly where it meets the demand
+    assert model.recorder.deal[0].sum() >= meets.sum()
+
+
+def test_minsk_demands_less_as_the_months_go_by():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=10, seed=4)
+    sides = _firm_sides(model)
+    model.player.relief, model.player.release = 0, 3
+    for _ in range(12):
+        model.step()
+    first, last = sides[0], sides[-1]
+    assert first.progress == 0 and last.progress > 0
+    concession = (first.aspiration - first.demand), (last.aspiration - last.demand)
+    assert np.allclose(concession[0], 0) and (concession[1] > 0).any()
+
+
+# ------------------------------------------------------------------ labels and charts
+def test_the_page_names_things_as_the_figures_do():
+    from quidproquo.labels import LABELS, in_words
+
+    assert KNOBS["washington_engagement"].label == LABELS["actors.washington.engagement"].text
+    assert in_words("pardons 39 (39 rank_and_file)") == "pardons 39 (39 rank-and-file)"
+    assert in_words("renews airspace_belavia unanimously") == f"renews {LABELS['airspace_belavia']} unanimously"
+    assert in_words("snapback of belavia, potash") == f"snapback of {LABELS['belavia']}, {LABELS['potash']}"
+
+
+def test_charts_start_at_month_zero_and_follow_the_months():
+    from quidproquo.dashboard.charts import Charts
+
+    model = DashboardModel(scenario_name="thaw", worlds=30, seed=0)
+    charts = Charts(model)
+    first = charts.png("prisoners")
+    assert first.startswith(b"\x89PNG") and charts.png("indicators").startswith(b"\x89PNG")
+    median = charts.charts["prisoners"].fans[0][0].median
+    assert len(median.get_xdata()) == 1 and median.get_ydata()[0] == np.median(model.initial.prisoners)
+    for _ in range(3):
+        model.step()
+    assert charts.png("prisoners") != first
+    assert len(median.get_xdata()) == 4
+    assert median.get_ydata()[3] == np.median(model.recorder.prisoners[2].sum(axis=1))
+    assert charts.png("prisoners") is charts.png("prisoners")  # cached until the next month
+
+
+def test_chart_text_is_at_least_the_projector_size():
+    from quidproquo.dashboard.charts import FONT, Charts, smallest_text
+
+    model = DashboardModel(scenario_name="thaw", worlds=10, seed=0)
+    charts = Charts(model)
+    for _ in range(4):
+        model.step()
+    for name in Charts.NAMES:
+        charts.png(name)
+        assert smallest_text(charts.charts[name].figure) == FONT

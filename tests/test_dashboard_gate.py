@@ -165,23 +165,22 @@ def test_through_the_token_link_the_page_works_and_a_forged_value_gets_one_line(
                     };""")
                 page.goto(base + "?token=" + token)
                 summary = page.locator(".qpq-summary")
-                expect(summary).to_contain_text("thaw", timeout=60_000)
+                expect(summary).to_contain_text("Thaw", timeout=60_000)
                 page.get_by_role("button", name="Step").click()
                 expect(summary).to_contain_text("month 1 of", timeout=30_000)
 
-                # Choose a seat with the page's own control, then send the same message with a seat no one offers.
-                select = page.locator(".v-select", has_text="seat").first
-                select.click()
-                page.locator(".menuable__content__active .v-list-item", has_text="washington").first.click()
-                page.wait_for_function("window.__sent.some(m => m.includes('\"v_model\": \"washington\"') || m.includes('\"v_model\":\"washington\"'))",
-                                       timeout=30_000)
+                # Move a slider with the page's own control, then send the same message with a value no slider sends.
+                slider = page.locator(".qpq-knob-worlds [role=slider]")
+                slider.focus()
+                slider.press("ArrowRight")
+                expect(page.locator(".qpq-knob-worlds")).to_contain_text("worlds: 101", timeout=30_000)
+                page.wait_for_function("window.__sent.some(m => /\"v_model\"\\s*:\\s*101\\b/.test(m))", timeout=30_000)
                 page.evaluate("""() => {
-                    const sent = window.__sent.filter(m => /"v_model"\\s*:\\s*"washington"/.test(m)).pop();
-                    window.__socket.send(sent.replace(/("v_model"\\s*:\\s*)"washington"/, '$1"president"'));
+                    const sent = window.__sent.filter(m => /"v_model"\\s*:\\s*101\\b/.test(m)).pop();
+                    window.__socket.send(sent.replace(/("v_model"\\s*:\\s*)101\\b/, '$1 1000000000'));
                 }""")
-                page.get_by_role("button", name="Reset").click()
                 error = page.locator(".qpq-error")
-                expect(error).to_contain_text("qpq: the page could not take that: seat='president'", timeout=30_000)
+                expect(error).to_contain_text("qpq: the page could not take that: worlds=1000000000: must be within 1..500", timeout=30_000)
                 shown = page.locator("body").inner_text()
                 assert "Traceback" not in shown and "site-packages" not in shown and ".py" not in shown
 
@@ -190,4 +189,4 @@ def test_through_the_token_link_the_page_works_and_a_forged_value_gets_one_line(
             finally:
                 browser.close()
         text = log.read_text()
-        assert "a visitor's action failed" in text and "seat='president'" in text
+        assert "a visitor's action failed" in text and "worlds=1000000000" in text

@@ -3,6 +3,7 @@ colour per scenario. One table, so a figure, a report and the dashboard name a t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -53,6 +54,28 @@ LABELS: dict[str, Label] = {
     "actors.minsk.goodwill": Label("Minsk's goodwill pardons around visits"),
     "actors.moscow.responsiveness": Label("Moscow's responsiveness to drift"),
     "actors.opposition.lobbying": Label("opposition lobbying"),
+    "actors.minsk.repression_adjust": Label("Minsk's speed of repression changes", "share a month"),
+    "actors.eu.hawk_threshold": Label("EU hawks' threshold for relief", "0-1"),
+    "actors.eu.dove_threshold": Label("EU doves' threshold for relief", "0-1"),
+    "engine.worlds": Label("worlds"),
+    "engine.seed": Label("seed"),
+    # actors, as a sentence names them
+    "washington": Label("Washington"),
+    "minsk": Label("Minsk"),
+    "moscow": Label("Moscow"),
+    "eu": Label("EU"),
+    "opposition": Label("opposition"),
+    "scenario": Label("timeline"),
+    # the dashboard's indicators
+    "instruments_relieved": Label("sanctions lifted or suspended", "of all US and EU"),
+}
+
+# Scenario files by the name a seminar gives them (the file's own `description` says more).
+SCENARIO_NAMES = {
+    "thaw": "Thaw: US envoys engage",
+    "freeze": "Freeze: no talks",
+    "belarus_2025": "Belarus 2024-26",
+    "belarus_2025_calibrated": "Belarus 2024-26, fitted",
 }
 
 SCENARIO_COLOURS = {"thaw": "#08519c", "freeze": "#cb181d"}
@@ -68,6 +91,32 @@ def label(key: str) -> str:
         actor = {"eu": "the EU", "opposition": "the opposition"}.get(key.removeprefix("utility_"), key.removeprefix("utility_").capitalize())
         return f"{actor[0].upper() + actor[1:]}'s realised utility (its own units, discounted)"
     return key.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def text(key: str) -> str:
+    """A key's label without its unit ('US envoy visit probability'), for running text."""
+    known = LABELS.get(key)
+    return known.text if known is not None else key.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def scenario_name(scenario: str) -> str:
+    """'Thaw: US envoys engage' for 'thaw'; an unnamed scenario file by its file name, readably."""
+    return SCENARIO_NAMES.get(scenario, scenario.replace("_", " "))
+
+
+# Code names a sentence of the event log may contain (tiers, instruments, actors), longest first
+# so that `airspace_belavia` is replaced whole, never as `belavia`.
+_IN_WORDS = {key: (LABELS[key].text if key in ("rank_and_file", "prominent", "foreign") else str(LABELS[key]))
+             for key in ("rank_and_file", "prominent", "foreign", "belavia", "embassy", "potash", "petroleum",
+                         "airspace_belavia", "potash_transit", "sectoral_packages", "envoy_visits")}
+_CODE_WORD = re.compile(r"(?<!\w)(" + "|".join(sorted(map(re.escape, _IN_WORDS), key=len, reverse=True)) + r")(?!\w)")
+
+
+def in_words(sentence: str) -> str:
+    """A sentence of the event log with its code names in words: '39 rank_and_file' ->
+    '39 rank-and-file', 'renews airspace_belavia' -> 'renews airspace ban (EU)'. The log keeps
+    the code names (its tables are data); a page shows this."""
+    return _CODE_WORD.sub(lambda m: _IN_WORDS[m.group(1)], sentence)
 
 
 def colour(scenario: str, index: int = 0) -> str:

@@ -113,6 +113,14 @@ class BargainingModel(mesa.Model):
         if self.round >= self.rounds:
             self.running = False
             return
+        self.open_month()
+        self.close_month()
+
+    # A month in two halves, around the moment the talks begin: play mode (dashboard/controls.py)
+    # waits between them for a person at the table; every other run goes straight through.
+    def open_month(self) -> None:
+        """Steps 1-5 up to the talks: events, flows, the opposition, Moscow, and Washington's
+        deliveries, snapback and visit."""
         self.ledger = Ledger.empty(self.num_worlds, len(self.prisoners.tiers))
         self.instruments.begin_round()
         self.timeline.apply(self)
@@ -124,6 +132,9 @@ class BargainingModel(mesa.Model):
         self.opposition.act(self.streams)
         self.moscow.act(self.streams)
         self.washington.act(self.streams)
+
+    def close_month(self) -> None:
+        """The talks, then steps 6-8: the EU, Minsk, and the record."""
         self.talks.hold()
         self.eu.act(self.streams)
         self.minsk.act(self.streams)

@@ -16,6 +16,8 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from quidproquo.config import Config, ConfigError, load, scenario_names
+from quidproquo.instruments import IMPOSED
+from quidproquo.labels import text
 from quidproquo.model import BargainingModel
 
 SEATS = ("nobody", "washington", "minsk")
@@ -34,7 +36,7 @@ class Knob:
     """One slider: the config key it sets, its label and its range."""
 
     key: str  # dotted config key; for an EU stance, "{stance}" stands for every member of it
-    label: str
+    label: str  # from labels.py, the one table of names a figure or a page shows
     low: float
     high: float
     step: float
@@ -43,18 +45,18 @@ class Knob:
 
 
 KNOBS: dict[str, Knob] = {
-    "worlds": Knob("engine.worlds", "worlds", 1, 500, 1, integer=True),
-    "seed": Knob("engine.seed", "seed", 0, 999, 1, integer=True),
-    "washington_engagement": Knob("actors.washington.engagement", "US envoy visit probability", 0, 1, 0.05),
-    "washington_channel_value": Knob("actors.washington.channel_value", "US value of the channel", 0, 100, 1),
-    "washington_snapback_ratio": Knob("actors.washington.snapback_ratio", "US snapback ratio", 0, 5, 0.25),
-    "minsk_hostage_elasticity": Knob("actors.minsk.hostage_elasticity", "Minsk hostage elasticity", 0, 1, 0.01),
-    "minsk_goodwill": Knob("actors.minsk.goodwill", "Minsk goodwill", 0, 3, 0.1),
-    "minsk_repression_adjust": Knob("actors.minsk.repression_adjust", "Minsk repression adjust", 0, 1, 0.05),
-    "moscow_responsiveness": Knob("actors.moscow.responsiveness", "Moscow responsiveness", 0, 2, 0.05),
-    "opposition_lobbying": Knob("actors.opposition.lobbying", "Opposition lobbying", 0, 1, 0.05),
-    "eu_hawk_threshold": Knob("actors.eu.members.{code}.threshold", "EU hawks' threshold", 0, 1, 0.05, stance="hawk"),
-    "eu_dove_threshold": Knob("actors.eu.members.{code}.threshold", "EU doves' threshold", 0, 1, 0.05, stance="dove"),
+    "worlds": Knob("engine.worlds", text("engine.worlds"), 1, 500, 1, integer=True),
+    "seed": Knob("engine.seed", text("engine.seed"), 0, 999, 1, integer=True),
+    "washington_engagement": Knob("actors.washington.engagement", text("actors.washington.engagement"), 0, 1, 0.05),
+    "washington_channel_value": Knob("actors.washington.channel_value", text("actors.washington.channel_value"), 0, 100, 1),
+    "washington_snapback_ratio": Knob("actors.washington.snapback_ratio", text("actors.washington.snapback_ratio"), 0, 5, 0.25),
+    "minsk_hostage_elasticity": Knob("actors.minsk.hostage_elasticity", text("actors.minsk.hostage_elasticity"), 0, 1, 0.01),
+    "minsk_goodwill": Knob("actors.minsk.goodwill", text("actors.minsk.goodwill"), 0, 3, 0.1),
+    "minsk_repression_adjust": Knob("actors.minsk.repression_adjust", text("actors.minsk.repression_adjust"), 0, 1, 0.05),
+    "moscow_responsiveness": Knob("actors.moscow.responsiveness", text("actors.moscow.responsiveness"), 0, 2, 0.05),
+    "opposition_lobbying": Knob("actors.opposition.lobbying", text("actors.opposition.lobbying"), 0, 1, 0.05),
+    "eu_hawk_threshold": Knob("actors.eu.members.{code}.threshold", text("actors.eu.hawk_threshold"), 0, 1, 0.05, stance="hawk"),
+    "eu_dove_threshold": Knob("actors.eu.members.{code}.threshold", text("actors.eu.dove_threshold"), 0, 1, 0.05, stance="dove"),
 }
 
 
@@ -125,12 +127,20 @@ def overrides(scenario: str, values: dict) -> list[str]:
 class DashboardModel(BargainingModel):
     """The model behind the page: a `BargainingModel` built from whitelisted controls only.
 
-`scenario_name` is one of `scenarios()`; every other keyword is a knob of `KNOBS`.
+    `scenario_name` is one of `scenarios()`; every other keyword is a knob of `KNOBS`.
 
     `seat` is "nobody", or the actor a person plays ("washington" or "minsk"). While someone
     plays, the model runs at most `PLAY_WORLDS` worlds, sends an envoy every month (so there are
     talks to take part in) and allows `PLAY_OFFERS` offers a visit: the person's offer and the
     other side's counter-offer, or the other way round.
+
+    A seated model waits *at the table*: the month's events, flows, the opposition's and
+    Moscow's moves and Washington's visit have happened, the talks have not. The form shows the
+    menu the talks will use, built from that very state, so the offer a person chooses is the
+    offer made, to the prisoner (`play.py`). `step` then holds the talks, finishes the month and
+    goes on to the next month's table. The order of a month is the model's own (`model.py`);
+    only where the page waits for the person moves, so the built-in strategy's baseline run
+    (`baseline`) meets the same months.
     """
 
     def __init__(self, scenario_name: str = "thaw", seat: str = "nobody", worlds: int = 100, seed: int = 0,
@@ -152,17 +162,43 @@ class DashboardModel(BargainingModel):
         config = load(points)
         self.start_config = config  # as composed, before dated events change the model's copy
         self.seat = seat
+        self.at_table = False  # a seated model between its month's visit and its talks
         super().__init__(config=config, rng=config.engine.seed)
+        self.initial = InitialState(self)
         self.player = None
         if seat != "nobody":
-            from quidproquo.dashboard.play import Player
+            from quidproquo.dashboard.play import Player, firm
 
             self.player = Player(self)
             self.talks.seats[seat] = self.player
+            if seat == "washington":  # the built-in Minsk answers first, with a counter-offer left
+                self.talks.seats["minsk"] = firm(self)
+            self.open_month()
 
     @property
     def seed(self) -> int:
         return int(self.cfg.engine.seed)
+
+    def step(self) -> None:
+        if self.player is None:
+            super().step()
+            return
+        if self.round >= self.rounds:
+            self.running = False
+            return
+        if not self.at_table:
+            self.open_month()
+        self.close_month()
+        if self.running:
+            self.open_month()
+
+    def open_month(self) -> None:
+        super().open_month()
+        self.at_table = True
+
+    def close_month(self) -> None:
+        super().close_month()
+        self.at_table = False
 
     def baseline(self) -> BargainingModel:
         """The same worlds with nobody seated, run as far as this model: what the built-in
@@ -171,6 +207,17 @@ class DashboardModel(BargainingModel):
         while other.round < self.round:
             other.step()
         return other
+
+
+class InitialState:
+    """The worlds before the first month, so that a chart starts at month 0 (the recorder
+    keeps the end of each month only)."""
+
+    def __init__(self, model: BargainingModel):
+        self.prisoners = model.prisoners.held.sum(axis=1).astype(float)  # (worlds,)
+        self.instruments_relieved = (model.instruments.state != IMPOSED).sum(axis=1).astype(float)
+        self.sanctions_cost = np.array(model.instruments.sanctions_cost, dtype=float)
+        self.moscow_pressure = np.array(model.moscow.pressure, dtype=float)
 
 
 def realised_utility(model: BargainingModel, actor: str) -> np.ndarray:

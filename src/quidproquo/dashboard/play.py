@@ -8,9 +8,18 @@ month there are talks; it turns the form's choices (which relief set of the menu
 of relief, best value for money first -- and what share of Washington's price released) into a
 candidate of each world's menu.
 
+The form is built from the menu the talks will use (the seated model waits at the table,
+`controls.DashboardModel`), and the choice is kept as indices -- relief set, release level --
+that any later menu can read: a stale or out-of-range choice is clipped, never an error.
+
 The person judges for themselves: a seat has no reservation utility, so the engine lets any
 deal through that the person and the other side agree to -- even one worth less to the
 person's actor than no deal. Their realised utility will show it.
+
+The built-in Minsk facing a person (`firm`) does not concede within a visit -- the envoy comes
+back next month -- but across the months played, by its own strategy: it refuses an offer
+short of its demand of the month while it has a counter-offer left, and counters with the
+bundle that meets its demand and that Washington likes best.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from quidproquo.bargaining import Side
+from quidproquo.bargaining import TOLERANCE, Side
 from quidproquo.menu import Menu, Negotiator
 
 
@@ -49,6 +58,38 @@ class Seat(Negotiator, Side):
         return np.isfinite(self.utility)
 
 
+@dataclass
+class Firm(Negotiator):
+    """The built-in side answering a person while it has a counter-offer left (a
+    `bargaining.Side`). Its demand is its target at its strategy's concession for the month of
+    the play (`progress`, 0 at the first month, 1 at the last), not for the offer of the visit:
+    with an envoy every month, the second offer of a visit is no deadline. It accepts an offer
+    worth its demand, else refuses and counters with the bundle worth its demand that the person's
+    side likes best -- so a counter is always worth more to it than the offer it refused."""
+
+    progress: float = 0.0
+
+    @property
+    def demand(self) -> np.ndarray:
+        return super().target(np.clip(self.strategy(self.progress, np.zeros(self.utility.shape[0])), 0.0, 1.0))
+
+    def target(self, concession: np.ndarray) -> np.ndarray:
+        return self.demand
+
+    def accepts(self, value: np.ndarray, waiting: np.ndarray) -> np.ndarray:
+        return value >= np.maximum(self.reservation, self.demand) - TOLERANCE
+
+
+def firm(model):
+    """A `talks.seats` hook that makes the built-in side `Firm`, at the model's month of the play."""
+
+    def seat(side: Negotiator, worlds: np.ndarray, menu: Menu) -> Firm:
+        progress = model.round / max(model.rounds - 1, 1)
+        return Firm(side.name, side.utility, side.reservation, side.discount, side.strategy, progress=progress)
+
+    return seat
+
+
 def nearest_valid(utility: np.ndarray, levels: int, relief: int, release: int) -> np.ndarray:
     """Per world, the candidate closest to (relief, release) that may be offered there.
 
@@ -69,8 +110,9 @@ class Player:
 
     `relief` is the relief set offered (the menu's n-th: the n steps of relief of best value for
     money), `release` the release level (1/8, 1/4, 1/2 or all of Washington's price for that set,
-    with four levels), `accept` the answer to the other side's offers. `made` keeps, month by
-    month, the worlds and candidates the person offered.
+    with four levels), `accept` the answer to the other side's offers. They are plain indices,
+    read against whatever menu is on the table: out of range, they are clipped. `made` keeps,
+    month by month, the worlds and candidates the person offered.
     """
 
     def __init__(self, model):
@@ -79,6 +121,7 @@ class Player:
         self.release = model.cfg.bargaining.release_levels // 2
         self.accept = False
         self.made: list[tuple[int, np.ndarray, np.ndarray]] = []  # (round, worlds, candidates)
+        self._table: tuple[tuple, Menu] | None = None
 
     @property
     def levels(self) -> int:
@@ -91,22 +134,48 @@ class Player:
                     proposal=proposal, answer=self.accept)
 
     # ------------------------------------------------------------------ what the form shows
-    def _menu(self):
-        """World 0's menu as it stands now (the talks build the same one when the month is played)."""
-        return self.model.talks.menu(np.array([0]))
+    def table(self) -> Menu:
+        """World 0's menu on the table this month: the seated model waits between the month's
+        visit and its talks, so this is the menu the talks will build (the same state, the same
+        function), not last month's."""
+        key = (self.model.round, self.model.at_table, id(self.model.talks))
+        if self._table is None or self._table[0] != key:
+            self._table = (key, self.model.talks.menu(np.array([0])))
+        return self._table[1]
 
-    def relief_options(self) -> list[str]:
-        """World 0's relief sets, best value for money first: 'no relief', 'relief: potash licence', ..."""
-        menu, level = self._menu(), self.model.instruments.level[0]
-        return [self.model.events.relief_words(menu.bundle(0, s * menu.levels)[1], level) for s in range(menu.steps.shape[1])]
+    def choice(self) -> tuple[int, int]:
+        """World 0's (relief set, release level) as the talks will read the current choice --
+        the same `nearest_valid` on the same menu, so the form names the offer made."""
+        menu = self.table()
+        candidate = int(nearest_valid(np.where(menu.valid, 0.0, -np.inf), menu.levels, self.relief, self.release)[0])
+        return divmod(candidate, menu.levels)
 
-    def release_options(self) -> list[str]:
-        """World 0's release levels for the chosen relief: the share of Washington's price and who it frees."""
-        menu = self._menu()
-        chosen = min(self.relief, menu.steps.shape[1] - 1)
+    def relief_choices(self) -> list[tuple[int, str]]:
+        """World 0's relief sets, best value for money first: (index, 'no relief'), (1, 'relief: potash licence'), ..."""
+        menu, level = self.table(), self.model.instruments.level[0]
+        return [(s, self.model.events.relief_words(menu.bundle(0, s * menu.levels)[1], level)) for s in range(menu.steps.shape[1])]
+
+    def release_choices(self) -> list[tuple[int, str]]:
+        """World 0's release levels that free someone, for the relief set chosen: (level, 'all of the price: 24 (...)')."""
+        menu = self.table()
+        chosen = self.choice()[0]
         out = []
         for g in range(menu.levels):
+            if not menu.valid[0, chosen * menu.levels + g]:
+                continue
             releases, _ = menu.bundle(0, chosen * menu.levels + g)
             part = 2 ** (menu.levels - 1 - g)  # the menu's shares halve down from the whole price
-            out.append(f"{'all' if part == 1 else f'1/{part}'} of the price: {self.model.events.tier_list(releases)}")
+            out.append((g, f"{'all' if part == 1 else f'1/{part}'} of the price: {self.model.events.tier_list(releases)}"))
         return out
+
+    def relief_options(self) -> list[str]:
+        return [words for _, words in self.relief_choices()]
+
+    def release_options(self) -> list[str]:
+        return [words for _, words in self.release_choices()]
+
+    def offer_words(self) -> tuple[str, str]:
+        """World 0's offer as the event log will word it: (releases, relief)."""
+        menu, (s, g) = self.table(), self.choice()
+        releases, steps = menu.bundle(0, s * menu.levels + g)
+        return self.model.events.tier_list(releases), self.model.events.relief_words(steps, self.model.instruments.level[0])
