@@ -47,6 +47,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/dashboard_step.py
 
 clean:
 	rm -rf $(VENV) runs outputs multirun sweeps comparisons classrooms

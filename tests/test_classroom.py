@@ -24,6 +24,7 @@ from quidproquo.classroom.server import make_app
 from quidproquo.classroom.store import FILE
 from quidproquo.classroom.table import Move, Refused, Table
 from quidproquo.dashboard.play import Seat
+from quidproquo.labels import in_words
 from quidproquo.model import BargainingModel
 from quidproquo.theory import rubinstein_analytic
 
@@ -437,9 +438,8 @@ def test_the_qpq_command_refuses_a_session_started_otherwise_in_one_line(env, tm
 
 def test_the_words_a_student_reads_name_things_by_their_labels():
     assert words.people(np.array([3, 0, 1]), ("rank_and_file", "prominent", "foreign")) == "4 (3 rank-and-file, 1 foreign national)"
-    assert words.plain("pardons 4 (4 rank_and_file); renews potash_transit", ("rank_and_file", "potash", "potash_transit")) \
-        == "pardons 4 (4 rank-and-file); renews potash transit (EU)"
-    assert words.plain("2 foreign nationals", ("foreign",)) == "2 foreign nationals"
+    assert in_words("pardons 4 (4 rank_and_file); renews potash_transit") == "pardons 4 (4 rank-and-file); renews potash transit (EU)"
+    assert in_words("2 foreign nationals; 3 foreign") == "2 foreign nationals; 3 foreign nationals"
 
 
 @pytest.mark.parametrize("host, warned", [(None, False), ("127.0.0.1", False), ("0.0.0.0", True)])

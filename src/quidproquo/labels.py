@@ -116,7 +116,12 @@ def in_words(sentence: str) -> str:
     """A sentence of the event log with its code names in words: '39 rank_and_file' ->
     '39 rank-and-file', 'renews airspace_belavia' -> 'renews airspace ban (EU)'. The log keeps
     the code names (its tables are data); a page shows this."""
-    return _CODE_WORD.sub(lambda m: _IN_WORDS[m.group(1)], sentence)
+    def swap(match: re.Match) -> str:
+        words = _IN_WORDS[match.group(1)]
+        # A sentence already worded with the label ("2 foreign nationals") stays as it is.
+        return match.group(1) if match.string.startswith(words, match.start()) else words
+
+    return _CODE_WORD.sub(swap, sentence)
 
 
 def colour(scenario: str, index: int = 0) -> str:

@@ -3,17 +3,14 @@
 Names come from `quidproquo.labels` (the table the figures and the dashboard use), so a student
 reads "rank-and-file" and "potash (US)", never `rank_and_file`. Lines of the model's event log
 that the page shows as they are (a scenario's dated events, snapbacks, the EU's votes) get the
-same labels in place of code names (`plain`).
+same labels in place of code names (`labels.in_words`).
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 import numpy as np
 
-from quidproquo.labels import LABELS, label
+from quidproquo.labels import LABELS, in_words, label
 
 
 def people(counts: np.ndarray, tiers: tuple[str, ...]) -> str:
@@ -47,25 +44,6 @@ def number(value: float) -> str:
     return f"{value:,.1f}"
 
 
-@lru_cache(maxsize=8)
-def _code_names(names: tuple[str, ...]) -> re.Pattern:
-    # Underscores count as part of a word, so "potash" is not found inside "potash_transit".
-    ordered = sorted(names, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, ordered)) + r")(?!\w)")
-
-
-def plain(text: str, names: tuple[str, ...]) -> str:
-    """An event log line with labels in place of the code `names` (the tiers and instruments):
-    'pardons 4 (4 rank-and-file)'."""
-    def swap(match: re.Match) -> str:
-        name = match.group(1)
-        known = LABELS[name].text if name in LABELS else name.replace("_", " ")
-        # A line already worded with the label ("foreign nationals") stays as it is.
-        return name if match.string.startswith(known, match.start()) else known
-
-    return _code_names(tuple(names)).sub(swap, text)
-
-
 def bundle(talk, candidate: int, model) -> str:
     """'release 12 (12 foreign nationals) for potash (US) licence'."""
     releases, steps = talk.bundle(candidate)
@@ -91,7 +69,7 @@ def month_lines(model, talk, role: str | None) -> list[str]:
     """A played month's talks and consequences, in plain words, for the pair's page."""
     r, record = talk.month, model.recorder
     tiers, instruments = model.prisoners.tiers, model.instruments
-    lines = [line for line in (plain(e[5], (*tiers, *instruments.names)) for e in model.events.rows
+    lines = [line for line in (in_words(e[5]) for e in model.events.rows
                                if e[0] == 0 and e[1] == r and e[4] not in QUIET and e[3] == "scenario")]
     if not talk.held:
         lines.append("No envoy visit: no talks this month.")
@@ -110,7 +88,7 @@ def month_lines(model, talk, role: str | None) -> list[str]:
         lines.append(f"Minsk pardons {people(flows['released_pardon'][r, 0], tiers)}.")
     if flows["completed"][r, 0].any():
         lines.append(f"Sentences ended: {people(flows['completed'][r, 0], tiers)}.")
-    lines += [sentence(plain(e[5], (*tiers, *instruments.names))) + "." for e in model.events.rows
+    lines += [sentence(in_words(e[5])) + "." for e in model.events.rows
               if e[0] == 0 and e[1] == r and e[4] not in QUIET and e[3] != "scenario"]
     lines.append(f"{sentence(LABELS['prisoners_held'].text)} at the month's end: {int(record.prisoners[r, 0].sum()):,}.")
     levels = record.levels[r, 0]
