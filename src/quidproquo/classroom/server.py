@@ -10,7 +10,6 @@ the instructor key travel in HttpOnly, SameSite=Strict cookies.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import secrets
@@ -31,6 +30,7 @@ from quidproquo.classroom.room import Room, default_folder
 from quidproquo.classroom.store import FILE
 from quidproquo.classroom.table import MOVER, TURN_WORDS, Move, Refused
 from quidproquo.config import ConfigError
+from quidproquo.dashboard.gate import is_loopback
 
 SEAT_COOKIE, KEY_COOKIE = "qpq_seat", "qpq_instructor"
 BODY_LIMIT = 4096  # bytes: a move or a join is a few dozen
@@ -296,15 +296,6 @@ def open_room(folder: Path | None, scenario: str | None, months: int | None) -> 
     return Room.create(folder or default_folder(), scenario or "thaw", 6 if months is None else months), False
 
 
-def loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def public_link(host: str, port: int) -> str:
     """The address students type: the host itself, or this machine's address on the local
     network when the server listens on every interface."""
@@ -342,7 +333,7 @@ def serve(room: Room, resumed: bool, host: str, port: int) -> None:
     s = room.session
     print(f"qpq: classroom {'resumed' if resumed else 'started'} in {room.folder} "
           f"(scenario {s.scenario}, {s.months} months, seed {s.seed})", flush=True)
-    if not loopback(host):
+    if not is_loopback(host):
         print(f"qpq: warning: --host {host} lets other machines reach this server; students need the join code to take a seat",
               file=sys.stderr, flush=True)
     print(f"qpq: students open {link} and join with the code {s.join_code}", flush=True)
