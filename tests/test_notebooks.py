@@ -5,6 +5,7 @@ Each notebook is executed with nbclient in a kernel on this interpreter, in a te
 kernel's path, so a notebook never runs against another copy of the package.
 """
 
+import fcntl
 import json
 import re
 import os
@@ -47,22 +48,33 @@ def this_interpreter(folder: Path) -> KernelManager:
     return KernelManager(kernel_name="this-python", kernel_spec_manager=specs)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def executed(tmp_path_factory):
-    """Execute each notebook once (on first use) and keep the executed copy, or its error."""
+    """Execute each notebook once per test run (on first use) and keep the executed copy, or its error.
+
+    The tests of this file run on several xdist workers; the first to need a notebook executes it
+    while holding a lock, and the others read what it wrote, so no notebook runs twice."""
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's folder sits in the run's folder, which its workers share.
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     done = {}
 
     def run(path: Path):
         if path.name not in done:
-            notebook = nbformat.read(path, as_version=4)
-            folder = tmp_path_factory.mktemp(path.stem)
-            client = NotebookClient(notebook, km=this_interpreter(folder), timeout=240,
-                                    resources={"metadata": {"path": str(folder)}})
-            try:
-                client.execute(env=kernel_env())  # a cell that raises fails here, naming the cell
-                done[path.name] = notebook
-            except Exception as error:  # noqa: BLE001 -- every test of this notebook reports it
-                done[path.name] = error
+            copy, failure = shared / f"{path.stem}.executed.ipynb", shared / f"{path.stem}.error.txt"
+            with open(shared / f"{path.stem}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not copy.exists() and not failure.exists():
+                    notebook = nbformat.read(path, as_version=4)
+                    folder = tmp_path_factory.mktemp(path.stem)
+                    client = NotebookClient(notebook, km=this_interpreter(folder), timeout=240,
+                                            resources={"metadata": {"path": str(folder)}})
+                    try:
+                        client.execute(env=kernel_env())  # a cell that raises fails here, naming the cell
+                        nbformat.write(notebook, copy)
+                    except Exception as error:  # noqa: BLE001 -- every test of this notebook reports it
+                        failure.write_text(f"{type(error).__name__}: {error}")
+            done[path.name] = nbformat.read(copy, as_version=4) if copy.exists() else RuntimeError(failure.read_text())
         if isinstance(done[path.name], Exception):
             raise done[path.name]
         return done[path.name]
