@@ -219,6 +219,11 @@ def test_a_class_in_the_browser_survives_a_killed_server(tmp_path, env):
                 expect(teacher.locator(".qpq-debrief-pairs tr")).to_have_count(3)
                 expect(teacher.locator(".qpq-debrief-pairs")).to_contain_text("Ana")
                 expect(teacher.locator(".qpq-theory li")).to_have_count(3)
+                # The spread names each measure in its first column.
+                spread = teacher.locator(".qpq-spread tr")
+                expect(spread).to_have_count(8)
+                expect(spread.nth(1).locator("th")).to_have_text("deals")
+                expect(teacher.locator(".qpq-spread")).to_contain_text("Washington's gain over the built-in strategy")
                 expect(teacher.locator(".qpq-ranking-washington")).to_contain_text("Ana")
                 expect(teacher.locator(".qpq-ranking-minsk")).to_contain_text("Cy")
 

@@ -228,10 +228,10 @@ def _cell(value) -> str:
 
 def frame_table(frame, css: str, columns: dict[str, str], index: str | None = None) -> str:
     """A DataFrame as an HTML table: `columns` maps its columns to headings."""
-    head = (f"<th>{esc(index)}</th>" if index else "") + "".join(f"<th>{esc(h)}</th>" for h in columns.values())
+    head = (f"<th>{esc(index)}</th>" if index is not None else "") + "".join(f"<th>{esc(h)}</th>" for h in columns.values())
     rows = []
     for key, row in frame.iterrows():
-        first = f"<th>{esc(key)}</th>" if index else ""
+        first = f"<th>{esc(key)}</th>" if index is not None else ""
         rows.append("<tr>" + first + "".join(_cell(row[c]) for c in columns) + "</tr>")
     return f'<table class="{css}"><tr>{head}</tr>{"".join(rows)}</table>'
 

@@ -219,7 +219,8 @@ def make_app(room: Room, link: str) -> Starlette:
                 table = room.table(pair)
                 row = {"pair": pair.id, "washington": room.player(pair, "washington", names),
                        "minsk": room.player(pair, "minsk", names), "months": table.month,
-                       "waiting": "finished" if table.finished else TURN_WORDS[table.talk.waiting]}
+                       "waiting": "finished" if table.finished else
+                                  "class ended" if room.ended else TURN_WORDS[table.talk.waiting]}
                 live.append({**row, **outcome(table)})
             shown_debrief = None
             if room.ended or room.finished():
