@@ -212,9 +212,16 @@ def build_menu(price: np.ndarray, held: np.ndarray, order: np.ndarray, steps: np
     release shares of the price, halving down from 1 (1/8, 1/4, 1/2, 1 with four levels), so that
     a large price still leaves small offers on the table. (No share is 0: a bundle must free
     someone.)"""
-    share = 2.0 ** np.arange(1 - levels, 1)
+    share = 2.0 ** np.arange(1 - levels, 1)  # share_words names them
     asked = np.minimum(np.rint(price[:, :, None] * share[None, None, :]).astype(np.int64), held.sum(axis=1)[:, None, None])
     distinct = np.arange(steps.shape[1])[None, :] <= left.sum(axis=1)[:, None]  # (w, s): sets past the steps left repeat
     valid = (distinct[:, :, None] & (asked > 0)).reshape(price.shape[0], -1)
     columns = np.arange(steps.shape[2]) if columns is None else np.asarray(columns)
     return Menu(asked, held, order, steps, relief, cost, valid, columns, steps.shape[2] if instruments is None else instruments)
+
+
+def share_words(level: int, levels: int) -> str:
+    """A release level's share of Washington's price, as `build_menu` halves it: '1/8 of the
+    price' .. 'all of the price'."""
+    part = 2 ** (levels - 1 - level)
+    return "all of the price" if part == 1 else f"1/{part} of the price"

@@ -16,6 +16,7 @@ import numpy as np
 from quidproquo.classroom import words
 from quidproquo.classroom.table import TURN_WORDS, Table, Talk
 from quidproquo.labels import label
+from quidproquo.menu import share_words
 
 STYLE = """
 body { font: 18px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem 1.5rem; color: #111; }
@@ -147,7 +148,7 @@ def menu_table(table: Table, talk: Talk, role: str) -> str:
     """This month's menu: a row per relief set, a column per release level; each cell who is
     freed and what the bundle is worth to the student's side."""
     model = table.model
-    head = "".join(f"<th>{esc(words.share(g, talk.levels))}</th>" for g in range(talk.levels))
+    head = "".join(f"<th>{esc(share_words(g, talk.levels))}</th>" for g in range(talk.levels))
     rows = []
     for s in range(talk.sets):
         cells = []
@@ -170,7 +171,7 @@ def choose(table: Table, talk: Talk) -> str:
     model = table.model
     sets = "".join(f'<option value="{s}">{s}: {esc(words.relief(talk.bundle(s * talk.levels)[1], talk.level, model.instruments))}</option>'
                    for s in range(talk.sets))
-    levels = "".join(f'<option value="{g}">{esc(words.share(g, talk.levels))}</option>' for g in range(talk.levels))
+    levels = "".join(f'<option value="{g}">{esc(share_words(g, talk.levels))}</option>' for g in range(talk.levels))
     return (f'<p><label>Relief <select name="relief" class="qpq-relief">{sets}</select></label> '
             f'<label>Release <select name="release" class="qpq-release">{levels}</select></label></p>')
 

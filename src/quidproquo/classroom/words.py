@@ -28,12 +28,6 @@ def relief(steps: np.ndarray, before: np.ndarray, instruments) -> str:
     return "; ".join(parts) if parts else "no relief"
 
 
-def share(level: int, levels: int) -> str:
-    """The release level's share of Washington's price: '1/8 of the price' .. 'all of the price'."""
-    part = 2 ** (levels - 1 - level)  # the menu's shares halve down from the whole price
-    return "all of the price" if part == 1 else f"1/{part} of the price"
-
-
 def sentence(text: str) -> str:
     """The text with its first letter a capital (and the rest as it was: 'Minsk' stays)."""
     return text[:1].upper() + text[1:]

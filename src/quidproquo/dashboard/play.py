@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from quidproquo.bargaining import TOLERANCE, Side
-from quidproquo.menu import Menu, Negotiator
+from quidproquo.menu import Menu, Negotiator, share_words
 
 
 @dataclass
@@ -164,15 +164,8 @@ class Player:
             if not menu.valid[0, chosen * menu.levels + g]:
                 continue
             releases, _ = menu.bundle(0, chosen * menu.levels + g)
-            part = 2 ** (menu.levels - 1 - g)  # the menu's shares halve down from the whole price
-            out.append((g, f"{'all' if part == 1 else f'1/{part}'} of the price: {self.model.events.tier_list(releases)}"))
+            out.append((g, f"{share_words(g, menu.levels)}: {self.model.events.tier_list(releases)}"))
         return out
-
-    def relief_options(self) -> list[str]:
-        return [words for _, words in self.relief_choices()]
-
-    def release_options(self) -> list[str]:
-        return [words for _, words in self.release_choices()]
 
     def offer_words(self) -> tuple[str, str]:
         """World 0's offer as the event log will word it: (releases, relief)."""
