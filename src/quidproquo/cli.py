@@ -24,10 +24,12 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from quidproquo.config import ConfigError, conf_dir, from_dictconfig, keep_overrides, load_many, register, scenario_names
+from quidproquo.config import (ConfigError, conf_dir, from_dictconfig, is_value_override, keep_overrides, load_many,
+                               register, scenario_names)
 from quidproquo.lock import fresh_name
 from quidproquo.model import BargainingModel
 from quidproquo.sweep import job_folder
+from quidproquo.trust import check_hydra
 
 EXIT_USAGE = 2
 EXIT_JOBS_FAILED = 1
@@ -67,6 +69,8 @@ def check(*points: list[str]) -> list:
     from quidproquo.limits import check_memory
 
     try:
+        for point in points:  # the hydra node first: callbacks and log handlers act before any job
+            check_hydra(tuple(o for o in point if not is_value_override(o) and not o.startswith(("-", "~"))))
         configs = load_many([own(point) for point in points])
         for cfg in configs:
             check_config(cfg)

@@ -1,48 +1,91 @@
-"""Which code a config may name: `_target_` functions come from quidproquo, or from modules the
-user chose to trust.
+"""Which code a config may name: a `_target_` is trusted by the object it resolves to, not by its name.
 
 A config is data, and it can come from someone else's folder (`qpq rerun`, a shared scenario).
-Naming `builtins.eval` or `subprocess.call` there, or any module whose import runs code, must
-not run anything. So the module of every `_target_` is checked *before* it is imported: it must
-be `quidproquo` or below it, or a module (or package prefix) the user trusts -- by
-`--trust MODULE` on the command line or in the `QPQ_TRUST` environment variable
-(comma-separated), which reaches the worker processes of a sweep too.
+Naming `builtins.eval` there, or a path such as `quidproquo.provenance.subprocess.Popen` that
+merely *reaches* a dangerous function through a trusted module's imports, must run nothing.
+So a `_target_` is resolved by these rules, before anything it names is called:
+
+1. Its dotted path must start with a trusted module: `quidproquo.utility` or
+   `quidproquo.strategies` (the two modules whose functions scenarios name; the rest of
+   quidproquo writes files and folders by design, so it is not config material), or a module the
+   user trusts -- `--trust MODULE` on the command line or `QPQ_TRUST` (comma-separated), which
+   reaches a sweep's worker processes too. Nothing outside a trusted module is imported, so a
+   module whose import runs code is never touched.
+2. The module is the longest trusted prefix that is a module; the rest of the path is read with
+   `inspect.getattr_static` (no property, descriptor or `__getattr__` runs) through classes
+   only -- never through a module -- and no part may start with `_` (dunders such as
+   `__globals__` lead anywhere).
+3. The object found must be *defined* in that module: a function or class whose `__module__`
+   is the module and whose `__qualname__` is the rest of the path. A name the module imported
+   from elsewhere (`from subprocess import Popen`) fails this, whatever path reaches it.
+4. Nested nodes (any mapping with a `_target_` among the node's arguments, `_args_` included)
+   pass the same check, recursively.
+5. As a second line, Hydra 1.3.8's own target policy (`hydra.utils.instantiate` with
+   `_partial_=True`, which builds a partial and calls nothing) must accept the target too.
 
 Some modules are never trusted, whatever the user says: those whose functions run code, start
-processes or touch files by design (`builtins.eval`, `os.system`, `subprocess.call`,
-`shutil.rmtree`, `pickle.loads`...). Hydra 1.3's `instantiate` has no such list of its own
-(it imports whatever `_target_` names), so this is the blocklist a config meets.
+processes or touch files by design (`builtins`, `os`, `subprocess`, `shutil`, `pickle`, ...).
+Why our own rule and not Hydra's policy alone: Hydra's is a blocklist of known-dangerous names
+("best-effort defense in depth", its source says), while a config here needs a handful of
+functions; an allowlist by defining module is the smaller promise, and it is checked before any
+untrusted import.
+
+The `hydra` node is config too: `check_hydra_overrides` and `check_hydra_node` keep launchers,
+sweepers, callbacks and logging to what quidproquo ships (a logging handler or a callback is a
+`_target_` by another name, and a log file can be written anywhere).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
+import inspect
 import os
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from quidproquo.config import ConfigError
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import HydraException
+from omegaconf.errors import OmegaConfBaseException
 
-ALWAYS = ("quidproquo",)
+from quidproquo.config import ConfigError, compose
+
+ALWAYS = ("quidproquo.utility", "quidproquo.strategies")
 VARIABLE = "QPQ_TRUST"
 NEVER = ("builtins", "os", "posix", "nt", "subprocess", "sys", "shutil", "importlib", "pickle", "marshal", "shelve",
-         "ctypes", "socket", "pty", "runpy", "code", "codeop", "multiprocessing", "pathlib", "io", "tempfile", "webbrowser")
+         "ctypes", "socket", "pty", "runpy", "code", "codeop", "multiprocessing", "pathlib", "io", "tempfile", "webbrowser",
+         "hydra", "omegaconf", "operator", "functools", "inspect", "types")
+# Of quidproquo itself only ALWAYS may be named: the rest writes files and folders by design.
+OWN = "quidproquo"
 
 
 def _under(module: str, prefixes) -> bool:
     return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
 
 
+def _is_dotted(name: str) -> bool:
+    return bool(name) and all(part.isidentifier() for part in name.split("."))
+
+
 def refuse_untrustable(module: str, where: str) -> None:
     """A module name the user may trust: dotted identifiers, not one of `NEVER`."""
-    if not module or not all(part.isidentifier() for part in module.split(".")):
+    if not _is_dotted(module):
         raise ConfigError(f"{where}={module!r}: not a module name; allowed: dotted Python names such as mymodels.utility")
     if _under(module, NEVER):
         raise ConfigError(f"{where}={module!r}: {module.split('.')[0]} can never be trusted (its functions run code, "
                           f"processes or files); allowed: your own modules")
+    if _under(module, [OWN]) and not _under(module, ALWAYS):
+        raise ConfigError(f"{where}={module!r}: of quidproquo only {' and '.join(ALWAYS)} may be named in a config, "
+                          f"and they are always trusted; allowed: your own modules")
 
 
 def trusted() -> tuple[str, ...]:
-    """The module prefixes trusted now: quidproquo, and those in $QPQ_TRUST."""
+    """The module prefixes trusted now: quidproquo's utility and strategies, and those in $QPQ_TRUST."""
     named = [m.strip() for m in os.environ.get(VARIABLE, "").split(",") if m.strip()]
-    return (*ALWAYS, *named)
+    return (*ALWAYS, *(m for m in named if _is_dotted(m) and not _under(m, [*NEVER, OWN])))
 
 
 def trust(modules: list[str]) -> None:
@@ -52,13 +95,203 @@ def trust(modules: list[str]) -> None:
     os.environ[VARIABLE] = ",".join(dict.fromkeys([*trusted()[len(ALWAYS):], *modules]))
 
 
+def _allowed(key: str, target: str) -> str:
+    return f"{key}._target_={target!r}"
+
+
+def _module_of(parts: list[str], prefix: str, where: str) -> int:
+    """How many leading `parts` name the module: the longest trusted prefix that is a module.
+    Finding a submodule imports its parent package, which is trusted."""
+    depth = len(prefix.split("."))
+    found = None
+    for end in range(depth, len(parts) + 1):
+        name = ".".join(parts[:end])
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError, AttributeError):
+            spec = None
+        if spec is None:
+            if end == depth:
+                raise ConfigError(f"{where}: cannot be imported (no module {name})")
+            break
+        found = end
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _resolve(target: str, trusted_now: tuple[str, ...], key: str) -> Callable:
+    where = _allowed(key, target)
+    if not _is_dotted(target):
+        raise ConfigError(f"{where}: not a dotted name; allowed: a function such as quidproquo.utility.linear")
+    parts = target.split(".")
+    if any(part.startswith("_") for part in parts):
+        raise ConfigError(f"{where}: a part of the path starts with '_'; allowed: public functions such as "
+                          f"quidproquo.utility.linear")
+    if _under(target, NEVER) and not _under(target, ALWAYS):
+        raise ConfigError(f"{where}: {parts[0]} can never be trusted (its functions run code, processes or files); "
+                          f"allowed: quidproquo.utility.*, quidproquo.strategies.* and your own modules")
+    if _under(target, [OWN]) and not _under(target, ALWAYS):
+        raise ConfigError(f"{where}: of quidproquo only quidproquo.utility.* and quidproquo.strategies.* may be named "
+                          f"(the rest writes files by design)")
+    prefixes = sorted((p for p in trusted_now if _under(target, [p]) and target != p), key=len, reverse=True)
+    if not prefixes:
+        module = ".".join(parts[:-1]) or target
+        raise ConfigError(f"{where}: {module} is not a trusted module; allowed: quidproquo.utility.*, "
+                          f"quidproquo.strategies.* and modules you trust with --trust {module} or {VARIABLE}={module}")
+    depth = _module_of(parts, prefixes[0], where)
+    module_name, rest = ".".join(parts[:depth]), parts[depth:]
+    if not rest:
+        raise ConfigError(f"{where}: names a module, not a function in it")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except Exception as err:  # the user's trusted module failed on import: say so in one line
+        raise ConfigError(f"{where}: cannot be imported ({' '.join(str(err).split()) or type(err).__name__})") from None
+    for i, part in enumerate(rest):
+        if i and not isinstance(obj, type):
+            raise ConfigError(f"{where}: {'.'.join(parts[:depth + i])} is not a class; a path reaches a function "
+                              f"through classes only")
+        try:
+            obj = inspect.getattr_static(obj, part)
+        except AttributeError:
+            raise ConfigError(f"{where}: cannot be imported ({'.'.join(parts[:depth + i])} has no {part!r})") from None
+        if isinstance(obj, staticmethod):
+            obj = obj.__func__
+    qualname = ".".join(rest)
+    routine = inspect.isfunction(obj) or inspect.isbuiltin(obj) or inspect.isclass(obj)
+    defined_here = routine and getattr(obj, "__module__", None) == module_name \
+        and getattr(obj, "__qualname__", None) == qualname
+    if not defined_here:
+        home = getattr(obj, "__module__", None) if routine else None
+        reason = f"it is defined in {home}, not in {module_name}" if home and home != module_name else \
+            f"it is not a function or class defined in {module_name}"
+        raise ConfigError(f"{where}: {reason}; a target must be defined in a trusted module, not merely reachable from one")
+    _hydra_accepts(target, where)
+    return obj
+
+
+def _hydra_accepts(target: str, where: str) -> None:
+    """The second line: Hydra's own target policy. `_partial_` builds a partial and calls nothing."""
+    import logging
+
+    from hydra.utils import instantiate
+
+    log = logging.getLogger("hydra.utils")
+    quiet, log.disabled = log.disabled, True
+    try:
+        instantiate({"_target_": target}, _partial_=True, _recursive_=False)
+    except Exception as err:
+        raise ConfigError(f"{where}: refused by Hydra's target policy ({' '.join(str(err).split())[:160]})") from None
+    finally:
+        log.disabled = quiet
+
+
+def resolve(target: str, key: str) -> Callable:
+    """The function a `_target_` names, if trusted by the rules above; a one-line error naming
+    `key` otherwise. Nothing outside a trusted module is imported, nothing is called."""
+    return _resolve(str(target), trusted(), key)
+
+
 def check_target(target: str, key: str) -> None:
-    """Refuse a `_target_` whose module is not trusted, before anything is imported."""
-    module = target.rsplit(".", 1)[0] if "." in target else target
-    if _under(module, NEVER):  # even if QPQ_TRUST names it
-        raise ConfigError(f"{key}._target_={target!r}: {module.split('.')[0]} can never be trusted (its functions run "
-                          f"code, processes or files); allowed: quidproquo.* and your own modules")
-    if _under(module, trusted()):
-        return
-    raise ConfigError(f"{key}._target_={target!r}: {module} is not a trusted module; allowed: quidproquo.* and "
-                      f"modules you trust with --trust {module} or {VARIABLE}={module}")
+    """Refuse a `_target_` that does not resolve to a trusted function (see `resolve`)."""
+    resolve(target, key)
+
+
+def check_arguments(params: Any, key: str) -> None:
+    """Nested `_target_` nodes among a node's arguments (and in `_args_`) must be trusted too."""
+    if isinstance(params, Mapping):
+        if "_target_" in params:
+            check_target(str(params["_target_"]), key)
+        for name, value in params.items():
+            if name != "_target_":
+                check_arguments(value, f"{key}.{name}")
+    elif isinstance(params, (list, tuple)):
+        for i, value in enumerate(params):
+            check_arguments(value, f"{key}[{i}]")
+
+
+# ------------------------------------------------------------------------------ the hydra node
+# What a user may set under `hydra`: where runs and sweeps go, the search path for their own
+# scenarios, a launcher preset (conf/hydra/launcher) and its options, and Hydra's own logging presets.
+HYDRA_KEYS = ("hydra.run.dir", "hydra.sweep.dir", "hydra.sweep.subdir", "hydra.searchpath", "hydra.job.chdir",
+              "hydra.verbose", "hydra.launcher.")
+HYDRA_GROUPS = {"hydra/launcher": ("basic", "joblib", "ray", "submitit_local", "submitit_slurm"),
+                "hydra/hydra_logging": ("default", "disabled", "none"), "hydra/job_logging": ("default", "disabled", "none", "stdout")}
+LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher.BasicLauncher",
+             "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
+             "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher",
+             "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
+             "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher")
+SWEEPERS = ("hydra._internal.core_plugins.basic_sweeper.BasicSweeper",)
+
+
+def check_hydra_overrides(overrides: list[str]) -> None:
+    """Refuse a `hydra...` override beyond what a user needs: callbacks, logging handlers, a
+    launcher's or sweeper's `_target_` are code (and a log file a write anywhere)."""
+    allowed = (f"allowed: {', '.join(k.rstrip('.') + ('<option>' if k.endswith('.') else '') for k in HYDRA_KEYS)}, "
+               + ", ".join(f"{g}={'|'.join(v)}" for g, v in HYDRA_GROUPS.items()))
+    for override in overrides:
+        key, _, value = override.partition("=")
+        bare = key.lstrip("+~").removeprefix("override ").strip()
+        if not bare.startswith(("hydra.", "hydra/")) and bare != "hydra":
+            continue
+        if bare in HYDRA_GROUPS:
+            if value.strip() not in HYDRA_GROUPS[bare]:
+                raise ConfigError(f"{bare}={value}: no such preset; allowed: {', '.join(HYDRA_GROUPS[bare])}")
+            continue
+        plain = bare in HYDRA_KEYS or any(k.endswith(".") and bare.startswith(k) for k in HYDRA_KEYS)
+        if not plain or "_target_" in bare or "_target_" in value or key.startswith(("+", "~")):
+            raise ConfigError(f"{bare}: not a hydra setting qpq lets a config change (callbacks, logging handlers and "
+                              f"_target_ nodes are code); {allowed}")
+
+
+def check_hydra_node(hydra: Any) -> None:
+    """The composed `hydra` node (from the command line and every file) within what quidproquo
+    ships: a launcher and sweeper of ours, no callbacks, logging only to the run folder."""
+    from omegaconf import DictConfig, OmegaConf
+
+    def get(path: str):
+        return OmegaConf.select(hydra, path, default=None, throw_on_missing=False)
+
+    launcher, sweeper = get("launcher._target_"), get("sweeper._target_")
+    if launcher is not None and launcher not in LAUNCHERS:
+        raise ConfigError(f"hydra.launcher._target_={launcher!r}: not a launcher qpq ships; allowed: hydra/launcher="
+                          f"{'|'.join(HYDRA_GROUPS['hydra/launcher'])}")
+    if sweeper is not None and sweeper not in SWEEPERS:
+        raise ConfigError(f"hydra.sweeper._target_={sweeper!r}: not Hydra's basic sweeper; qpq sweep runs that one")
+    callbacks = get("callbacks")
+    if isinstance(callbacks, DictConfig) and len(callbacks):
+        raise ConfigError(f"hydra.callbacks.{next(iter(callbacks))}: callbacks are code; qpq runs none")
+    for section in ("job_logging", "hydra_logging"):
+        node = get(section)
+        if not isinstance(node, DictConfig):
+            continue
+        handlers = OmegaConf.select(node, "handlers", default=None)
+        for name, handler in (handlers.items() if isinstance(handlers, DictConfig) else ()):
+            if not isinstance(handler, DictConfig):
+                continue
+            if "()" in handler or handler.get("class") not in ("logging.StreamHandler", "logging.FileHandler"):
+                raise ConfigError(f"hydra.{section}.handlers.{name}: only logging.StreamHandler and logging.FileHandler "
+                                  f"handlers; allowed: hydra/{section}={'|'.join(HYDRA_GROUPS['hydra/' + section])}")
+            filename = OmegaConf.to_container(handler, resolve=False).get("filename")
+            if filename is not None and not str(filename).startswith("${hydra.runtime.output_dir}/"):
+                raise ConfigError(f"hydra.{section}.handlers.{name}.filename={filename!r}: a log file goes in the run "
+                                  f"folder; allowed: hydra/{section}={'|'.join(HYDRA_GROUPS['hydra/' + section])}")
+
+
+@functools.lru_cache(maxsize=64)
+def check_hydra(overrides: tuple[str, ...]) -> None:
+    """The `hydra` node these overrides and every file they reach compose to, within what qpq
+    ships (trust.check_hydra_node): a scenario file may not bring callbacks or log handlers."""
+    check_hydra_overrides(list(overrides))
+    compose._compose_dict(tuple(o for o in overrides if not o.startswith(("hydra.", "hydra/"))) + tuple(
+        o for o in overrides if o.startswith("hydra.searchpath=")))  # our own errors first, in one line
+    compose.register()
+    try:
+        if GlobalHydra.instance().is_initialized():
+            full = hydra_compose(config_name="config", overrides=list(overrides), return_hydra_config=True)
+        else:
+            with initialize_config_dir(config_dir=str(compose.conf_dir()), version_base="1.3"):
+                full = hydra_compose(config_name="config", overrides=list(overrides), return_hydra_config=True)
+    except (HydraException, OmegaConfBaseException, ValueError) as err:
+        raise ConfigError(compose.explain(err)) from None
+    check_hydra_node(full.hydra)

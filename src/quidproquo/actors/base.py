@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 from collections.abc import Callable
 from typing import Any
 
 import mesa
 import numpy as np
-from hydra.errors import InstantiationException
-from hydra.utils import get_method
 
 from quidproquo.config import ConfigError
 from quidproquo.streams import Streams
-from quidproquo.trust import check_target
+from quidproquo.trust import check_arguments, resolve
 
 
 def build_callable(node: Any, key: str, example_args: tuple) -> Callable:
@@ -27,25 +24,22 @@ def build_callable(node: Any, key: str, example_args: tuple) -> Callable:
         target = node.get("_target_") if isinstance(node, dict) else None
         if not target:
             raise ConfigError(f"{key}={node!r}: must be a node with a _target_ naming a function")
-        params, name = {k: v for k, v in node.items() if not k.startswith("_")}, target
-        check_target(str(target), key)  # before any import: a module's import may run code
-        hydra_log = logging.getLogger("hydra.utils")
-        quiet, hydra_log.disabled = hydra_log.disabled, True  # it logs the failure before raising it
-        try:
-            function = get_method(target)
-        except (InstantiationException, ImportError, AttributeError, TypeError, ValueError) as err:
-            cause = err.__cause__ or err
-            reason = " ".join(str(cause).split()) or type(cause).__name__
-            raise ConfigError(f"{key}._target_={target!r}: cannot be imported ({reason})") from None
-        finally:
-            hydra_log.disabled = quiet
+        special = [k for k in node if str(k).startswith("_") and k != "_target_"]
+        check_arguments({k: v for k, v in node.items() if k != "_target_"}, key)  # _args_ and nested nodes too
+        if special:
+            raise ConfigError(f"{key}.{special[0]}: not supported; a node has a _target_ and keyword arguments only")
+        params, name = dict(node.items()), target
+        params.pop("_target_")
+        # Resolved by what it is, not what it is called, before anything it names is called;
+        # nested _target_ nodes among its arguments pass the same test (trust.py).
+        function = resolve(str(target), key)
     try:
         inspect.signature(function).bind(*example_args, **params)
     except TypeError as err:
         raise ConfigError(f"{key}: {name} does not accept the documented arguments ({err})") from None
     except ValueError:
         pass  # builtins without a signature: trust them
-    # get_method + partial rather than instantiate(_partial_=True): Hydra 1.3.8 wraps
+    # partial rather than instantiate(_partial_=True): Hydra 1.3.8 wraps
     # instantiated callables in a policy proxy that costs ~0.3 ms a call in the hot loop.
     return functools.partial(function, **params) if params else function
 
