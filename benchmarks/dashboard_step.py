@@ -30,8 +30,8 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from quidproquo.dashboard.charts import Charts  # noqa: E402
-from quidproquo.dashboard.controls import DashboardModel  # noqa: E402
+from quidproquo.teaching.dashboard.charts import Charts  # noqa: E402
+from quidproquo.teaching.dashboard.controls import DashboardModel  # noqa: E402
 
 HERE = Path(__file__).resolve().parents[1]
 BEFORE = "00d82c7"  # the page before issue 13: a new Figure per chart per step
@@ -39,7 +39,7 @@ BEFORE = "00d82c7"  # the page before issue 13: a new Figure per chart per step
 
 def old_page(revision: str):
     """The page module (`dashboard/app.py`) as it was at `revision`, loaded under another name."""
-    source = subprocess.run(["git", "-C", str(HERE), "show", f"{revision}:src/quidproquo/dashboard/app.py"],
+    source = subprocess.run(["git", "-C", str(HERE), "show", f"{revision}:src/quidproquo/teaching/dashboard/app.py"],
                             capture_output=True, text=True, check=True).stdout
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as file:
         file.write(source)

@@ -81,7 +81,7 @@ def test_a_readme_example_runs_as_typed(line, tmp_path, env):
             assert made.returncode == 0, made.stderr
     if command == "compose":
         from quidproquo.cli import check, own
-        from quidproquo.sweep import expand
+        from quidproquo.experiments.sweep import expand
 
         _, points = expand(own([w for w in shlex.split(line)[2:]]))
         assert len(check(*points)) == len(points) > 1, why

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from quidproquo.bargaining import Side
-from quidproquo.dashboard.play import Seat
-from quidproquo.divisible import Claimant
-from quidproquo.menu import Negotiator
+from quidproquo.engine.bargaining import Side
+from quidproquo.teaching.play import Seat
+from quidproquo.engine.divisible import Claimant
+from quidproquo.engine.menu import Negotiator
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "quidproquo"
 QUESTIONS = [name for name, member in vars(Side).items() if callable(member) and not name.startswith("_")] + ["aspiration"]
@@ -62,7 +62,85 @@ def test_the_state_check_sees_a_write():
 def test_the_model_the_actors_and_the_config_stay_small_enough_to_read():
     """One concept a file: the round's orchestration, each actor and each part of the config
     fit on a few screens (issue 10's limits)."""
-    limits = {SOURCE / "model.py": 220, **{p: 200 for p in (SOURCE / "actors").glob("*.py")},
+    limits = {SOURCE / "engine" / "model.py": 220, **{p: 200 for p in (SOURCE / "engine" / "actors").glob("*.py")},
               **{p: 250 for p in (SOURCE / "config").glob("*.py")}}
     too_long = {str(p.relative_to(SOURCE)): n for p, limit in limits.items() if (n := len(p.read_text().splitlines())) >= limit}
     assert too_long == {}
+
+
+# ------------------------------------------------------------------------- the import graph
+# Which package may import which (every import, at module level or in a function): imports go
+# one way, down the layers; `utility`, `strategies` and `labels` are leaves; nothing imports cli.
+MAY_IMPORT = {
+    "config": set(),
+    "runs": {"config", ""},
+    "engine": {"config", ""},
+    "experiments": {"engine", "runs", "config", "labels", "utility", "strategies", ""},
+    "teaching": {"experiments", "engine", "runs", "config", "labels", "utility", "strategies", ""},
+    "cli": {"teaching", "experiments", "engine", "runs", "config", "labels", "utility", "strategies", ""},
+    "utility": set(), "strategies": set(), "labels": set(),
+    "": {"engine"},  # the package's __init__ loads BargainingModel on first use
+}
+TOP = {"cli", "utility", "strategies", "labels", "__init__"}
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(SOURCE.parent).with_suffix("").parts).removesuffix(".__init__")
+
+
+def imports() -> dict[str, set[str]]:
+    """Every quidproquo module -> the quidproquo modules it imports (function-level imports too)."""
+    known = {module_name(p) for p in SOURCE.rglob("*.py")}
+    out = {}
+    for path in SOURCE.rglob("*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "quidproquo":
+                for alias in node.names:  # `from quidproquo.runs import storage` imports a module
+                    found.add(f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in known else node.module)
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.split(".")[0] == "quidproquo"}
+        out[module_name(path)] = found
+    return out
+
+
+def package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_only_what_users_name_lives_at_the_top():
+    loose = {p.stem for p in SOURCE.glob("*.py")} - TOP
+    assert loose == set()
+    assert {p.name for p in SOURCE.iterdir() if p.is_dir() and not p.name.startswith("_")} == {
+        "engine", "experiments", "teaching", "runs", "config"}
+
+
+def test_imports_go_one_way():
+    wrong = sorted(f"{m} -> {t}" for m, ts in imports().items() for t in ts
+                   if package(t) != package(m) and package(t) not in MAY_IMPORT[package(m)])
+    assert wrong == []
+
+
+def test_no_import_cycle():
+    graph = imports()
+    cycles = []
+
+    def visit(node, path):
+        for nxt in sorted(graph.get(node, ())):
+            if nxt in path:
+                cycles.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in done:
+                visit(nxt, path + [nxt])
+        done.add(node)
+
+    done: set[str] = set()
+    for start in sorted(graph):
+        if start not in done:
+            visit(start, [start])
+    assert cycles == []
+
+
+def test_the_import_checks_see_a_wrong_import():
+    assert package("quidproquo.engine.model") == "engine" and package("quidproquo") == ""
+    assert "experiments" not in MAY_IMPORT["engine"]

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from quidproquo.config import load
-from quidproquo.model import BargainingModel
+from quidproquo.engine.model import BargainingModel
 
 ROOT = Path(__file__).resolve().parents[1]
 

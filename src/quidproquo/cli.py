@@ -24,12 +24,12 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from quidproquo.config import (ConfigError, conf_dir, from_dictconfig, is_value_override, keep_overrides, load_many,
+from quidproquo.config import (ConfigError, conf_dir, from_dictconfig, is_value_override, keep_overrides, load_many, own,
                                register, scenario_names)
-from quidproquo.lock import fresh_name
-from quidproquo.model import BargainingModel
-from quidproquo.sweep import job_folder
-from quidproquo.trust import check_hydra
+from quidproquo.runs.lock import fresh_name
+from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments.sweep import job_folder
+from quidproquo.config.hydra_node import check_hydra
 
 EXIT_USAGE = 2
 EXIT_JOBS_FAILED = 1
@@ -47,13 +47,6 @@ class Parser(argparse.ArgumentParser):
         fail(f"{self.prog.removeprefix('qpq ')}: {message}" if self.prog != "qpq" else message)
 
 
-def own(overrides: list[str]) -> list[str]:
-    """The overrides that shape our config: ours, and Hydra's search path (a user's own
-    scenario folder), but not Hydra's run settings or flags."""
-    return [o for o in overrides
-            if o.startswith("hydra.searchpath=") or not o.lstrip("+~").startswith(("hydra.", "hydra/", "-"))]
-
-
 def check_config(cfg) -> None:
     """Build a one-world model from `cfg`: utilities and strategies are imported and checked."""
     worlds, cfg.engine.worlds = cfg.engine.worlds, 1
@@ -66,7 +59,7 @@ def check_config(cfg) -> None:
 def check(*points: list[str]) -> list:
     """Compose each point's config and build a one-world model, so every user mistake surfaces
     here; and refuse a run the machine's memory cannot hold."""
-    from quidproquo.limits import check_memory
+    from quidproquo.config.limits import check_memory
 
     try:
         for point in points:  # the hydra node first: callbacks and log handlers act before any job
@@ -107,8 +100,8 @@ OmegaConf.register_new_resolver("qpq_job_folder", lambda overrides: job_folder(o
 @hydra.main(config_path=str(conf_dir()), config_name="config", version_base="1.3")
 def _job(dict_cfg: DictConfig) -> None:
     """One Hydra job: a run, or one point of a sweep (skipped when already complete)."""
-    from quidproquo.runner import run
-    from quidproquo.sweep import is_done, mark_failed
+    from quidproquo.experiments.runner import run
+    from quidproquo.runs.markers import is_done, mark_failed
 
     try:
         cfg = from_dictconfig(dict_cfg)
@@ -121,7 +114,7 @@ def _job(dict_cfg: DictConfig) -> None:
     folder = Path(HydraConfig.get().runtime.output_dir)
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     if HydraConfig.get().mode == RunMode.MULTIRUN:
-        from quidproquo.lock import FolderHeld, hold, release
+        from quidproquo.runs.lock import FolderHeld, hold, release
 
         try:
             hold(folder)  # two sweeps into one folder: a job runs once, in one of them
@@ -169,7 +162,7 @@ def _overrides(parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> None:
-    from quidproquo.lock import hold, release
+    from quidproquo.runs.lock import hold, release
 
     overrides = overrides_of(args.overrides, "run")
     cfg = check(overrides)[0]
@@ -189,10 +182,13 @@ def run_command(args: argparse.Namespace) -> None:
 
 
 def sweep_command(args: argparse.Namespace) -> None:
-    from quidproquo.sweep import run_sweep
+    from quidproquo.experiments.sweep import JobsFailed, run_sweep
 
     overrides = overrides_of(args.overrides, "sweep")
-    run_sweep(overrides, check, lambda arguments: _run_hydra(arguments))
+    try:
+        run_sweep(overrides, check, lambda arguments: _run_hydra(arguments))
+    except JobsFailed:
+        raise SystemExit(EXIT_JOBS_FAILED) from None
 
 
 def _run_hydra(arguments: list[str]) -> None:
@@ -212,7 +208,7 @@ def _out(parser: argparse.ArgumentParser, default: str) -> None:
 
 
 def compare_command(args: argparse.Namespace) -> None:
-    from quidproquo.compare import gap_text, run_comparison
+    from quidproquo.experiments.compare import gap_text, run_comparison
 
     specs = [a for a in args.sides if "=" not in a]
     overrides = [a for a in args.sides if "=" in a]
@@ -233,10 +229,10 @@ def compare_command(args: argparse.Namespace) -> None:
 
 def rerun_command(args: argparse.Namespace) -> None:
     """Run again from a run folder's own config.yaml, into `--out` (default DIR/rerun)."""
-    from quidproquo.provenance import load_config
-    from quidproquo.runner import run as run_config
+    from quidproquo.runs.provenance import load_config
+    from quidproquo.experiments.runner import run as run_config
 
-    from quidproquo.limits import check_memory
+    from quidproquo.config.limits import check_memory
 
     try:
         cfg = load_config(args.folder)
@@ -254,8 +250,8 @@ def rerun_command(args: argparse.Namespace) -> None:
 
 def plot_command(args: argparse.Namespace) -> None:
     """Redraw a finished run's figures from its tables, into `--out` (default DIR/figures)."""
-    from quidproquo.compare import load_side, prepare_side
-    from quidproquo.runner import draw
+    from quidproquo.experiments.compare import load_side, prepare_side
+    from quidproquo.experiments.runner import draw
 
     given = str(args.folder)
     try:
@@ -275,7 +271,7 @@ def scenarios_command(args: argparse.Namespace) -> None:
 
 
 def params_command(args: argparse.Namespace) -> None:
-    from quidproquo.params import table
+    from quidproquo.config.params import table
 
     try:
         print(table(args.group))
@@ -285,7 +281,7 @@ def params_command(args: argparse.Namespace) -> None:
 
 def theory_command(args: argparse.Namespace) -> None:
     """Print the analytic reductions: the theory's value beside the engine's."""
-    from quidproquo.theory import table
+    from quidproquo.experiments.theory import table
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     rows = table()
@@ -298,7 +294,7 @@ def theory_command(args: argparse.Namespace) -> None:
 
 def calibrate_command(args: argparse.Namespace) -> None:
     """Fit belarus_2025 to the record, write the calibrated scenario, the forecast and a report."""
-    from quidproquo.calibrate import calibrate as fit_and_forecast
+    from quidproquo.experiments.calibrate import calibrate as fit_and_forecast
 
     out = args.out or Path("calibration")
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -314,7 +310,7 @@ def calibrate_command(args: argparse.Namespace) -> None:
 
 
 def _calibrate(parser: argparse.ArgumentParser) -> None:
-    from quidproquo.calibrate import BUDGETS
+    from quidproquo.experiments.calibrate import BUDGETS
 
     def budget(text: str) -> str:
         if text not in BUDGETS:
@@ -335,8 +331,8 @@ def _calibrate(parser: argparse.ArgumentParser) -> None:
 
 def dashboard_command(args: argparse.Namespace) -> None:
     """Serve the dashboard; it binds 127.0.0.1 unless --host says otherwise (e.g. 0.0.0.0 for a classroom)."""
-    from quidproquo.dashboard.controls import scenarios as dashboard_scenarios
-    from quidproquo.dashboard.serve import serve
+    from quidproquo.teaching.dashboard.controls import scenarios as dashboard_scenarios
+    from quidproquo.teaching.dashboard.serve import serve
 
     scenario = "thaw"
     for arg in args.choice:
@@ -368,7 +364,7 @@ def _dashboard(parser: argparse.ArgumentParser) -> None:
 
 def classroom_command(args: argparse.Namespace) -> None:
     """Serve a classroom session (127.0.0.1 unless --host): students bargain in pairs, the instructor's page shows them."""
-    from quidproquo.classroom.server import open_room, serve
+    from quidproquo.teaching.classroom.server import open_room, serve
 
     scenario = None
     for arg in args.choice:
@@ -481,7 +477,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     try:
         if getattr(args, "trust", None):
-            from quidproquo.trust import trust
+            from quidproquo.config.trust import trust
 
             trust(args.trust)
         args.handler(args)

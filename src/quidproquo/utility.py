@@ -72,12 +72,3 @@ def reference_dependent(components: Mapping[str, np.ndarray], weights: Mapping[s
         return w * np.where(gain >= 0, gain, loss_aversion * gain)
 
     return _add(value(w, x) for w, x in _weighted(components, weights))
-
-
-def annuity(discount: float, remaining: int, lag: int = 0) -> float:
-    """Present value of one unit a month from `lag` months on until the horizon, `remaining`
-    months away: how a one-off change that pays every month (relief) enters a utility."""
-    months = remaining - lag
-    if months <= 0:
-        return 0.0
-    return discount**lag * (1.0 - discount**months) / (1.0 - discount)

@@ -26,6 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from quidproquo.config.checks import ConfigError, month, validate
+from quidproquo.config.limits import check_scenario_file
 from quidproquo.config.schema import ACTORS, SCHEMAS, STRATEGIES, Config
 
 # Our launcher presets (conf/hydra/launcher) share their names with the plugins' schemas, so Hydra
@@ -110,9 +111,7 @@ def explain(err: Exception) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
-    from quidproquo.limits import check_scenario_file  # (limits reads the config: import it when used)
-
-    check_scenario_file(overrides)
+    check_scenario_file(overrides, conf_dir())
     register()
     try:
         if GlobalHydra.instance().is_initialized():
@@ -181,6 +180,13 @@ def keep_overrides(cfg: Config, overrides, notify: bool = True) -> list[str]:
         for line in notices:
             print(line, file=sys.stderr)
     return notices
+
+
+def own(overrides: list[str]) -> list[str]:
+    """The overrides that shape our config: ours, and Hydra's search path (a user's own
+    scenario folder), but not Hydra's run settings or flags."""
+    return [o for o in overrides
+            if o.startswith("hydra.searchpath=") or not o.lstrip("+~").startswith(("hydra.", "hydra/", "-"))]
 
 
 def is_value_override(override: str) -> bool:

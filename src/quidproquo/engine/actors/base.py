@@ -1,0 +1,91 @@
+"""What every actor shares: its parameters, its utility function and its flow utility."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import mesa
+import numpy as np
+
+from quidproquo.config import ConfigError
+from quidproquo.engine.streams import Streams
+from quidproquo.config.trust import check_arguments, resolve
+
+
+def build_callable(node: Any, key: str, example_args: tuple) -> Callable:
+    """Turn a `_target_` node (or a callable) into a function, checking it takes `example_args`
+    plus the node's own keyword arguments, so a mismatch is a config error before any run."""
+    if callable(node):
+        function, params, name = node, {}, getattr(node, "__qualname__", repr(node))
+    else:
+        target = node.get("_target_") if isinstance(node, dict) else None
+        if not target:
+            raise ConfigError(f"{key}={node!r}: must be a node with a _target_ naming a function")
+        special = [k for k in node if str(k).startswith("_") and k != "_target_"]
+        check_arguments({k: v for k, v in node.items() if k != "_target_"}, key)  # _args_ and nested nodes too
+        if special:
+            raise ConfigError(f"{key}.{special[0]}: not supported; a node has a _target_ and keyword arguments only")
+        params, name = dict(node.items()), target
+        params.pop("_target_")
+        # Resolved by what it is, not what it is called, before anything it names is called;
+        # nested _target_ nodes among its arguments pass the same test (trust.py).
+        function = resolve(str(target), key)
+    try:
+        inspect.signature(function).bind(*example_args, **params)
+    except TypeError as err:
+        raise ConfigError(f"{key}: {name} does not accept the documented arguments ({err})") from None
+    except ValueError:
+        pass  # builtins without a signature: trust them
+    # partial rather than instantiate(_partial_=True): Hydra 1.3.8 wraps
+    # instantiated callables in a policy proxy that costs ~0.3 ms a call in the hot loop.
+    return functools.partial(function, **params) if params else function
+
+
+class Actor(mesa.Agent):
+    """One actor across all worlds. Subclasses name their utility components and weights."""
+
+    name = "actor"
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.utility = build_callable(self.params.utility, f"actors.{self.name}.utility",
+                                      ({"x": np.zeros(1)}, {"x": 1.0}))
+
+    @property
+    def params(self):
+        """This actor's parameters, read live from the model's config (events change them)."""
+        return getattr(self.model.cfg.actors, self.name)
+
+    @property
+    def worlds(self) -> int:
+        return self.model.num_worlds
+
+    def act(self, streams: Streams) -> None:
+        """This actor's move of the month, in every world; `streams` gives its random numbers."""
+        raise NotImplementedError
+
+    def weights(self) -> dict[str, float]:
+        raise NotImplementedError
+
+    def flow_components(self) -> dict[str, np.ndarray]:
+        """This round's outcome, component by component, for every world."""
+        raise NotImplementedError
+
+    def flow_utility(self) -> np.ndarray:
+        return self.checked(self.utility(self.flow_components(), self.weights()), (self.worlds,))
+
+    def share_utility(self, share: np.ndarray) -> np.ndarray:
+        """Its utility of a share of one divisible good (`bargaining.good: divisible`): its
+        utility function applied to a single component, `share`, of weight 1."""
+        return self.checked(self.utility({"share": share}, {"share": 1.0}), np.shape(share))
+
+    def checked(self, value, shape: tuple) -> np.ndarray:
+        """A utility function's result as an array of `shape`; NaN would silently steer every
+        comparison, so it is an error naming the actor."""
+        value = np.broadcast_to(np.asarray(value, dtype=np.float64), shape)
+        if np.isnan(value).any():
+            raise ValueError(f"actors.{self.name}.utility returned NaN")
+        return value

@@ -1,0 +1,227 @@
+"""The menu of prisoners-for-relief bundles, and a side at the table that values it.
+
+A bundle is releases per prisoner tier against steps of relief on any of Washington's
+instruments (a licence on potash and a general licence on Belavia, say). Every combination of
+steps would make the menu exponential in the steps; `relief_sets` keeps it linear: with the
+utilities' relief components additive over steps, the efficient bundles -- the most relief to
+Minsk for a given cost to Washington -- are the prefixes of the steps ordered by that ratio
+(greedy on the ratio gives the upper hull of the knapsack frontier; every other combination is
+dominated by a hull point or by a mix of two). So the menu of a world with S steps left has
+S + 1 relief sets, not 2^S. Each set has Washington's price in prisoners (`build_menu`), and the
+releases offered against it are shares 0..1 of that price, filled from the tiers Washington
+values most. Non-linear utilities value every bundle on the menu exactly; only the choice of
+which combinations make the menu uses the linear ratio.
+
+A `Negotiator` holds one side's utility of every candidate and answers the questions of
+`bargaining.Side` from it: its offer is the bundle the responder likes best among those worth
+its target to itself (a trade-off offer on its own iso-utility line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+
+from quidproquo.engine.bargaining import TOLERANCE, Side
+
+
+@dataclass
+class Negotiator(Side):
+    """A side at the menu table (a `bargaining.Side`): its valuation of each candidate and how it concedes."""
+
+    name: str
+    utility: np.ndarray  # (worlds, candidates); -inf marks a bundle that may not be offered
+    reservation: np.ndarray  # (worlds,)
+    discount: float
+    strategy: Callable[[float, np.ndarray], np.ndarray]
+
+    @cached_property
+    def aspiration(self) -> np.ndarray:
+        """Its best candidate's utility, per world. Computed on first use: `alternate` needs
+        it only for the worlds left after the ZOPA test, not for every world it is given."""
+        return self.utility.max(axis=1)
+
+    def target(self, concession: np.ndarray) -> np.ndarray:
+        return self.aspiration - concession * (self.aspiration - self.reservation)
+
+    def rows(self, rows: np.ndarray) -> Negotiator:
+        """The same negotiator restricted to some worlds."""
+        return replace(self, utility=self.utility[rows], reservation=self.reservation[rows])
+
+    # The answers to `bargaining.Side`'s questions.
+    no_deal = -1  # the candidate recorded where there is no deal
+
+    def value(self, candidate: np.ndarray) -> np.ndarray:
+        """Its utility of the given candidate, per world."""
+        return np.take_along_axis(self.utility, candidate[:, None], axis=1)[:, 0]
+
+    def offer(self, responder: Negotiator, target: np.ndarray) -> np.ndarray:
+        return propose(self, responder, target)
+
+    def accepts(self, value: np.ndarray, waiting: np.ndarray) -> np.ndarray:
+        """Whether it takes an offer worth `value` rather than wait for what is worth `waiting`."""
+        return value >= np.maximum(self.reservation, waiting) - TOLERANCE
+
+    def acceptable(self) -> np.ndarray:
+        """(worlds, candidates): the candidates worth at least its reservation."""
+        return self.utility >= self.reservation[:, None] - TOLERANCE
+
+    def zone(self, other: Negotiator) -> np.ndarray:
+        """Per world: is some candidate worth its reservation to both sides?"""
+        return (self.acceptable() & other.acceptable()).any(axis=1)
+
+    def nash_point(self, other: Negotiator, weight: float) -> tuple[np.ndarray, np.ndarray]:
+        """The candidate maximising the weighted Nash product (self's weight `weight`) among
+        those both sides accept, and whether there is one, per world."""
+        both = self.acceptable() & other.acceptable()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_product = (weight * np.log(np.maximum(self.utility - self.reservation[:, None], 0.0))
+                           + (1.0 - weight) * np.log(np.maximum(other.utility - other.reservation[:, None], 0.0)))
+        log_product = np.where(both, np.nan_to_num(log_product, nan=-np.inf, posinf=-np.inf), -np.inf)
+        # Where every acceptable candidate leaves someone exactly at its reservation, the
+        # product is 0 throughout: take the first such candidate.
+        best = np.where(np.isfinite(log_product).any(axis=1), log_product.argmax(axis=1), both.argmax(axis=1))
+        return best, both.any(axis=1)
+
+
+def propose(proposer: Negotiator, responder: Negotiator, target: np.ndarray) -> np.ndarray:
+    """The bundle worth at least `target` to the proposer that the responder likes best."""
+    feasible = proposer.utility >= target[:, None] - TOLERANCE
+    # Masked maxima (where=) rather than -inf-filled copies of the utilities: the same values
+    # without two full-size temporaries.
+    best = np.max(responder.utility, axis=1, where=feasible, initial=-np.inf, keepdims=True)
+    tied = feasible & (responder.utility >= best - TOLERANCE)
+    top = np.max(proposer.utility, axis=1, where=tied, initial=-np.inf, keepdims=True)
+    # The first tied bundle the proposer values most (index 0 if it values them all at -inf).
+    choice = np.where(top[:, 0] > -np.inf, (tied & (proposer.utility == top)).argmax(axis=1), 0)
+    # Aspiration below reservation: nothing is feasible, so it asks for its best bundle.
+    stuck = np.flatnonzero(~feasible.any(axis=1))
+    if stuck.size:
+        choice[stuck] = proposer.utility[stuck].argmax(axis=1)
+    return choice
+
+
+@dataclass
+class Menu:
+    """The candidate bundles on the table in each negotiating world.
+
+    Candidate c = (s, g), numbered s * levels + g: relief set s (steps per instrument), and
+    `asked[s, g]` prisoners released -- share g of Washington's price for that set (halving
+    down from the whole price) -- taken from the tiers in `order` (most valued first) up to what each holds. Per-tier
+    releases are only made for the bundles chosen (`bundle`); valuing every bundle needs only the
+    prisoners taken from each tier (`taken`). A bundle must free someone, and relief sets beyond
+    the steps a world has left are not offered.
+    """
+
+    asked: np.ndarray  # (worlds, sets, levels) int: prisoners released
+    held: np.ndarray  # (worlds, tiers) int: prisoners held, to take from
+    order: np.ndarray  # (tiers,) the tiers in the order they are taken
+    steps: np.ndarray  # (worlds, sets, menu instruments) int: steps of relief on each instrument
+    relief: np.ndarray  # (worlds, sets, menu instruments): share of each one's cost and legitimacy relieved
+    cost: np.ndarray  # (worlds, sets, menu instruments): share of each one's lift cost spent
+    valid: np.ndarray  # (worlds, sets * levels) bool
+    columns: np.ndarray  # (menu instruments,) their positions among all instruments (Washington's)
+    instruments: int  # how many instruments there are in all
+
+    @property
+    def levels(self) -> int:
+        return self.asked.shape[2]
+
+    @cached_property
+    def taken(self) -> dict[int, np.ndarray]:
+        """Per tier index, the prisoners each bundle takes from it, (worlds, sets, levels)."""
+        out, before = {}, np.zeros((self.held.shape[0], 1, 1), dtype=np.int64)
+        for t in self.order:
+            cap = self.held[:, t][:, None, None]
+            out[int(t)] = np.minimum(np.maximum(self.asked - before, 0), cap)
+            before = before + cap
+        return out
+
+    def value_of_releases(self, per_prisoner: np.ndarray) -> np.ndarray:
+        """The releases of every bundle valued at `per_prisoner` (tiers,) or (worlds, tiers): (worlds, sets, levels)."""
+        per_prisoner = np.broadcast_to(per_prisoner, self.held.shape)
+        total = np.zeros(self.asked.shape)
+        for t, taken in self.taken.items():
+            total += taken * per_prisoner[:, t][:, None, None]
+        return total
+
+    def bundle(self, rows, candidate) -> tuple[np.ndarray, np.ndarray]:
+        """Releases (rows, tiers) and steps of relief (rows, instruments) of the chosen candidates."""
+        one = np.ndim(rows) == 0
+        rows, candidate = np.atleast_1d(rows), np.atleast_1d(candidate)
+        sets, level = np.divmod(candidate, self.levels)
+        releases = fill(self.asked[rows, sets, level], self.held[rows], self.order)
+        steps = np.zeros((rows.size, self.instruments), dtype=np.int64)
+        steps[:, self.columns] = self.steps[rows, sets]
+        return (releases[0], steps[0]) if one else (releases, steps)
+
+    def relief_of(self, rows, candidate) -> np.ndarray:
+        """Shares of each instrument's cost and legitimacy relieved, (rows, all instruments)."""
+        out = np.zeros((np.size(rows), self.instruments))
+        out[:, self.columns] = self.relief[rows, np.asarray(candidate) // self.levels]
+        return out
+
+    def flatten(self, value: np.ndarray) -> np.ndarray:
+        """(worlds, sets, levels) values to (worlds, candidates), invalid bundles at -inf."""
+        shape = self.asked.shape
+        flat = np.where(self.valid.reshape(shape), np.broadcast_to(np.asarray(value, dtype=np.float64), shape), -np.inf)
+        return flat.reshape(shape[0], -1)
+
+
+def relief_sets(left: np.ndarray, gain: np.ndarray, cost: np.ndarray, most: int) -> np.ndarray:
+    """(worlds, sets, instruments) steps per instrument of each relief set: set n adds to set
+    n - 1 the next step of best ratio `gain / cost` (each (worlds, instruments, steps): the k-th
+    next step of each instrument), up to `most` steps; `left` (worlds, instruments) steps
+    remain. Set 0 is no relief. Greedy on the ratio, an instrument's steps in their order."""
+    worlds, instruments, depth = gain.shape
+    ratio = gain / np.maximum(cost, 1e-12)
+    size = int(min(left.sum(axis=1).max(initial=0), most))
+    out = np.zeros((worlds, size + 1, instruments), dtype=np.int64)
+    take = np.zeros((worlds, instruments), dtype=np.int64)
+    start = (np.arange(worlds)[:, None] * instruments + np.arange(instruments)[None, :]) * depth  # flat rows of `ratio`
+    ratio = ratio.ravel()
+    for n in range(1, size + 1):
+        open_ = take < left
+        best = np.where(open_, np.take(ratio, start + np.minimum(take, depth - 1)), -np.inf).argmax(axis=1)
+        take[np.arange(worlds), best] += open_.any(axis=1)
+        out[:, n] = take
+    return out
+
+
+def fill(asked: np.ndarray, held: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Releases per tier (rows, tiers) for `asked` prisoners (rows,), taken from the tiers in
+    `order` (most valued first) up to what each holds (rows, tiers)."""
+    out = np.zeros(held.shape, dtype=np.int64)
+    remaining = np.asarray(asked, dtype=np.int64)
+    for t in order:
+        out[:, t] = np.minimum(remaining, held[:, t])
+        remaining = remaining - out[:, t]
+    return out
+
+
+def build_menu(price: np.ndarray, held: np.ndarray, order: np.ndarray, steps: np.ndarray, relief: np.ndarray,
+               cost: np.ndarray, left: np.ndarray, levels: int, columns: np.ndarray | None = None,
+               instruments: int | None = None) -> Menu:
+    """The menu of each world from Washington's `price` in prisoners of each relief set (worlds,
+    sets), the prisoners `held` (worlds, tiers) taken in tier `order`, the sets' `steps`, `relief`
+    and `cost` (worlds, sets, menu instruments: `columns` of `instruments` in all, by default
+    every one), the steps `left` (worlds, menu instruments), and `levels`
+    release shares of the price, halving down from 1 (1/8, 1/4, 1/2, 1 with four levels), so that
+    a large price still leaves small offers on the table. (No share is 0: a bundle must free
+    someone.)"""
+    share = 2.0 ** np.arange(1 - levels, 1)  # share_words names them
+    asked = np.minimum(np.rint(price[:, :, None] * share[None, None, :]).astype(np.int64), held.sum(axis=1)[:, None, None])
+    distinct = np.arange(steps.shape[1])[None, :] <= left.sum(axis=1)[:, None]  # (w, s): sets past the steps left repeat
+    valid = (distinct[:, :, None] & (asked > 0)).reshape(price.shape[0], -1)
+    columns = np.arange(steps.shape[2]) if columns is None else np.asarray(columns)
+    return Menu(asked, held, order, steps, relief, cost, valid, columns, steps.shape[2] if instruments is None else instruments)
+
+
+def share_words(level: int, levels: int) -> str:
+    """A release level's share of Washington's price, as `build_menu` halves it: '1/8 of the
+    price' .. 'all of the price'."""
+    part = 2 ** (levels - 1 - level)
+    return "all of the price" if part == 1 else f"1/{part} of the price"

@@ -1,0 +1,213 @@
+"""Paired comparison of two runs with common random numbers (e.g. thaw against freeze).
+
+Both runs use the same seed and world indices, so world i of A and world i of B share every
+random number that their histories let them share; the difference per world is a paired
+difference. Per outcome: means and medians of A and B, the mean paired difference with a 95%
+bootstrap confidence interval (`scipy.stats.bootstrap`, BCa), and an effect size (Cohen's d_z:
+mean difference over the standard deviation of differences).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+
+from quidproquo.experiments import plots
+
+from quidproquo.runs import storage
+from quidproquo.labels import label as human
+from quidproquo.config import ACTORS, ConfigError, load
+from quidproquo.experiments.runner import simulate, write
+
+OUTCOMES = ["total_released", "total_arrested", "net_change", "prisoners_held_final", "deals", "first_deal_round",
+            *(f"utility_{actor}" for actor in ACTORS)]
+COLUMNS = ["outcome", "n", "mean_a", "mean_b", "median_a", "median_b", "difference", "ci_low", "ci_high", "effect_size"]
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray, resamples: int, seed: int) -> tuple[float, float, float, float]:
+    """Mean of a - b, its 95% bootstrap CI, and Cohen's d_z."""
+    diff = a - b
+    mean = float(diff.mean())
+    spread = float(diff.std(ddof=1)) if diff.size > 1 else 0.0
+    if diff.size < 2 or np.ptp(diff) == 0:
+        # Every pair differs by the same amount: the interval is that amount (BCa is undefined).
+        return mean, mean, mean, 0.0 if mean == 0 else float(np.sign(mean) * np.inf)
+    ci = stats.bootstrap((diff,), np.mean, confidence_level=0.95, n_resamples=resamples, method="BCa",
+                         random_state=np.random.default_rng(seed), vectorized=True).confidence_interval
+    return mean, float(ci.low), float(ci.high), mean / spread
+
+
+def compare(a: pd.DataFrame, b: pd.DataFrame, resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """One row per outcome over the worlds both `worlds` tables share.
+
+    `first_deal_round` is compared over the worlds with a deal in both runs (`n` says how many);
+    the survival figure shows the rest.
+    """
+    paired = a.merge(b, on="world", suffixes=("_a", "_b"))
+    rows = []
+    for outcome in OUTCOMES:
+        if f"{outcome}_a" not in paired:
+            continue
+        both = paired[[f"{outcome}_a", f"{outcome}_b"]].dropna().to_numpy(dtype=np.float64)
+        if both.size == 0:
+            rows.append([outcome, 0, *[np.nan] * 8])
+            continue
+        x, y = both[:, 0], both[:, 1]
+        difference, low, high, effect = paired_difference(x, y, resamples, seed)
+        rows.append([outcome, len(x), x.mean(), y.mean(), np.median(x), np.median(y), difference, low, high, effect])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def sentences(table: pd.DataFrame, name_a: str, name_b: str) -> list[str]:
+    """Two or three plain sentences generated from the comparison's numbers."""
+    row = table.set_index("outcome")
+
+    def ci(r) -> str:
+        return f"95% CI {r.ci_low:,.0f} to {r.ci_high:,.0f}"
+
+    freed, arrested, held = row.loc["total_released"], row.loc["total_arrested"], row.loc["prisoners_held_final"]
+    out = [f"{name_a} frees {abs(freed.difference):,.0f} {'more' if freed.difference >= 0 else 'fewer'} prisoners per world "
+           f"than {name_b} ({ci(freed)}), while new arrests {'rise' if arrested.difference >= 0 else 'fall'} by "
+           f"{abs(arrested.difference):,.0f} ({ci(arrested)})."]
+    bears_out = not (held.ci_low <= 0 <= held.ci_high)
+    out.append(f"At the end {name_a} holds {abs(held.difference):,.0f} {'fewer' if held.difference < 0 else 'more'} "
+               f"political prisoners than {name_b} ({ci(held)}): "
+               f"{'a difference the worlds bear out' if bears_out else 'not distinguishable from no difference'}.")
+    deals = row.loc["deals"]
+    out.append(f"{name_a} averages {deals.mean_a:.1f} deals per world, {name_b} {deals.mean_b:.1f}.")
+    return out
+
+
+# --------------------------------------------------------------------------- a comparison
+LABELS = {
+    "total_released": "prisoners released", "total_arrested": "new arrests", "net_change": "net change in prisoners held",
+    "prisoners_held_final": "prisoners held at the end", "deals": "deals", "first_deal_round": "month of the first deal",
+}
+
+
+def prepare_side(spec: str, overrides: list[str]):
+    """Check one side before anything runs: a finished run folder (a Path) or a scenario (a Config)."""
+    path = Path(spec)
+    if path.is_dir() or "/" in spec:
+        missing = [n for n in ("worlds.parquet", "rounds.parquet", "done.json") if not (path / n).exists()]
+        if missing:
+            raise ConfigError(f"{spec}: not a finished run folder (missing {', '.join(missing)})")
+        return path
+    return load([f"scenario={spec}", *overrides])
+
+
+def load_side(side, folder: Path) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """The name, worlds and rounds of a prepared side: read from its folder, or simulated and written."""
+    if isinstance(side, Path):
+        saved = side / "config.yaml"
+        try:
+            name = (yaml.safe_load(saved.read_text()) or {}).get("name", side.name) if saved.exists() else side.name
+        except yaml.YAMLError:
+            raise ConfigError(f"{saved}: not a readable config (corrupt YAML)") from None
+        return str(name), read_table(side / "worlds.parquet"), read_table(side / "rounds.parquet")
+    result = simulate(side)
+    write(result, folder)
+    return side.name, result.worlds, result.rounds
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A run's Parquet table, or one line saying it cannot be read (truncated, corrupt, not Parquet)."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as err:  # pyarrow raises ArrowInvalid (a ValueError) or OSError
+        reason = " ".join(str(err).split())[:120]
+        raise ConfigError(f"{path}: not a readable Parquet table ({reason})") from None
+
+
+def report_markdown(table: pd.DataFrame, names: tuple[str, str], figures: dict[str, str], about: str) -> str:
+    a, b = names
+    lines = [f"# {a} against {b}", "", about, "", *sentences(table, a, b), "",
+             f"| outcome | n | mean {a} | mean {b} | median {a} | median {b} | paired difference | 95% CI | effect size d_z |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in table.itertuples():
+        label = LABELS.get(r.outcome) or human(r.outcome)
+        if r.n == 0:
+            lines.append(f"| {label} | 0 | – | – | – | – | – | – | – |")
+            continue
+        lines.append(f"| {label} | {r.n:,} | {r.mean_a:,.1f} | {r.mean_b:,.1f} | {r.median_a:,.1f} | {r.median_b:,.1f} | "
+                     f"{r.difference:,.1f} | {r.ci_low:,.1f} to {r.ci_high:,.1f} | {r.effect_size:.2f} |")
+    lines += ["", "Differences are paired: world i of each run shares its seed and random streams (common random "
+              "numbers). The month of the first deal is compared over worlds with a deal in both runs.", "", "## Figures", ""]
+    lines += [f"![{title}](figures/{filename})\n" for filename, title in figures.items()]
+    return "\n".join(lines) + "\n"
+
+
+def run_comparison(spec_a: str, spec_b: str, overrides: list[str], folder: Path, resamples: int = 2000) -> Path:
+    """Simulate or load both sides, compare them, and write comparison.parquet, figures/, report.md."""
+    folder = Path(folder)
+    label_a, label_b = ("a_" + Path(spec_a).name, "b_" + Path(spec_b).name) if spec_a == spec_b else (Path(spec_a).name, Path(spec_b).name)
+    side_a, side_b = prepare_side(spec_a, overrides), prepare_side(spec_b, overrides)  # both, before any run
+    name_a, worlds_a, rounds_a = load_side(side_a, folder / label_a)
+    name_b, worlds_b, rounds_b = load_side(side_b, folder / label_b)
+    names = (name_a, name_b) if name_a != name_b else (f"{name_a} (A)", f"{name_b} (B)")
+    table = compare(worlds_a, worlds_b, resamples=resamples)
+    storage.write_parquet(table, folder / "comparison.parquet")
+    figures = {
+        "prisoners_held.png": "Political prisoners held, both runs",
+        "outcomes.png": "Outcomes across worlds",
+        "first_deal.png": "Time to the first deal",
+        "instruments.png": "Instruments lifted or suspended",
+    }
+    drawn = {
+        "prisoners_held.png": plots.fan_pair(rounds_a, rounds_b, names),
+        "outcomes.png": plots.distributions(worlds_a, worlds_b, names, {k: LABELS[k] for k in ("total_released", "total_arrested", "net_change")}),
+        "first_deal.png": plots.survival(worlds_a, worlds_b, names, int(rounds_a["round"].max()) + 1),
+        "instruments.png": plots.instruments_relieved(rounds_a, rounds_b, names),
+    }
+    for filename, fig in drawn.items():
+        storage.write_figure(fig, folder / "figures" / filename)
+        plots.close(fig)
+    about = (f"{worlds_a['world'].nunique():,} paired worlds; overrides: {' '.join(overrides) or 'none'}; "
+             f"runs in `{label_a}/` and `{label_b}/` where simulated here.")
+    gap, parts = gap_and_parts(side_a, rounds_a, rounds_b)
+    storage.write_csv(gap, folder / "gap.csv")
+    storage.write_csv(parts, folder / "decomposition.csv")
+    text = report_markdown(table, names, figures, about) + gap_markdown(gap, parts, names)
+    return storage.write_text(text, folder / "report.md")
+
+
+def held_matrix(rounds: pd.DataFrame) -> np.ndarray:
+    """Prisoners held, (rounds, worlds), from a rounds table (world-major)."""
+    return plots.by_round(rounds, "prisoners_held").T
+
+
+def gap_and_parts(side_a, rounds_a: pd.DataFrame, rounds_b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The A - B gap over time and in prisoner-months, and its decomposition by mechanism (A's
+    config from the scenario, or from a run folder's config.yaml)."""
+    from quidproquo.experiments.decompose import decompose, gap_over_time
+    from quidproquo.runs.provenance import load_config
+
+    held_b = held_matrix(rounds_b)
+    cfg_a = load_config(side_a) if isinstance(side_a, Path) else side_a
+    return gap_over_time(held_matrix(rounds_a), held_b), decompose(cfg_a, held_b)
+
+
+def gap_text(folder: Path, names: tuple[str, str]) -> str:
+    """The gap and its decomposition of a comparison folder, as `qpq compare` prints them."""
+    folder = Path(folder)
+    return gap_markdown(pd.read_csv(folder / "gap.csv"), pd.read_csv(folder / "decomposition.csv"), names).strip()
+
+
+def gap_markdown(gap: pd.DataFrame, parts: pd.DataFrame, names: tuple[str, str]) -> str:
+    """The gap and its decomposition as report text (also what `qpq compare` prints)."""
+    a, b = names
+    lines = ["", f"## The gap over time: {a} minus {b}", "",
+             "| measure | mean " + a + " | mean " + b + " | gap (paired mean) | 90% of worlds |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {r.measure} | {r.mean_a:,.0f} | {r.mean_b:,.0f} | {r.gap:+,.0f} | {r.gap_q05:+,.0f} to {r.gap_q95:+,.0f} |"
+              for r in gap.itertuples()]
+    table = parts.pivot(index="mechanism", columns="measure", values="gap")
+    order = [m for m in parts.mechanism.unique()]
+    table = table.loc[order, list(dict.fromkeys(parts.measure))]
+    lines += ["", f"## Where the gap comes from (Shapley shares, each mechanism switched off in {a}'s paired worlds)", "",
+              "| mechanism | " + " | ".join(table.columns) + " |", "|---|" + "---:|" * len(table.columns)]
+    lines += [f"| {name} | " + " | ".join(f"{v:+,.1f}" for v in row) + " |" for name, row in table.iterrows()]
+    return "\n".join(lines) + "\n"

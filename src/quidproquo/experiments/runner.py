@@ -1,0 +1,119 @@
+"""Running a scenario: simulate a composed config, then write its tables, figures and summary.
+
+`simulate(cfg)` is the pure part (a config in, a Result out); `write(result, folder)` puts every
+output in place atomically. `qpq run` is a thin Hydra wrapper around both.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from quidproquo.experiments import plots
+
+from quidproquo.runs import provenance, publish, storage
+from quidproquo.config import Config
+from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments.bands import series_quantiles
+from quidproquo.experiments.summary import summary_markdown
+
+
+@dataclass
+class Result:
+    """A finished run: the model, its per-world and event tables, and (on demand) its rounds."""
+
+    config: Config
+    model: BargainingModel
+    worlds: pd.DataFrame
+    events: pd.DataFrame
+    seconds: float  # simulation time, for throughput reports
+    overrides: tuple[str, ...] = ()  # the command-line overrides the run was made with
+
+    @functools.cached_property
+    def rounds(self) -> pd.DataFrame:
+        """One row per (world, round); built when first asked for (sweep jobs never ask)."""
+        return self.model.recorder.rounds_table(self.model)
+
+
+def simulate(cfg: Config, overrides: tuple[str, ...] = (), progress: bool = False) -> Result:
+    """Run a config's worlds; `progress` shows a bar of world-months (tqdm) while it runs."""
+    start = time.perf_counter()
+    model = BargainingModel(config=cfg)
+    if progress:
+        from tqdm import tqdm
+
+        with tqdm(total=cfg.engine.rounds * cfg.engine.worlds, unit=" world-months", unit_scale=True, desc=cfg.name,
+                  file=sys.stderr) as bar:
+            while model.running:
+                model.step()
+                bar.update(cfg.engine.worlds)
+    else:
+        model.run()
+    seconds = time.perf_counter() - start
+    recorder = model.recorder
+    return Result(cfg, model, recorder.worlds_table(model), model.events.table(), seconds, tuple(overrides))
+
+
+FIGURES = {
+    "prisoners_held.png": "Political prisoners held",
+    "instruments.png": "Sanctions relief: instruments lifted or suspended",
+    "sanctions_cost.png": "Cost of the sanctions in force to Minsk",
+}
+
+
+def draw(rounds: pd.DataFrame, name: str, folder: Path) -> list[Path]:
+    """Draw a run's figures from its rounds table into `folder` (what `qpq plot` redraws)."""
+    instruments = [c.removeprefix("instrument_") for c in rounds.columns if c.startswith("instrument_")]
+    drawn = {
+        "prisoners_held.png": plots.prisoners_fan(rounds, f"{name}: {FIGURES['prisoners_held.png']}"),
+        "instruments.png": plots.instrument_states(rounds, instruments, f"{name}: {FIGURES['instruments.png']}"),
+        "sanctions_cost.png": plots.sanctions_cost(rounds, f"{name}: {FIGURES['sanctions_cost.png']}"),
+    }
+    for filename, fig in drawn.items():
+        storage.write_figure(fig, Path(folder) / filename)
+        plots.close(fig)
+    return [Path(folder) / filename for filename in drawn]
+
+
+def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
+    """Write rounds.parquet, worlds.parquet, events.csv, figures/, summary.md, and config.yaml
+    with run.json (provenance) into `folder`, then `done.json` last.
+
+    Everything is first written to `folder/.staging/` (`stage`) and moved into place only when
+    all of it exists (`publish`), `done.json` last: a run killed at any moment leaves a folder
+    with `done.json` and a complete result, or without `done.json` -- which every reader treats
+    as holding no result. `lean` (sweep jobs) writes per-round quantiles instead of the full
+    rounds table, and no figures: a sweep gathers what it needs from many jobs.
+    """
+    stage(result, folder, lean)
+    return publish.publish(folder, result.config.engine.worlds, result.seconds)
+
+
+def stage(result: Result, folder: Path, lean: bool = False) -> Path:
+    """Write every output of a run into `folder/.staging/` (runs/publish.py)."""
+    staged = publish.staging(folder)
+    storage.write_parquet(result.worlds, staged / "worlds.parquet")
+    storage.write_csv(result.events, staged / "events.csv")
+    if lean:
+        storage.write_parquet(series_quantiles(result), staged / "quantiles.parquet")
+    else:
+        storage.write_parquet(result.rounds, staged / "rounds.parquet")
+    figures = result.config.output.figures and not lean
+    if figures:
+        draw(result.rounds, result.config.name, staged / "figures")
+    storage.write_text(summary_markdown(result, FIGURES if figures else {}), staged / "summary.md")
+    provenance.write(result.config, staged)
+    return staged
+
+
+def run(cfg: Config, folder: Path, lean: bool = False, overrides=(), progress: bool = False) -> Result:
+    result = simulate(cfg, tuple(overrides), progress)
+    write(result, folder, lean)
+    return result

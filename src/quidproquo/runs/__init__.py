@@ -1,0 +1,1 @@
+"""A run folder's life: atomic writes, the folder lock, provenance and the completion markers."""

@@ -1,0 +1,74 @@
+"""What a run folder records about how it was made, so that it can be made again from itself.
+
+Every run folder gets `config.yaml` (the full resolved config, seed included) and `run.json`
+(package version, the git commit of the source when it is a checkout, the seed, the time).
+`qpq rerun DIR` rebuilds the config from `config.yaml` alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from quidproquo.runs import storage
+from quidproquo.config import Config, ConfigError, from_dictconfig
+from quidproquo.config.compose import structured
+
+
+@functools.cache
+def git_commit() -> str | None:
+    """The commit of the source checkout this package runs from, with `+dirty` if it has edits."""
+    source = Path(__file__).resolve().parents[3]
+    try:
+        commit = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return commit.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def config_yaml(cfg: Config) -> str:
+    """The resolved config as YAML; a callable passed in from Python is written by name."""
+    def plain(node):
+        if callable(node):
+            return {"_target_": f"{node.__module__}.{node.__qualname__}"}
+        if hasattr(node, "__dataclass_fields__"):
+            return {k: plain(getattr(node, k)) for k in node.__dataclass_fields__}
+        if isinstance(node, dict):
+            return {k: plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v) for v in node]
+        return node
+
+    return OmegaConf.to_yaml(OmegaConf.create(plain(cfg)))
+
+
+def write(cfg: Config, folder: Path) -> None:
+    from quidproquo import __version__
+
+    storage.write_text(config_yaml(cfg), Path(folder) / "config.yaml")
+    about = {"quidproquo": __version__, "git_commit": git_commit(), "seed": cfg.engine.seed,
+             "scenario": cfg.name, "written": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    storage.write_text(json.dumps(about, indent=2) + "\n", Path(folder) / "run.json")
+
+
+def load_config(folder: Path) -> Config:
+    """The config a finished run folder was made with, validated like any other."""
+    path = Path(folder) / "config.yaml"
+    if not path.exists():
+        raise ConfigError(f"{folder}: not a run folder (no config.yaml)")
+    try:
+        schema = structured()
+        return from_dictconfig(OmegaConf.merge(schema, OmegaConf.load(path)))
+    except (OmegaConfBaseException, ValueError, yaml.YAMLError, AttributeError) as err:
+        raise ConfigError(f"{path}: not a readable run config ({' '.join(str(err).split())[:160]})") from None

@@ -1,0 +1,265 @@
+"""The classroom session: joining, pairing, moves checked and stored, one table per pair.
+
+`Room` is the session behind the pages: everything a request may change goes through one of its
+methods, under one lock, and into the store in one transaction. Nothing a student sends reaches a
+config key, a `_target_` or a path: a name is stored as text, and a move is a month, a kind and
+small integers checked against the pair's current menu (`table.Table.check`). A pair's table is
+kept in memory and rebuilt from the stored moves when it is not there (after a restart).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from quidproquo.teaching.classroom import words
+from quidproquo.teaching.classroom.store import FILE, MoveRow, PairRow, SeatRow, Session, Store, now
+from quidproquo.teaching.classroom.table import ROLES, Move, Refused, Table, Talk
+from quidproquo.config import Config, ConfigError, load
+from quidproquo.runs.lock import fresh_name
+
+SEATS = 80  # students in a room at most
+NAME_LENGTH = 40
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read off a projector
+BOT = "built-in strategy"
+
+
+def session_config(scenario: str) -> Config:
+    """The config every pair of the session plays: the scenario, checked against the dashboard's
+    whitelist (`controls.overrides`), on one world, with play mode's settings (`DashboardModel`
+    with a seat: an envoy every month, an offer and a counter-offer). The seed is each pair's own
+    (`pair_seed`)."""
+    from quidproquo.teaching.dashboard.controls import PLAY_OFFERS, overrides, scenarios
+
+    if scenario not in scenarios():
+        raise ConfigError(f"scenario={scenario}: no such scenario; allowed: {', '.join(scenarios())}")
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    points = overrides(scenario, {"worlds": 1, "seed": 0, "washington_engagement": 1.0})
+    return load([*points, f"bargaining.max_offers={PLAY_OFFERS}", "bargaining.protocol=alternating"])
+
+
+def pair_seed(session_seed: int, pair: int) -> int:
+    """A pair's world seed, from the session's seed and the pair's number only: a pair's game never
+    depends on how many pairs there are. Within the dashboard's seed range (0..999), so that a
+    pair's world can be opened in `qpq dashboard` with the same seed."""
+    return int(np.random.SeedSequence([session_seed, pair]).generate_state(1)[0] % 1000)
+
+
+def default_folder() -> Path:
+    return fresh_name(Path("classrooms") / date.today().isoformat())
+
+
+def clean_name(name) -> str:
+    """A student's name as stored: text, trimmed, 1..40 characters, no control characters."""
+    if not isinstance(name, str):
+        raise Refused(400, "name: must be text")
+    name = " ".join(name.split())
+    if not name:
+        raise Refused(400, "name: type your name (1 to 40 characters)")
+    if len(name) > NAME_LENGTH:
+        raise Refused(400, f"name: at most {NAME_LENGTH} characters (this one has {len(name)})")
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        raise Refused(400, "name: letters, digits, spaces and punctuation only")
+    return name
+
+
+@dataclass(frozen=True)
+class Place:
+    """A seat in the room and where it sits: its pair and side, if paired."""
+
+    seat: SeatRow
+    pair: PairRow | None
+    role: str | None
+
+
+class Room:
+    """A classroom session in its folder (`classroom.sqlite`)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        path = self.folder / FILE
+        if not path.is_file():
+            raise ConfigError(f"--session {folder}: holds no {FILE}; leave --session out to start a new session")
+        self.store = Store(path)
+        self.session: Session = self.store.session()
+        self.config = session_config(self.session.scenario)
+        self.lock = threading.RLock()  # one request at a time changes or reads the tables
+        self.tables: dict[int, Table] = {}
+        self.baselines: dict[tuple[int, int], Table] = {}
+
+    @classmethod
+    def create(cls, folder: Path, scenario: str, months: int, seed: int | None = None) -> Room:
+        """A new session in `folder` (made if missing; it must hold no session yet)."""
+        folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"--session {folder}: is a file, not a folder")
+        if (folder / FILE).exists():
+            raise ConfigError(f"--session {folder}: already holds a session")
+        config = session_config(scenario)
+        if not 1 <= months <= config.engine.rounds:
+            raise ConfigError(f"--months={months}: must be within 1..{config.engine.rounds} (scenario {scenario}'s horizon)")
+        folder.mkdir(parents=True, exist_ok=True)
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        Store.create(folder / FILE, Session(scenario, months, secrets.randbelow(1000) if seed is None else seed, code,
+                                            secrets.token_urlsafe(16), now(), None)).close()
+        return cls(folder)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ---------------------------------------------------------------------------- students
+    def join(self, name, code) -> SeatRow:
+        """A new seat for a student who gives their name and the session's join code."""
+        if not isinstance(code, str) or not secrets.compare_digest(code.strip().upper().encode(), self.session.join_code.encode()):
+            raise Refused(400, "code: not this session's join code (ask your instructor)")
+        name = clean_name(name)
+        with self.lock:
+            if self.ended:
+                raise Refused(409, "the class has ended")
+            seat = self.store.add_seat(name, secrets.token_urlsafe(24), SEATS)
+        if seat is None:
+            raise Refused(409, f"the room is full ({SEATS} seats)")
+        return seat
+
+    def place(self, token) -> Place | None:
+        """The seat a browser's token names, and its pair and side; None for an unknown token."""
+        if not isinstance(token, str) or not token or len(token) > 100:
+            return None
+        with self.lock:
+            seat = self.store.seat_by_token(token)
+            if seat is None:
+                return None
+            found = self.store.pair_of(seat.id)
+        return Place(seat, *(found or (None, None)))
+
+    def move(self, token, move: Move) -> list[Talk]:
+        """A student's move at their pair's table: checked, played, stored; the months it completed."""
+        place = self.place(token)
+        if place is None:
+            raise Refused(409, "no seat: join the session first")
+        if place.pair is None:
+            raise Refused(409, "you are not paired yet: wait for your instructor")
+        with self.lock:
+            if self.ended:
+                raise Refused(409, "the class has ended: no more moves")
+            table = self.table(place.pair)
+            table.check(place.role, move)  # before anything changes
+            try:
+                played = table.apply(place.role, move)
+                offers, outcomes = self.results(place.pair, table, played)
+                self.store.record(MoveRow(place.pair.id, move.month, move.kind, move.relief, move.release, move.accept),
+                                  offers, outcomes)
+            except BaseException:
+                self.tables.pop(place.pair.id, None)  # rebuilt from what the store holds
+                raise
+        return played
+
+    # ---------------------------------------------------------------------------- the pairs
+    def pair_waiting(self) -> list[int]:
+        """Seat the students waiting, two by two in the order they joined (the first plays
+        Washington); a student left alone plays against the built-in strategy -- as Washington in
+        odd-numbered pairs, as Minsk in even ones, so that a class sees both. The new pairs' numbers."""
+        with self.lock:
+            if self.ended:
+                raise Refused(409, "the class has ended")
+            waiting = [seat.id for seat in self.store.waiting()]
+            couples = [(waiting[i], waiting[i + 1]) for i in range(0, len(waiting) - 1, 2)]
+            if len(waiting) % 2:
+                alone = waiting[-1]
+                number = len(self.store.pairs()) + len(couples) + 1
+                couples.append((alone, None) if number % 2 else (None, alone))
+            made = self.store.add_pairs(couples, lambda number: pair_seed(self.session.seed, number))
+            for pair in self.store.pairs():
+                if pair.id in made:
+                    self.table(pair)  # its first month's menu, and any months without talks
+            return made
+
+    def pairs(self) -> list[PairRow]:
+        with self.lock:
+            return self.store.pairs()
+
+    def names(self) -> dict[int, str]:
+        with self.lock:
+            return {seat.id: seat.name for seat in self.store.seats()}
+
+    def player(self, pair: PairRow, role: str, names: dict[int, str] | None = None) -> str:
+        seat = pair.seat_of(role)
+        return BOT if seat is None else (names or self.names())[seat]
+
+    def table(self, pair: PairRow) -> Table:
+        """The pair's table, replayed from its stored moves if it is not in memory."""
+        with self.lock:
+            table = self.tables.get(pair.id)
+            if table is None:
+                moves = [Move(m.month, m.kind, m.relief, m.release, m.accept) for m in self.store.moves(pair.id)]
+                table = Table(self.config, pair.seed, self.session.months,
+                              {role: pair.seat_of(role) is not None for role in ROLES}, moves)
+                # Months completed without a student's move (no talks) have rows to write too;
+                # rows already written are kept as they are.
+                self.store.record_results(*self.results(pair, table, table.played))
+                self.tables[pair.id] = table
+            return table
+
+    def baseline(self, pair: PairRow, months: int) -> Table:
+        """The built-in strategies on the pair's world (the same seed, nobody seated), for `months`."""
+        with self.lock:
+            key = (pair.id, months)
+            if key not in self.baselines:
+                self.baselines[key] = Table(self.config, pair.seed, max(months, 1), {})
+            return self.baselines[key]
+
+    # ------------------------------------------------------------------------------ session
+    @property
+    def ended(self) -> bool:
+        return self.session.ended is not None
+
+    def end(self) -> None:
+        with self.lock:
+            self.store.end()
+            self.session = self.store.session()
+
+    def finished(self) -> bool:
+        """Every pair has played all its months (and there is at least one pair)."""
+        with self.lock:
+            pairs = self.store.pairs()
+            return bool(pairs) and all(self.table(pair).finished for pair in pairs)
+
+    def version(self, pair: int | None = None) -> str:
+        with self.lock:
+            return self.store.version(pair)
+
+    # ------------------------------------------------------------------------------ records
+    def results(self, pair: PairRow, table: Table, played: list[Talk]) -> tuple[list[tuple], list[tuple]]:
+        """The offers and outcome rows of months played (see `store.OFFER_COLUMNS`, `OUTCOME_COLUMNS`)."""
+        model, names = table.model, self.names()
+        tiers, instruments = model.prisoners.tiers, model.instruments
+        record = model.recorder
+        offers, outcomes = [], []
+        for talk in played:
+            for step, made in enumerate(talk.offers):
+                releases, steps = talk.bundle(made.candidate)
+                relief_set, release_level = divmod(made.candidate, talk.levels)
+                offers.append((pair.id, talk.month, talk.date, step, made.proposer, self.player(pair, made.proposer, names),
+                               int(relief_set), int(release_level), made.candidate, int(releases.sum()),
+                               words.people(releases, tiers), words.relief(steps, talk.level, instruments),
+                               float(talk.values["washington"][made.candidate]), float(talk.values["minsk"][made.candidate]),
+                               int(made.accepted)))
+            r = talk.month
+            washington = instruments.of("washington")
+            outcomes.append((pair.id, r, talk.date, int(talk.held), int(talk.deal is not None),
+                             int(record.tier_flows["released_deal"][r, 0].sum()),
+                             int(record.tier_flows["released_pardon"][r, 0].sum()),
+                             int(record.tier_flows["completed"][r, 0].sum()),
+                             int(record.tier_flows["arrests"][r, 0].sum()),
+                             int(record.prisoners[r, 0].sum()),
+                             int(record.levels[r, 0][washington].sum()),
+                             float(record.sanctions_cost[r, 0]), float(record.moscow_pressure[r, 0]),
+                             talk.utility["washington"], talk.utility["minsk"]))
+        return offers, outcomes

@@ -1,0 +1,316 @@
+"""The dashboard without a browser: what the page may set (issue 6), and the play seat."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+from tests_support import qpq
+
+from quidproquo.config import ConfigError
+from quidproquo.teaching.dashboard.controls import (
+    KNOBS,
+    PLAY_WORLDS,
+    DashboardModel,
+    knobs_for,
+    overrides,
+    realised_utility,
+    scenarios,
+)
+
+
+# ------------------------------------------------------------------------------ safety
+def test_scenarios_are_the_listed_files_only():
+    assert "thaw" in scenarios() and "freeze" in scenarios()
+    assert not any(name.startswith("theory/") for name in scenarios())
+
+
+@pytest.mark.parametrize("scenario", ["nope", "../../etc/passwd", "thaw,freeze", "theory/rubinstein", 3, None])
+def test_the_model_factory_refuses_an_unlisted_scenario(scenario):
+    with pytest.raises(ConfigError, match="no such scenario"):
+        DashboardModel(scenario_name=scenario)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("actors__washington__utility___target_", 1.0),  # a key that is not a knob
+    ("_target_", 1.0),
+    ("hydra_run_dir", 1.0),
+])
+def test_the_model_factory_refuses_an_unknown_key(name, value):
+    with pytest.raises(ConfigError, match="not a dashboard control"):
+        DashboardModel(**{name: value})
+
+
+@pytest.mark.parametrize("name, value", [
+    ("washington_engagement", "1 actors.washington.utility._target_=os.system"),
+    ("washington_engagement", "0.5"),
+    ("washington_engagement", True),
+    ("washington_engagement", float("nan")),
+    ("washington_engagement", 1.5),
+    ("worlds", 10_000),
+    ("worlds", 2.5),
+])
+def test_knobs_take_numbers_in_range_only(name, value):
+    with pytest.raises(ConfigError):
+        DashboardModel(**{name: value})
+
+
+def test_overrides_name_only_whitelisted_keys():
+    values = {name: KNOBS[name].low for name in KNOBS}
+    keys = {o.split("=", 1)[0] for o in overrides("thaw", values)}
+    allowed = {"scenario"} | {k.key for k in KNOBS.values() if not k.stance}
+    assert all(k in allowed or (k.startswith("actors.eu.members.") and k.endswith(".threshold")) for k in keys)
+
+
+def test_sliders_start_at_the_scenario_values():
+    thaw, freeze = knobs_for("thaw"), knobs_for("freeze")
+    assert thaw["washington_engagement"] > 0 and freeze["washington_engagement"] == 0
+    model = DashboardModel(scenario_name="thaw", worlds=3, washington_channel_value=7.0, eu_dove_threshold=0.45)
+    assert model.cfg.actors.washington.channel_value == 7.0
+    assert all(m.threshold == 0.45 for m in model.cfg.actors.eu.members.values() if m.stance == "dove")
+
+
+def test_play_mode_limits_worlds_and_sends_an_envoy_every_month():
+    model = DashboardModel(scenario_name="freeze", seat="washington", worlds=200)
+    assert model.num_worlds == PLAY_WORLDS
+    assert model.cfg.actors.washington.engagement == 1.0
+    model.step()
+    assert model.recorder.us_engaged[0].all()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["scenario=nope"], "no such scenario"),
+    (["--port", "99999"], "--port"),
+    (["--port", "eighty"], "--port"),
+    (["engine.worlds=3"], "takes scenario=NAME"),
+])
+def test_qpq_dashboard_refuses_bad_input_in_one_line(args, message, env):
+    done = subprocess.run([qpq(), "dashboard", *args], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- the seat
+def _offers(model, proposer):
+    return [o for o in model.recorder.offers if o[4] == proposer]
+
+
+def test_a_seated_washington_offers_exactly_the_chosen_candidates():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=5, seed=3)
+    levels = model.cfg.bargaining.release_levels
+    choices = [(1, 1), (2, 2), (0, 3)]
+    for relief, release in choices:
+        model.player.relief, model.player.release, model.player.accept = relief, release, False
+        model.step()
+    made = {(r, int(w)): int(c) for r, worlds, cands in model.player.made for w, c in zip(worlds, cands)}
+    offered = {(o[1], o[0]): int(o[5]) for o in _offers(model, "washington")}
+    assert offered and offered == {key: c for key, c in made.items() if key in offered}
+    for (round_, world), candidate in offered.items():
+        relief, release = choices[round_]
+        assert candidate == relief * levels + release  # every world can still lift these and frees someone
+    log = [e[5] for e in model.events.rows if e[0] == 0 and e[4] == "offer" and e[3] == "washington"]
+    assert len(log) == 3 and all(text.startswith("Washington proposes: release") for text in log)
+
+
+def test_refusing_the_counter_offer_means_no_deal_that_month():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=8, seed=1)
+    # All of the ask for no relief: Minsk refuses, counters, and the seat refuses the counter.
+    model.player.relief, model.player.release, model.player.accept = 0, model.cfg.bargaining.release_levels - 1, False
+    model.step()
+    assert model.recorder.us_engaged[0].all()
+    assert not model.recorder.deal[0].any()
+    assert _offers(model, "minsk")  # Minsk did counter
+    assert not any(o[8] for o in model.recorder.offers)
+
+
+def test_accepting_the_counter_offer_makes_the_deal_minsk_proposed():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=8, seed=1)
+    model.player.relief, model.player.release, model.player.accept = 0, model.cfg.bargaining.release_levels - 1, True
+    model.step()
+    counters = [o for o in _offers(model, "minsk") if o[8]]
+    assert counters and model.recorder.deal[0].sum() == len(counters)
+
+
+def test_a_seated_minsk_answers_washington_and_counters():
+    model = DashboardModel(scenario_name="thaw", seat="minsk", worlds=4, seed=2)
+    model.player.relief, model.player.release, model.player.accept = 2, 1, False
+    model.step()
+    levels = model.cfg.bargaining.release_levels
+    assert not any(o[8] for o in _offers(model, "washington"))  # the seat refused every first offer
+    assert all(int(o[5]) == 2 * levels + 1 for o in _offers(model, "minsk"))
+
+
+def test_the_built_in_strategy_baseline_runs_the_same_worlds():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=6, seed=4)
+    for _ in range(3):
+        model.step()
+    baseline = model.baseline()
+    assert baseline.round == 3 and baseline.num_worlds == 6 and not baseline.talks.seats
+    yours, theirs = realised_utility(model, "washington"), realised_utility(baseline, "washington")
+    assert yours.shape == theirs.shape == (6,) and np.isfinite(yours).all() and np.isfinite(theirs).all()
+    # The same month-0 flows: only the decisions differ between the two runs.
+    assert (model.recorder.tier_flows["arrests"][0] == baseline.recorder.tier_flows["arrests"][0]).all()
+
+
+@pytest.mark.parametrize("args,host", [([], "127.0.0.1"), (["--port", "8800"], "127.0.0.1"),
+                                       (["--host", "0.0.0.0"], "0.0.0.0")])
+def test_the_dashboard_binds_to_localhost_unless_a_host_is_given(monkeypatch, args, host):
+    from quidproquo import cli
+    from quidproquo.teaching.dashboard import serve
+
+    started = []
+    monkeypatch.setattr(serve, "serve", lambda *a: started.append(a))
+    cli.main(["dashboard", *args])
+    assert started[0][0] == host
+    assert serve.command(host, 8765)[serve.command(host, 8765).index("--host") + 1] == host
+
+
+# ------------------------------------------------------------- the offer shown is the offer made
+def _world0_offers(model, proposer="washington"):
+    return [e for e in model.events.rows if e[0] == 0 and e[4] == "offer" and e[3] == proposer]
+
+
+def test_the_offer_made_is_exactly_the_offer_the_form_shows():
+    # Before issue 13 the form read the menu before the month's flows and the talks rebuilt it
+    # after them: thaw, seed 0 showed "1/4 of the price: 5 (5 foreign)" and released 6.
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=20, seed=0)
+    player = model.player
+    # (relief, release) choices, some past the menu's end: they are clipped, never refused.
+    for relief, release in [(1, 1), (1, 1), (0, 3), (9, 0), (2, 2), (3, 7), (1, 0), (2, 1)]:
+        player.relief, player.release, player.accept = relief, release, False
+        s, g = player.choice()
+        assert any(index == s for index, _ in player.relief_choices())
+        assert any(index == g for index, _ in player.release_choices())
+        released, relief_words = player.offer_words()
+        before = len(_world0_offers(model))
+        model.step()
+        made = _world0_offers(model)[before:]
+        assert len(made) == 1
+        assert made[0][5].startswith(f"Washington proposes: release {released} for {relief_words} --")
+
+
+def test_the_form_lists_only_offers_that_free_someone():
+    model = DashboardModel(scenario_name="freeze", seat="washington", worlds=5, seed=2)
+    for relief in range(len(model.player.relief_choices())):
+        model.player.relief = relief
+        assert model.player.release_choices()
+        assert all(not words.endswith(": 0") for _, words in model.player.release_choices())
+
+
+def test_a_seated_model_records_what_the_model_records():
+    """A seated model waits at the table between the halves of `step`; stepped in halves with
+    nobody seated, it records exactly what `BargainingModel.step` records."""
+    whole = DashboardModel(scenario_name="thaw", worlds=30, seed=5)
+    halves = DashboardModel(scenario_name="thaw", worlds=30, seed=5)
+    for _ in range(8):
+        whole.step()
+        halves.open_month()
+        assert halves.at_table
+        halves.close_month()
+    for name in ("prisoners", "instruments", "sanctions_cost", "moscow_pressure", "utility", "deal"):
+        assert np.array_equal(getattr(whole.recorder, name), getattr(halves.recorder, name)), name
+    assert whole.events.rows == halves.events.rows and whole.recorder.offers == halves.recorder.offers
+
+
+def test_a_seated_model_waits_at_the_first_table():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=4, seed=1)
+    assert model.at_table and model.round == 0 and model.recorder.recorded == 0
+    assert model.washington.engaged.all()  # the month's visit has happened; the talks have not
+    model.step()
+    assert model.at_table and model.round == 1 and model.recorder.recorded == 1
+
+
+# --------------------------------------------------------------- the built-in Minsk counters
+def _firm_sides(model):
+    """Capture the built-in Minsk the talks meet each month."""
+    seen, hook = [], model.talks.seats["minsk"]
+
+    def spy(side, worlds, menu):
+        seen.append(hook(side, worlds, menu))
+        return seen[-1]
+
+    model.talks.seats["minsk"] = spy
+    return seen
+
+
+def test_minsk_refuses_a_short_offer_and_counters_with_more_for_itself():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=20, seed=3)
+    sides = _firm_sides(model)
+    # All of Washington's price for no relief: short of Minsk's demand in every world.
+    model.player.relief, model.player.release, model.player.accept = 0, 3, False
+    model.step()
+    _, outcome = model.talks.outcome
+    offer, counter = outcome.offers
+    demand = sides[0].demand
+    assert offer.proposer == "washington" and offer.made.all() and not offer.accepted.any()
+    assert (offer.values["minsk"] < demand).all()
+    assert counter.proposer == "minsk" and counter.made.all()
+    assert (counter.values["minsk"] >= demand - 1e-9).all()
+    assert (counter.values["minsk"] > offer.values["minsk"]).all()  # it asks for more than it refused
+    assert not model.recorder.deal[0].any()  # and the person refused the counter
+
+
+def test_minsk_accepts_an_offer_that_meets_its_demand():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=20, seed=3)
+    sides = _firm_sides(model)
+    # The most relief on the menu for the smallest share of the price: Minsk's best bundle.
+    model.player.relief, model.player.release = len(model.player.relief_choices()) - 1, 0
+    model.step()
+    _, outcome = model.talks.outcome
+    offer = outcome.offers[0]
+    meets = offer.values["minsk"] >= sides[0].demand - 1e-9
+    assert meets.sum() >= 15
+    assert (offer.accepted == meets).all()  # accepted exactly where it meets the demand
+    assert model.recorder.deal[0].sum() >= meets.sum()
+
+
+def test_minsk_demands_less_as_the_months_go_by():
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=10, seed=4)
+    sides = _firm_sides(model)
+    model.player.relief, model.player.release = 0, 3
+    for _ in range(12):
+        model.step()
+    first, last = sides[0], sides[-1]
+    assert first.progress == 0 and last.progress > 0
+    concession = (first.aspiration - first.demand), (last.aspiration - last.demand)
+    assert np.allclose(concession[0], 0) and (concession[1] > 0).any()
+
+
+# ------------------------------------------------------------------ labels and charts
+def test_the_page_names_things_as_the_figures_do():
+    from quidproquo.labels import LABELS, in_words
+
+    assert KNOBS["washington_engagement"].label == LABELS["actors.washington.engagement"].text
+    assert in_words("pardons 39 (39 rank_and_file)") == "pardons 39 (39 rank-and-file)"
+    assert in_words("renews airspace_belavia unanimously") == f"renews {LABELS['airspace_belavia']} unanimously"
+    assert in_words("snapback of belavia, potash") == f"snapback of {LABELS['belavia']}, {LABELS['potash']}"
+
+
+def test_charts_start_at_month_zero_and_follow_the_months():
+    from quidproquo.teaching.dashboard.charts import Charts
+
+    model = DashboardModel(scenario_name="thaw", worlds=30, seed=0)
+    charts = Charts(model)
+    first = charts.png("prisoners")
+    assert first.startswith(b"\x89PNG") and charts.png("indicators").startswith(b"\x89PNG")
+    median = charts.charts["prisoners"].fans[0][0].median
+    assert len(median.get_xdata()) == 1 and median.get_ydata()[0] == np.median(model.initial.prisoners)
+    for _ in range(3):
+        model.step()
+    assert charts.png("prisoners") != first
+    assert len(median.get_xdata()) == 4
+    assert median.get_ydata()[3] == np.median(model.recorder.prisoners[2].sum(axis=1))
+    assert charts.png("prisoners") is charts.png("prisoners")  # cached until the next month
+
+
+def test_chart_text_is_at_least_the_projector_size():
+    from quidproquo.teaching.dashboard.charts import FONT, Charts, smallest_text
+
+    model = DashboardModel(scenario_name="thaw", worlds=10, seed=0)
+    charts = Charts(model)
+    for _ in range(4):
+        model.step()
+    for name in Charts.NAMES:
+        charts.png(name)
+        assert smallest_text(charts.charts[name].figure) == FONT
