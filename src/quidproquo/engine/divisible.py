@@ -19,6 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
+from quidproquo.engine.arrays import at
 from quidproquo.engine.bargaining import TOLERANCE, Side
 
 _BISECTIONS = 80  # halvings of [0, 1]: past float resolution
@@ -32,7 +33,7 @@ class Claimant(Side):
     name: str
     utility_of_share: Callable[[np.ndarray], np.ndarray]  # increasing in the side's own share
     reservation: np.ndarray  # (worlds,)
-    discount: float
+    discount: float | np.ndarray  # per offer; (worlds,) where it varies by world
     strategy: Callable[[float, np.ndarray], np.ndarray]
     first: bool  # candidates are the first side's share; the second side gets the rest
 
@@ -47,7 +48,7 @@ class Claimant(Side):
         return self.aspiration - concession * (self.aspiration - self.reservation)
 
     def rows(self, rows: np.ndarray) -> Claimant:
-        return replace(self, reservation=self.reservation[rows])
+        return replace(self, reservation=self.reservation[rows], discount=at(self.discount, rows))
 
     def share_of(self, candidate: np.ndarray) -> np.ndarray:
         return candidate if self.first else 1.0 - candidate

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from quidproquo.engine.arrays import ParameterVectors, row_any, row_sum
-from quidproquo.config import Config
+from quidproquo.engine.arrays import ParameterVectors, at, row_any, row_sum, total, weigh
 
 IMPOSED, LIFTED, SUSPENDED = 0, 1, 2
 STATE_NAMES = ("imposed", "lifted", "suspended")
@@ -30,12 +29,17 @@ NOT_PENDING = -1
 
 
 class Instruments(ParameterVectors):
-    """Sanction instruments per world: state, pending staged relief, and extra EU listings."""
+    """Sanction instruments per world: state, pending staged relief, and extra EU listings.
 
-    def __init__(self, cfg: Config, worlds: int, log):
+    An instrument's numeric parameters (`vector`: monthly_cost, lift_cost, legitimacy) are
+    (instruments,) arrays, or (worlds, instruments) where a sweep point or a posterior draw varies
+    one of them by world."""
+
+    def __init__(self, parameters, worlds: int, log):
         super().__init__()
-        self.cfg, self.log = cfg, log
-        self.names: tuple[str, ...] = tuple(cfg.goods.instruments)
+        self.parameters, self.cfg, self.log = parameters, parameters.cfg, log
+        self.worlds = worlds
+        self.names: tuple[str, ...] = tuple(self.cfg.goods.instruments)
         code = {name: i for i, name in enumerate(STATE_NAMES)}
         start = np.array([code[self[n].state] for n in self.names], dtype=np.int8)
         self.state = np.tile(start, (worlds, 1))  # (worlds, instruments)
@@ -58,15 +62,30 @@ class Instruments(ParameterVectors):
         self.ahead_cost = self.cost_ladder[:, reach] - self.cost_ladder[:, :, None]
         self.step_relief, self.step_cost = np.diff(self.ahead_relief, axis=2), np.diff(self.ahead_cost, axis=2)
         self._row_start = np.arange(len(self.names)) * width  # where each instrument's row starts in a ladder, flat
-        self.initial_cost = float(self.vector("monthly_cost") @ (start == IMPOSED))
+        # (worlds,): what the sanctions imposed at the start cost a month, the yardstick of relief
+        self.initial_cost = np.broadcast_to(weigh(np.atleast_2d(self.vector("monthly_cost")), start == IMPOSED), (worlds,)).copy()
         self._derived: dict[str, np.ndarray] = {}  # relief share and cost in force, until the next change
 
     def __getitem__(self, name: str):
         return self.cfg.goods.instruments[name]
 
     def vector(self, attribute: str) -> np.ndarray:
-        """A per-instrument parameter as a (read-only) array, as of the last `refresh`."""
-        return self.cached(("vector", attribute), lambda: [getattr(self[n], attribute) for n in self.names])
+        """A per-instrument numeric parameter (read-only) as of the last `refresh`: (instruments,),
+        or (worlds, instruments) if it varies by world."""
+        def values():
+            per = [self.parameters.get(f"goods.instruments.{n}.{attribute}") for n in self.names]
+            if all(np.ndim(v) == 0 for v in per):
+                return per
+            return np.stack([np.broadcast_to(np.asarray(v, dtype=np.float64), (self.worlds,)) for v in per], axis=1)
+
+        return self.cached(("vector", attribute), values)
+
+    def share_of_initial(self, cost: np.ndarray, worlds=None) -> np.ndarray:
+        """A monthly cost (worlds, ...) as a share of what the sanctions imposed at the start cost
+        (0 where they cost nothing): how far relief has gone."""
+        total = self.initial_cost if worlds is None else self.initial_cost[worlds]
+        total = total.reshape(total.shape + (1,) * (np.ndim(cost) - 1))
+        return np.divide(cost, total, out=np.zeros(np.broadcast_shapes(np.shape(cost), total.shape)), where=total > 0)
 
     def of(self, sender: str) -> np.ndarray:
         """Boolean mask (read-only) of the instruments a sender controls."""
@@ -199,10 +218,10 @@ class Instruments(ParameterVectors):
         """What each instrument costs Minsk a month when imposed in full, EU listings included,
         for some worlds (None: all)."""
         listings = self.listings if worlds is None else self.listings[worlds]
-        cost = np.tile(self.vector("monthly_cost"), (listings.shape[0], 1))
+        cost = np.broadcast_to(at(np.atleast_2d(self.vector("monthly_cost")), worlds), (listings.shape[0], len(self.names))).copy()
         column = self._listings_column
         if column is not None:
-            cost[:, column] += listings * self.cfg.actors.eu.listing_cost
+            cost[:, column] += listings * at(self.parameters.get("actors.eu.listing_cost"), worlds)
         return cost
 
     def cost_in_force(self, mask: np.ndarray | None = None) -> np.ndarray:
@@ -210,16 +229,16 @@ class Instruments(ParameterVectors):
         unrelieved = 1.0 - self.relief_share
         if mask is not None:
             unrelieved = unrelieved * mask
-        cost = unrelieved @ self.vector("monthly_cost")
+        cost = weigh(unrelieved, self.vector("monthly_cost"))
         column = self._listings_column
         if column is not None:
-            cost = cost + self.listings * self.cfg.actors.eu.listing_cost * unrelieved[:, column]
+            cost = cost + self.listings * self.parameters.get("actors.eu.listing_cost") * unrelieved[:, column]
         return cost
 
     @property
     def cost_avoided(self) -> np.ndarray:
         """Monthly cost Minsk no longer bears because of relief in force."""
-        return self.monthly_cost_of(None).sum(axis=1) - self.sanctions_cost
+        return total(self.monthly_cost_of(None)) - self.sanctions_cost
 
     @property
     def sanctions_cost(self) -> np.ndarray:
@@ -233,4 +252,4 @@ class Instruments(ParameterVectors):
     @property
     def legitimacy_in_force(self) -> np.ndarray:
         """Minsk's monthly legitimacy from relief in force, per world."""
-        return self.relief_share @ self.vector("legitimacy")
+        return weigh(self.relief_share, self.vector("legitimacy"))

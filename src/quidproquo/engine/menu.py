@@ -25,6 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
+from quidproquo.engine.arrays import at, column
 from quidproquo.engine.bargaining import TOLERANCE, Side
 
 
@@ -35,7 +36,7 @@ class Negotiator(Side):
     name: str
     utility: np.ndarray  # (worlds, candidates); -inf marks a bundle that may not be offered
     reservation: np.ndarray  # (worlds,)
-    discount: float
+    discount: float | np.ndarray  # per offer; (worlds,) where it varies by world
     strategy: Callable[[float, np.ndarray], np.ndarray]
 
     @cached_property
@@ -49,7 +50,7 @@ class Negotiator(Side):
 
     def rows(self, rows: np.ndarray) -> Negotiator:
         """The same negotiator restricted to some worlds."""
-        return replace(self, utility=self.utility[rows], reservation=self.reservation[rows])
+        return replace(self, utility=self.utility[rows], reservation=self.reservation[rows], discount=at(self.discount, rows))
 
     # The answers to `bargaining.Side`'s questions.
     no_deal = -1  # the candidate recorded where there is no deal
@@ -77,6 +78,7 @@ class Negotiator(Side):
         """The candidate maximising the weighted Nash product (self's weight `weight`) among
         those both sides accept, and whether there is one, per world."""
         both = self.acceptable() & other.acceptable()
+        weight = column(weight)  # (worlds, 1) where it varies by world
         with np.errstate(divide="ignore", invalid="ignore"):
             log_product = (weight * np.log(np.maximum(self.utility - self.reservation[:, None], 0.0))
                            + (1.0 - weight) * np.log(np.maximum(other.utility - other.reservation[:, None], 0.0)))

@@ -36,7 +36,10 @@ import pandas as pd
 
 from quidproquo.engine.actors import EU, Minsk, Moscow, Opposition, Washington
 from quidproquo.config import Config, load, month
+from quidproquo.config.points import Points
+from quidproquo.engine.arrays import total
 from quidproquo.engine.instruments import Instruments
+from quidproquo.engine.parameters import Parameters
 from quidproquo.engine.ledger import Ledger
 from quidproquo.engine.prisoners import Prisoners
 from quidproquo.engine.record import EventLog, Recorder, WorldMean
@@ -63,10 +66,15 @@ class BargainingModel(mesa.Model):
     (one world unless `worlds` says more) -- or from a composed config (`config=`). `rng` is the
     integer seed of the worlds' streams (default: the config's `engine.seed`; a numpy Generator is
     turned into one). `world_ids` runs a chosen subset of worlds.
+
+    `points` (`config.points.Points`) runs many parameter points in this one model: point k is a
+    block of `engine.worlds` worlds numbered 0..worlds-1, as a run of point k alone numbers
+    them, so its world i sees the same random streams as world i of that run and ends the same.
     """
 
     def __init__(self, scenario: str = "thaw", worlds: int = 1, rng: int | np.random.Generator | None = None, *,
-                 config: Config | None = None, world_ids: np.ndarray | None = None, **overrides):
+                 config: Config | None = None, world_ids: np.ndarray | None = None, points: Points | None = None,
+                 **overrides):
         if config is None:
             config = load([f"scenario={scenario}", f"engine.worlds={worlds}", *_overrides_from_kwargs(overrides)])
         elif overrides:
@@ -82,8 +90,17 @@ class BargainingModel(mesa.Model):
         self.cfg = copy.deepcopy(config)
         self.cfg.engine.seed = seed
         self.scenario_name = config.name
-        self.world_ids = np.arange(config.engine.worlds) if world_ids is None else np.asarray(world_ids)
+        if points is not None and world_ids is not None:
+            raise TypeError("pass either points= or world_ids=, not both")
+        self.points = points
+        if points is not None:
+            self.world_ids, self.point = points.world_ids(config.engine.worlds), points.point_of(config.engine.worlds)
+        else:
+            self.world_ids = np.arange(config.engine.worlds) if world_ids is None else np.asarray(world_ids)
+            self.point = np.zeros(self.world_ids.size, dtype=np.int64)
         self.num_worlds = int(self.world_ids.size)
+        # What every actor and good reads: the config's scalars, and the points' per-world values.
+        self.parameters = Parameters(self.cfg, points.varying(config.engine.worlds) if points is not None else None)
         self.rounds = config.engine.rounds
         self.start = month(config.engine.start, "engine.start")
         self.round = 0
@@ -91,8 +108,8 @@ class BargainingModel(mesa.Model):
         self.timeline = Timeline(config, self.start)
         self.events = EventLog(self)
 
-        self.prisoners = Prisoners(self.cfg, self.num_worlds)
-        self.instruments = Instruments(self.cfg, self.num_worlds, self.events)
+        self.prisoners = Prisoners(self.parameters, self.num_worlds)
+        self.instruments = Instruments(self.parameters, self.num_worlds, self.events)
         self.ledger = Ledger.empty(self.num_worlds, len(self.prisoners.tiers))
         self.opposition = Opposition(self)
         self.moscow = Moscow(self)
@@ -150,13 +167,14 @@ class BargainingModel(mesa.Model):
 
     def flows(self) -> None:
         """New arrests and sentence completions, per tier."""
-        p, prisoners, ledger = self.cfg.actors.opposition, self.prisoners, self.ledger
+        p, prisoners, ledger = self.opposition.p, self.prisoners, self.ledger
         mobilisation_effect = np.maximum(1.0 + p.arrest_effect * (self.opposition.mobilisation - p.mobilisation), 0.0)
-        rate = prisoners.vector("inflow")[None, :] * (self.minsk.repression * mobilisation_effect)[:, None]
-        completion = prisoners.vector("completion_rate")
+        rate = np.atleast_2d(prisoners.vector("inflow")) * (self.minsk.repression * mobilisation_effect)[:, None]
+        completion = np.atleast_2d(prisoners.vector("completion_rate"))
         for t in range(len(prisoners.tiers)):
             ledger.arrests[:, t] = self.streams.poisson(self.round, Draw.ARRESTS.of(t), rate[:, t])
-            ledger.completed[:, t] = self.streams.binomial(self.round, Draw.COMPLETIONS.of(t), prisoners.held[:, t], completion[t])
+            ledger.completed[:, t] = self.streams.binomial(self.round, Draw.COMPLETIONS.of(t), prisoners.held[:, t],
+                                                           completion[:, t] if completion.shape[0] > 1 else completion[0, t])
         prisoners.held += ledger.arrests - ledger.completed
 
     # ----------------------------------------------------------------------------- metrics
@@ -171,7 +189,8 @@ class BargainingModel(mesa.Model):
     @property
     def base_arrests(self) -> float:
         """Expected arrests a month at repression 1: the yardstick for a 'surge'."""
-        return float(self.prisoners.vector("inflow").sum())
+        inflow = self.prisoners.vector("inflow")
+        return float(inflow.sum()) if inflow.ndim == 1 else total(inflow)
 
     # Metrics for Mesa's DataCollector (and the dashboard): means over the worlds.
     prisoners_held = WorldMean("prisoners.total", "political prisoners held")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from quidproquo.engine.future import power
 from quidproquo.engine.instruments import IMPOSED, STATE_NAMES
 
 EVENT_COLUMNS = ["world", "round", "date", "actor", "kind", "text"]
@@ -112,11 +113,15 @@ class Recorder:
         self.recorded = r + 1
 
     def realised_utility(self, model, actor: str) -> np.ndarray:
-        """Each world's discounted sum of an actor's monthly utility over the months recorded."""
+        """Each world's discounted sum of an actor's monthly utility over the months recorded,
+        added month by month in order: a world's sum never depends on how many worlds ran beside
+        it (a matrix product orders its sums by the array's shape)."""
         index = [a.name for a in model.actors].index(actor)
-        n = self.recorded
-        discount = model.actors[index].params.discount ** np.arange(n)
-        return discount @ self.utility[:n, :, index]
+        discount = np.asarray(model.actors[index].p.discount, dtype=np.float64)
+        total = np.zeros(model.num_worlds)
+        for r in range(self.recorded):
+            total += power(discount, r) * self.utility[r, :, index]
+        return total
 
     # Totals over tiers, derived from the per-tier flows when asked for (round x world).
     def _total(self, name: str) -> np.ndarray:

@@ -31,7 +31,10 @@ class Talks:
     def hold(self) -> None:
         """Bargain in the worlds with an envoy visit this month (unless talks are switched off)."""
         worlds = np.flatnonzero(self.model.washington.engaged)
-        if worlds.size == 0 or not self.model.cfg.bargaining.talks:
+        talks = self.model.parameters.get("bargaining.talks")
+        if np.ndim(talks):  # talks switched off in some worlds (a decomposition's points)
+            worlds = worlds[talks[worlds]]
+        if worlds.size == 0 or not np.any(talks):
             return
         if self.model.cfg.bargaining.good == "divisible":
             self.split(worlds)
@@ -77,8 +80,8 @@ class Talks:
         model = self.model
         w, m = model.washington, model.minsk
         outcome = self.negotiate(worlds,
-                                 Claimant("washington", w.share_utility, self.reservation(w, worlds), w.params.discount, w.strategy, first=True),
-                                 Claimant("minsk", m.share_utility, self.reservation(m, worlds), m.params.discount, m.strategy, first=False),
+                                 Claimant("washington", w.share_utility, self.reservation(w, worlds), w.p_at(worlds).discount, w.strategy, first=True),
+                                 Claimant("minsk", m.share_utility, self.reservation(m, worlds), m.p_at(worlds).discount, m.strategy, first=False),
                                  None)
         rows = worlds[outcome.deal]
         model.ledger.deal[rows] = True
@@ -87,10 +90,10 @@ class Talks:
 
     @staticmethod
     def reservation(actor, worlds: np.ndarray) -> np.ndarray:
-        return np.full(worlds.size, actor.params.reservation)
+        return np.broadcast_to(np.asarray(actor.p_at(worlds).reservation, dtype=np.float64), (worlds.size,)).copy()
 
     def side(self, actor, worlds: np.ndarray, utility: np.ndarray) -> Negotiator:
-        return Negotiator(actor.name, utility, self.reservation(actor, worlds), actor.params.discount, actor.strategy)
+        return Negotiator(actor.name, utility, self.reservation(actor, worlds), actor.p_at(worlds).discount, actor.strategy)
 
     # ------------------------------------------------------------------------ the protocol
     def negotiate(self, worlds: np.ndarray, washington, minsk, menu: Menu | None) -> Outcome:
@@ -102,7 +105,7 @@ class Talks:
         minsk = self.seats.get("minsk", unseated)(minsk, worlds, menu)
         logged = np.isin(worlds, model.events.logged)
         if model.cfg.bargaining.protocol == "nash":
-            outcome = nash(washington, minsk, model.cfg.bargaining.nash_weight)
+            outcome = nash(washington, minsk, model.parameters.get("bargaining.nash_weight", worlds))
         else:
             outcome = alternate(washington, minsk, model.cfg.bargaining.max_offers, keep=logged)
         self.outcome = (worlds, outcome)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from quidproquo.config import Config, month, set_key
+from quidproquo.config import Config, month
 
 
 class Timeline:
@@ -19,7 +19,8 @@ class Timeline:
     def apply(self, model) -> None:
         """Apply this round's events to the model's config and log them in every logged world."""
         for event in self.by_round.get(model.round, []):
+            when = str(month(event.date, "events.date"))
             for key, value in event.changes.items():
-                set_key(model.cfg, key, value)
+                model.parameters.apply_change(key, value, when)
             text = event.text or ", ".join(f"{k} = {v}" for k, v in event.changes.items())
             model.events.log("scenario", "event", None, lambda i, text=text: text)

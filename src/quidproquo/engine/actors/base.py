@@ -44,6 +44,21 @@ def build_callable(node: Any, key: str, example_args: tuple) -> Callable:
     return functools.partial(function, **params) if params else function
 
 
+class ParameterView:
+    """An actor's parameters by attribute (`p.goodwill`), each a scalar or a per-world array."""
+
+    __slots__ = ("_node", "_parameters", "_prefix", "_worlds")
+
+    def __init__(self, parameters, prefix: str, node, worlds):
+        self._parameters, self._prefix, self._node, self._worlds = parameters, prefix, node, worlds
+
+    def __getattr__(self, name: str):
+        values = self._parameters.varying.get(self._prefix + name)
+        if values is None:
+            return getattr(self._node, name)
+        return values if self._worlds is None else values[self._worlds]
+
+
 class Actor(mesa.Agent):
     """One actor across all worlds. Subclasses name their utility components and weights."""
 
@@ -56,8 +71,19 @@ class Actor(mesa.Agent):
 
     @property
     def params(self):
-        """This actor's parameters, read live from the model's config (events change them)."""
+        """This actor's config node, read live (events change it): its `_target_` nodes and the
+        values of its parameters where they do not vary by world. Decisions read `p` instead."""
         return getattr(self.model.cfg.actors, self.name)
+
+    @property
+    def p(self) -> ParameterView:
+        """This actor's parameters now, for every world: a scalar each, or a (worlds,) array
+        where a sweep point or a posterior draw varies it (engine/parameters.py)."""
+        return ParameterView(self.model.parameters, f"actors.{self.name}.", self.params, None)
+
+    def p_at(self, worlds: np.ndarray) -> ParameterView:
+        """This actor's parameters in some worlds (the ones at the table, say)."""
+        return ParameterView(self.model.parameters, f"actors.{self.name}.", self.params, worlds)
 
     @property
     def worlds(self) -> int:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import numpy as np
 
 from quidproquo.engine.actors.base import Actor
-from quidproquo.engine.arrays import row_any, row_sum
+from quidproquo.engine.arrays import at, row_any, row_sum, weigh
 from quidproquo.engine.instruments import SUSPENDED
 from quidproquo.engine.streams import Draw, Streams
 
@@ -34,47 +35,55 @@ class EU(Actor):
     @property
     def progress(self) -> np.ndarray:
         prisoners = self.model.prisoners
-        return np.clip(1.0 - prisoners.total / max(prisoners.initial_total, 1), 0.0, 1.0)
+        return np.clip(1.0 - prisoners.total / np.maximum(prisoners.initial_total, 1), 0.0, 1.0)
 
     def act(self, streams: Streams) -> None:
-        model, p, instruments, ledger = self.model, self.params, self.model.instruments, self.model.ledger
+        model, p, instruments, ledger = self.model, self.p, self.model.instruments, self.model.ledger
         mine = instruments.of("eu")
-        surge = row_sum(ledger.arrests) / max(model.base_arrests, 1e-9)
+        surge = row_sum(ledger.arrests) / np.maximum(model.base_arrests, 1e-9)
         self.vetoes = np.zeros(self.worlds, dtype=np.int64)
 
         words = model.events.instrument_list
         instruments.snap_back("eu", mine[None, :] & (surge >= p.snapback_ratio)[:, None], SUSPENDED,
                               lambda i, what: "arrests surge: EU re-imposes " + words(what))
 
-        members = list(self.members.values())
+        members = list(self.members)
         due = np.array([instruments[n].sender == "eu" and instruments[n].renewal_month == model.month.month
                         for n in instruments.names])
         for i in np.flatnonzero(due):
             vetoed = np.zeros(self.worlds, dtype=bool)
             for m, member in enumerate(members):
-                if member.veto_renewal > 0:  # a member that never vetoes needs no coin
-                    vetoed |= streams.uniform(model.round, Draw.VETOES.of(16 * m + i)) < member.veto_renewal
+                veto = self.member(member, "veto_renewal")
+                if np.any(veto > 0):  # a member that never vetoes needs no coin
+                    vetoed |= streams.uniform(model.round, Draw.VETOES.of(16 * m + i)) < veto
             instruments.lapse(vetoed, i)
             self.vetoes += vetoed
 
         if members:
-            all_agree = self.progress >= max(m.threshold for m in members)  # unanimity: the strictest decides
+            strictest = functools.reduce(np.maximum, [self.member(m, "threshold") for m in members])
+            all_agree = self.progress >= strictest  # unanimity: the strictest decides
             candidates = instruments.imposed & mine
             suspend = all_agree & row_any(candidates)
             rows = np.flatnonzero(suspend)
             pick = np.zeros(self.worlds, dtype=np.int64)  # only read where `suspend` holds
-            pick[rows] = np.where(candidates[rows], instruments.vector("lift_cost")[None, :], np.inf).argmin(axis=1)
+            lift_cost = at(np.atleast_2d(instruments.vector("lift_cost")), rows)
+            pick[rows] = np.where(candidates[rows], lift_cost, np.inf).argmin(axis=1)
             instruments.suspend(suspend, pick)
-            instruments.add_listings((surge >= max(m.listing_trigger for m in members)) & mine.any())
+            trigger = functools.reduce(np.maximum, [self.member(m, "listing_trigger") for m in members])
+            instruments.add_listings((surge >= trigger) & mine.any())
+
+    def member(self, code: str, name: str):
+        """A member state's parameter: a scalar, or one value per world."""
+        return self.model.parameters.get(f"actors.eu.members.{code}.{name}")
 
     def weights(self) -> dict[str, float]:
-        p = self.params
+        p = self.p
         return {"humanitarian": p.humanitarian_weight, "unity": p.unity_weight, "pressure": p.pressure_weight}
 
     def flow_components(self) -> dict[str, np.ndarray]:
         model, ledger, instruments = self.model, self.model.ledger, self.model.instruments
         return {
-            "humanitarian": (ledger.released_deal + ledger.released_pardon) @ model.prisoners.valuation("eu"),
+            "humanitarian": weigh(ledger.released_deal + ledger.released_pardon, model.prisoners.valuation("eu")),
             "unity": -self.vetoes.astype(np.float64),
             "pressure": instruments.cost_in_force(instruments.of("eu")),
         }

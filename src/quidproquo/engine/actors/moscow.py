@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from quidproquo.engine.actors.base import Actor
+from quidproquo.engine.arrays import column
 from quidproquo.engine.streams import Streams
 
 
@@ -21,24 +22,26 @@ class Moscow(Actor):
 
     def __init__(self, model):
         super().__init__(model)
-        self.pressure = np.full(self.worlds, self.params.pressure)
+        self.pressure = np.broadcast_to(np.asarray(self.p.pressure, dtype=np.float64), (self.worlds,)).copy()
         self.drift = np.zeros(self.worlds)
 
     def act(self, streams: Streams) -> None:
-        p = self.params
+        p = self.p
         instruments = self.model.instruments
-        relief_share = 1.0 - instruments.sanctions_cost / instruments.initial_cost if instruments.initial_cost else 0.0
+        shed = 1.0 - instruments.share_of_initial(instruments.sanctions_cost)
+        relief_share = np.where(instruments.initial_cost > 0, shed, 0.0)
         engaged = self.model.washington.engaged  # last month's visit: this month's has not happened yet
         self.drift = np.clip(relief_share, 0.0, 1.0) + p.engagement_drift * engaged
         change = p.responsiveness * np.maximum(self.drift - p.tolerance, 0.0) - p.relaxation * self.pressure - p.channel_benefit * engaged
         self.pressure = np.clip(self.pressure + change, 0.0, 1.0)
 
-    def pressure_from_relief(self, relief_share: np.ndarray) -> np.ndarray:
-        """Extra pressure per month Minsk should expect from shedding `relief_share` of its costs."""
-        return self.params.responsiveness * relief_share
+    def pressure_from_relief(self, relief_share: np.ndarray, worlds: np.ndarray) -> np.ndarray:
+        """Extra pressure per month Minsk should expect from shedding `relief_share` (worlds, ...)
+        of its costs."""
+        return column(self.p_at(worlds).responsiveness, np.ndim(relief_share) - 1) * relief_share
 
     def weights(self) -> dict[str, float]:
-        return {"control": self.params.control_weight, "channel": self.params.channel_weight}
+        return {"control": self.p.control_weight, "channel": self.p.channel_weight}
 
     def flow_components(self) -> dict[str, np.ndarray]:
-        return {"control": -self.drift, "channel": self.model.ledger.engaged * self.params.channel_benefit}
+        return {"control": -self.drift, "channel": self.model.ledger.engaged * self.p.channel_benefit}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from quidproquo.engine.actors.base import Actor
+from quidproquo.engine.arrays import weigh
 from quidproquo.engine.streams import Streams
 
 
@@ -20,7 +21,7 @@ class Opposition(Actor):
 
     def __init__(self, model):
         super().__init__(model)
-        self.mobilisation = np.full(self.worlds, self.params.mobilisation)
+        self.mobilisation = np.broadcast_to(np.asarray(self.p.mobilisation, dtype=np.float64), (self.worlds,)).copy()
         self.lobbying = np.zeros(self.worlds)
 
     @property
@@ -29,20 +30,20 @@ class Opposition(Actor):
         return self.model.prisoners.prominent_share(self.model.prisoners.released_prominent)
 
     def act(self, streams: Streams) -> None:
-        p = self.params
+        p = self.p
         repression = self.model.minsk.repression
         target = p.base_mobilisation + p.exile_effect * self.exile_share - p.suppression * np.maximum(repression - 1.0, 0.0)
         self.mobilisation = np.clip(self.mobilisation + p.adjust * (target - self.mobilisation), 0.0, 1.0)
-        remaining = self.model.prisoners.total / max(self.model.prisoners.initial_total, 1)
+        remaining = self.model.prisoners.total / np.maximum(self.model.prisoners.initial_total, 1)
         self.lobbying = p.lobbying * remaining
 
     def weights(self) -> dict[str, float]:
-        p = self.params
+        p = self.p
         return {"freed": p.freed_weight, "pressure": p.pressure_weight, "unity": p.unity_weight}
 
     def flow_components(self) -> dict[str, np.ndarray]:
         ledger, prisoners = self.model.ledger, self.model.prisoners
-        freed = (ledger.released_deal + ledger.released_pardon) @ prisoners.valuation("opposition")
+        freed = weigh(ledger.released_deal + ledger.released_pardon, prisoners.valuation("opposition"))
         still_held = prisoners.total > 0
         return {"freed": freed,
                 "pressure": self.model.instruments.sanctions_cost * still_held,

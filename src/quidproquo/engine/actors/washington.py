@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from quidproquo.engine.actors.base import Actor, build_callable
-from quidproquo.engine.arrays import row_any, row_sum
+from quidproquo.engine.arrays import at, column, row_any, row_sum, total, weigh
 from quidproquo.engine.instruments import LIFTED
 from quidproquo.engine.streams import Draw, Streams
-from quidproquo.engine.future import annuity
+from quidproquo.engine.future import annuity, power
 
 
 class Washington(Actor):
@@ -40,17 +40,17 @@ class Washington(Actor):
 
     def act(self, streams: Streams) -> None:
         """Deliver staged relief that has come due, snap back after a surge, decide to engage."""
-        model, instruments, ledger = self.model, self.model.instruments, self.model.ledger
+        model, instruments, ledger, p = self.model, self.model.instruments, self.model.ledger, self.p
         instruments.deliver_due(model.round)
-        if self.params.snapback_ratio > 0:
-            surge = row_sum(ledger.arrests) > self.params.snapback_ratio * model.base_arrests
+        if np.any(p.snapback_ratio > 0):  # 0: never (in that world)
+            surge = (row_sum(ledger.arrests) > p.snapback_ratio * model.base_arrests) & (p.snapback_ratio > 0)
             words = model.events.instrument_list
             undone = instruments.snap_back("washington", surge[:, None] & self.granted, LIFTED,
                                            lambda i, what: f"arrests surge to {ledger.arrests[i].sum()}: snapback of " + words(what))
             ledger.snapback |= row_any(undone)
             self.granted &= ~undone
         coin = streams.uniform(model.round, Draw.ENGAGEMENT)
-        self.engaged = (coin < self.params.engagement) & (model.prisoners.total > 0)
+        self.engaged = (coin < p.engagement) & (model.prisoners.total > 0)
         ledger.engaged = self.engaged.copy()
         model.events.log("washington", "visit", self.engaged, lambda i: "envoy visit to Minsk")
 
@@ -59,28 +59,30 @@ class Washington(Actor):
         """Prisoners asked for each relief set, (worlds, sets), from the shares of each
         instrument's cost and legitimacy it relieves, `relief` (worlds, sets, instruments
         `columns`, default all)."""
-        p, instruments = self.params, self.model.instruments
+        p, instruments = self.p_at(worlds), self.model.instruments
         columns = slice(None) if columns is None else columns
-        worth = instruments.monthly_cost_of(worlds)[:, columns] + instruments.vector("legitimacy")[None, columns]  # USD m a month
+        legitimacy = at(np.atleast_2d(instruments.vector("legitimacy")), worlds)[:, columns]
+        worth = instruments.monthly_cost_of(worlds)[:, columns] + legitimacy  # USD m a month
         lobbying = self.model.opposition.lobbying[worlds]
-        return (p.visit_ask + p.price * (relief @ worth[:, :, None])[..., 0]) * (1.0 + lobbying[:, None])
+        return (column(p.visit_ask) + column(p.price) * weigh(relief, worth[:, None, :])) * (1.0 + lobbying[:, None])
 
     def reserve(self, worlds: np.ndarray) -> np.ndarray:
         """How much dearer relief is, per world: 1 + reserve_weight x the share of its
         instruments' lift cost already spent (relief kept for later releases), over 1 + trust x
         prisoners freed in its earlier deals (a track record makes relief defensible)."""
-        p, instruments, mine = self.params, self.model.instruments, self.instruments
-        lift_cost = instruments.vector("lift_cost") * mine
-        spent = instruments.ladder(instruments.cost_ladder, instruments.level[worlds]) @ lift_cost
-        return (1.0 + p.reserve_weight * spent / max(lift_cost.sum(), 1e-9)) / (1.0 + p.trust * self.freed[worlds])
+        p, instruments, mine = self.p_at(worlds), self.model.instruments, self.instruments
+        lift_cost = at(np.atleast_2d(instruments.vector("lift_cost")), worlds) * mine  # (worlds or 1, instruments)
+        spent = weigh(instruments.ladder(instruments.cost_ladder, instruments.level[worlds]), lift_cost)
+        whole = np.maximum(total(lift_cost), 1e-9)
+        return (1.0 + p.reserve_weight * spent / whole) / (1.0 + p.trust * self.freed[worlds])
 
     def step_cost(self, worlds: np.ndarray, relief: np.ndarray, cost: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """Its linear cost of each next step (worlds, instruments `columns`, steps), from the shares
         of relief and of lift cost each step adds: what orders the steps on the menu."""
-        p, model = self.params, self.model
-        lift_cost = (p.credibility_weight * model.instruments.vector("lift_cost")[columns])[None, :, None]
-        alliance = self._eu_holds(worlds)[:, None, None] * annuity(p.discount, model.rounds - model.round)
-        return cost * lift_cost + relief * (p.alliance_weight * alliance)
+        p, model = self.p_at(worlds), self.model
+        lift_cost = (column(p.credibility_weight) * at(np.atleast_2d(model.instruments.vector("lift_cost")), worlds)[:, columns])[:, :, None]
+        alliance = self._eu_holds(worlds)[:, None, None] * column(annuity(p.discount, model.rounds - model.round), 2)
+        return cost * lift_cost + relief * (column(p.alliance_weight, 2) * alliance)
 
     def _eu_holds(self, worlds: np.ndarray) -> np.ndarray:
         instruments = self.model.instruments
@@ -88,18 +90,21 @@ class Washington(Actor):
 
     def value_bundles(self, worlds: np.ndarray, menu) -> np.ndarray:
         """Washington's utility of every bundle on the menu, (worlds, sets, levels)."""
-        p, model = self.params, self.model
+        p, model = self.p_at(worlds), self.model
         remaining = model.rounds - model.round
         lag = model.cfg.bargaining.verification_lag
-        lift_cost = model.instruments.vector("lift_cost")[menu.columns]
+        lift_cost = at(np.atleast_2d(model.instruments.vector("lift_cost")), worlds)[:, None, menu.columns]
+        credibility = ((weigh(menu.cost, lift_cost) + column(p.relief_signal) * menu.steps.any(axis=2))
+                       * self.reserve(worlds)[:, None] * column(power(p.discount, lag)))
+        alliance = total(menu.relief) * self._eu_holds(worlds)[:, None] * column(annuity(p.discount, remaining, lag))
         components = {
-            "humanitarian": menu.value_of_releases(model.prisoners.valuation("washington")),
-            "channel": np.full((1, 1, 1), p.channel_value),
-            "credibility": -(((menu.cost @ lift_cost) + p.relief_signal * menu.steps.any(axis=2))
-                             * self.reserve(worlds)[:, None] * p.discount**lag)[:, :, None],
-            "alliance": -(menu.relief.sum(axis=2) * self._eu_holds(worlds)[:, None] * annuity(p.discount, remaining, lag))[:, :, None],
+            "humanitarian": menu.value_of_releases(at(np.atleast_2d(model.prisoners.valuation("washington")), worlds)),
+            "channel": np.reshape(np.asarray(p.channel_value, dtype=np.float64), (-1, 1, 1)),
+            "credibility": -credibility[:, :, None],
+            "alliance": -alliance[:, :, None],
         }
-        return self.checked(self.utility(components, self.weights()), np.broadcast_shapes(*(np.shape(c) for c in components.values())))
+        shape = np.broadcast_shapes(*(np.shape(c) for c in components.values()))
+        return self.checked(self.utility(components, self.weights(worlds, dims=2)), shape)
 
     def record_deal(self, worlds: np.ndarray, steps: np.ndarray, releases: np.ndarray | None = None) -> None:
         self.deals[worlds] += 1
@@ -109,19 +114,21 @@ class Washington(Actor):
         self.first_deal_round[worlds] = np.where(first < 0, self.model.round, first)
         self.granted[worlds] |= steps > 0
 
-    def weights(self) -> dict[str, float]:
-        p = self.params
-        return {"humanitarian": p.humanitarian_weight, "channel": 1.0,
-                "credibility": p.credibility_weight, "alliance": p.alliance_weight}
+    def weights(self, worlds: np.ndarray | None = None, dims: int = 0) -> dict[str, float]:
+        """Its components' weights (for `worlds`, default all), as columns with `dims` trailing
+        axes where they vary by world."""
+        p = self.p if worlds is None else self.p_at(worlds)
+        return {"humanitarian": column(p.humanitarian_weight, dims), "channel": 1.0,
+                "credibility": column(p.credibility_weight, dims), "alliance": column(p.alliance_weight, dims)}
 
     def flow_components(self) -> dict[str, np.ndarray]:
-        model, ledger, instruments = self.model, self.model.ledger, self.model.instruments
+        model, ledger, instruments, p = self.model, self.model.ledger, self.model.instruments, self.p
         mine = self.instruments
         excess = np.maximum(row_sum(ledger.arrests) - model.base_arrests, 0.0) * (self.deals > 0)
         eu_holds = row_any(instruments.imposed & instruments.of("eu"))
         return {
-            "humanitarian": (ledger.released_deal + ledger.released_pardon) @ model.prisoners.valuation("washington"),
-            "channel": ledger.deal * self.params.channel_value,
-            "credibility": -((instruments.cost_spent_now * mine) @ instruments.vector("lift_cost")) - self.params.rearrest_penalty * excess,
-            "alliance": -((instruments.relief_share * mine).sum(axis=1)) * eu_holds,
+            "humanitarian": weigh(ledger.released_deal + ledger.released_pardon, model.prisoners.valuation("washington")),
+            "channel": ledger.deal * p.channel_value,
+            "credibility": -weigh(instruments.cost_spent_now * mine, instruments.vector("lift_cost")) - p.rearrest_penalty * excess,
+            "alliance": -total(instruments.relief_share * mine) * eu_holds,
         }
