@@ -437,7 +437,17 @@ def test_the_qpq_command_refuses_a_session_started_otherwise_in_one_line(env, tm
 
 
 def test_the_words_a_student_reads_name_things_by_their_labels():
-    assert words.people(np.array([3, 0, 1]), ("rank_and_file", "prominent", "foreign")) == "4 (3 rank-and-file, 1 foreign national)"
+    model = Table(CONFIG, 1, 1, {}).model
+    assert words.people(np.array([3, 0, 1]), model) == "4 (3 rank-and-file, 1 foreign national)"
+    assert words.people(np.array([0, 0, 11]), model) == "11 (11 foreign nationals)"
+    assert words.people(np.array([0, 0, 0]), model) == "nobody"
+    # The tiers and the relief are the event log's words (its one home), with labels for code names.
+    steps, before = np.zeros(len(model.instruments.names), dtype=int), np.zeros(len(model.instruments.names), dtype=int)
+    potash = model.instruments.names.index("potash")
+    steps[potash] = 2
+    assert words.relief(steps, before, model) == in_words(model.events.relief_words(steps, before)).removeprefix("relief: ")
+    assert words.relief(steps, before, model).startswith("potash (US) ")
+    assert words.relief(0 * steps, before, model) == "no relief"
     assert in_words("pardons 4 (4 rank_and_file); renews potash_transit") == "pardons 4 (4 rank-and-file); renews potash transit (EU)"
     assert in_words("2 foreign nationals; 3 foreign") == "2 foreign nationals; 3 foreign nationals"
 

@@ -11,13 +11,13 @@ from tests_support import qpq
 from quidproquo.config import ConfigError
 from quidproquo.teaching.dashboard.controls import (
     KNOBS,
-    PLAY_WORLDS,
     DashboardModel,
     knobs_for,
     overrides,
     realised_utility,
     scenarios,
 )
+from quidproquo.teaching.play import WORLDS
 
 
 # ------------------------------------------------------------------------------ safety
@@ -73,7 +73,7 @@ def test_sliders_start_at_the_scenario_values():
 
 def test_play_mode_limits_worlds_and_sends_an_envoy_every_month():
     model = DashboardModel(scenario_name="freeze", seat="washington", worlds=200)
-    assert model.num_worlds == PLAY_WORLDS
+    assert model.num_worlds == WORLDS
     assert model.cfg.actors.washington.engagement == 1.0
     model.step()
     assert model.recorder.us_engaged[0].all()
@@ -223,7 +223,8 @@ def test_a_seated_model_waits_at_the_first_table():
 
 # --------------------------------------------------------------- the built-in Minsk counters
 def _firm_sides(model):
-    """Capture the built-in Minsk the talks meet each month."""
+    """Ask for a firm Minsk, and capture the Minsk the talks meet each month."""
+    model.player.firm = True
     seen, hook = [], model.talks.seats["minsk"]
 
     def spy(side, worlds, menu):
@@ -275,6 +276,35 @@ def test_minsk_demands_less_as_the_months_go_by():
     assert first.progress == 0 and last.progress > 0
     concession = (first.aspiration - first.demand), (last.aspiration - last.demand)
     assert np.allclose(concession[0], 0) and (concession[1] > 0).any()
+
+
+def test_sanctions_relieved_count_a_licence_as_the_instruments_do():
+    """The chart's "sanctions lifted or suspended" is `Instruments.relieved_count`: any step of
+    relief in force, a licence on an instrument still imposed included (issue 19)."""
+    from quidproquo.engine.instruments import IMPOSED
+
+    model = DashboardModel(scenario_name="thaw", worlds=40, seed=0)
+    assert (model.initial.instruments_relieved == model.instruments.relieved_count).all()
+    licensed = 0
+    for month in range(12):
+        model.step()
+        assert (model.relieved[month] == model.instruments.relieved_count).all()
+        state, levels = model.recorder.instruments[month], model.recorder.levels[month]
+        licence = (state == IMPOSED) & (levels > 0)  # a step of relief short of a lift or suspension
+        assert (model.relieved[month] == ((state != IMPOSED) | (levels > 0)).sum(axis=1)).all()
+        licensed += int(licence.sum())
+    assert licensed > 0  # the case the old count (state != imposed) left out did happen
+    assert (model.relieved[:12] > (model.recorder.instruments[:12] != IMPOSED).sum(axis=2)).any()
+
+
+def test_play_answers_as_the_built_in_strategy_until_told_otherwise():
+    """Play mode's default lets a deal happen: Washington's answer to Minsk's counter-offers is
+    the built-in strategy's until the person chooses to accept or refuse them all."""
+    model = DashboardModel(scenario_name="thaw", seat="washington", worlds=20, seed=1)
+    assert model.player.accept is None
+    for _ in range(4):
+        model.step()
+    assert model.recorder.deal[:4].any()
 
 
 # ------------------------------------------------------------------ labels and charts

@@ -156,12 +156,12 @@ def menu_table(table: Table, talk: Talk, role: str) -> str:
             c = s * talk.levels + g
             if talk.valid(c):
                 releases, _ = talk.bundle(c)
-                cells.append(f"<td>{esc(words.people(releases, model.prisoners.tiers))}<br>"
+                cells.append(f"<td>{esc(words.people(releases, model))}<br>"
                              f'<span class="note">worth to you {words.number(talk.values[role][c])}</span></td>')
             else:
                 cells.append('<td class="muted">not on the menu</td>')
         _, steps = talk.bundle(s * talk.levels)
-        rows.append(f"<tr><th>{s}: {esc(words.relief(steps, talk.level, model.instruments))}</th>{''.join(cells)}</tr>")
+        rows.append(f"<tr><th>{s}: {esc(words.relief(steps, talk.level, model))}</th>{''.join(cells)}</tr>")
     return (f'<table class="qpq-menu"><tr><th>relief granted (rows); prisoners released (columns: share of Washington\'s price)</th>{head}</tr>'
             f'{"".join(rows)}</table>'
             f'<p class="note">No deal is worth {words.number(talk.reservation[role])} to you this month.</p>')
@@ -169,7 +169,7 @@ def menu_table(table: Table, talk: Talk, role: str) -> str:
 
 def choose(table: Table, talk: Talk) -> str:
     model = table.model
-    sets = "".join(f'<option value="{s}">{s}: {esc(words.relief(talk.bundle(s * talk.levels)[1], talk.level, model.instruments))}</option>'
+    sets = "".join(f'<option value="{s}">{s}: {esc(words.relief(talk.bundle(s * talk.levels)[1], talk.level, model))}</option>'
                    for s in range(talk.sets))
     levels = "".join(f'<option value="{g}">{esc(share_words(g, talk.levels))}</option>' for g in range(talk.levels))
     return (f'<p><label>Relief <select name="relief" class="qpq-relief">{sets}</select></label> '

@@ -24,6 +24,7 @@ from quidproquo.teaching.classroom.store import FILE, MoveRow, PairRow, SeatRow,
 from quidproquo.teaching.classroom.table import ROLES, Move, Refused, Table, Talk
 from quidproquo.config import Config, ConfigError, load
 from quidproquo.runs.lock import fresh_name
+from quidproquo.teaching.play import SETTINGS, scenarios
 
 SEATS = 80  # students in a room at most
 NAME_LENGTH = 40
@@ -32,17 +33,13 @@ BOT = "built-in strategy"
 
 
 def session_config(scenario: str) -> Config:
-    """The config every pair of the session plays: the scenario, checked against the dashboard's
-    whitelist (`controls.overrides`), on one world, with play mode's settings (`DashboardModel`
-    with a seat: an envoy every month, an offer and a counter-offer). The seed is each pair's own
-    (`pair_seed`)."""
-    from quidproquo.teaching.dashboard.controls import PLAY_OFFERS, overrides, scenarios
-
+    """The config every pair of the session plays: one of the scenarios a person may play
+    (`play.scenarios`), on one world, with play's settings (`play.SETTINGS`: an envoy every
+    month, an offer and a counter-offer). The seed is each pair's own (`pair_seed`)."""
     if scenario not in scenarios():
         raise ConfigError(f"scenario={scenario}: no such scenario; allowed: {', '.join(scenarios())}")
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
-    points = overrides(scenario, {"worlds": 1, "seed": 0, "washington_engagement": 1.0})
-    return load([*points, f"bargaining.max_offers={PLAY_OFFERS}", "bargaining.protocol=alternating"])
+    return load([f"scenario={scenario}", "engine.worlds=1", "engine.seed=0", *SETTINGS])
 
 
 def pair_seed(session_seed: int, pair: int) -> int:
@@ -239,7 +236,7 @@ class Room:
     def results(self, pair: PairRow, table: Table, played: list[Talk]) -> tuple[list[tuple], list[tuple]]:
         """The offers and outcome rows of months played (see `store.OFFER_COLUMNS`, `OUTCOME_COLUMNS`)."""
         model, names = table.model, self.names()
-        tiers, instruments = model.prisoners.tiers, model.instruments
+        instruments = model.instruments
         record = model.recorder
         offers, outcomes = [], []
         for talk in played:
@@ -248,7 +245,7 @@ class Room:
                 relief_set, release_level = divmod(made.candidate, talk.levels)
                 offers.append((pair.id, talk.month, talk.date, step, made.proposer, self.player(pair, made.proposer, names),
                                int(relief_set), int(release_level), made.candidate, int(releases.sum()),
-                               words.people(releases, tiers), words.relief(steps, talk.level, instruments),
+                               words.people(releases, model), words.relief(steps, talk.level, model),
                                float(talk.values["washington"][made.candidate]), float(talk.values["minsk"][made.candidate]),
                                int(made.accepted)))
             r = talk.month

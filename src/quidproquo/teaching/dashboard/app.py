@@ -28,7 +28,8 @@ from mesa.visualization.utils import force_update, update_counter
 from quidproquo.config import load
 from quidproquo.teaching.dashboard.about import MODEL, QUESTION, about
 from quidproquo.teaching.dashboard.charts import FONT, Charts
-from quidproquo.teaching.dashboard.controls import KNOBS, PLAY_OFFERS, PLAY_WORLDS, DashboardModel, knob_value, knob_values, knobs_for, realised_utility, scenarios
+from quidproquo.teaching.dashboard.controls import KNOBS, DashboardModel, knob_value, knob_values, knobs_for, realised_utility, scenarios
+from quidproquo.teaching.play import OFFERS, WORLDS
 from quidproquo.labels import in_words, scenario_name, text
 
 DEFAULT_SCENARIO = "thaw"
@@ -204,11 +205,11 @@ def PlayPanel(model):
         you = model.seat.capitalize()
         if model.seat == "washington":
             prose(f"You are <b>Washington</b>. Each month: your offer, then {other}'s counter-offer if it refuses. "
-                  f"An envoy visits every month while you play; the model runs at most {PLAY_WORLDS} worlds, and your "
+                  f"An envoy visits every month while you play; the model runs at most {WORLDS} worlds, and your "
                   "choice is made in each of them (the offer shown is world 0's).")
         else:
             prose("You are <b>Minsk</b>. Each month Washington offers first; refuse it and your counter-offer goes back "
-                  f"-- {PLAY_OFFERS} offers a visit. The offer shown is world 0's; your choice is made in all "
+                  f"-- {OFFERS} offers a visit. The offer shown is world 0's; your choice is made in all "
                   f"{model.num_worlds} worlds.")
         done = finished.value or not model.running
         if not done:
@@ -234,7 +235,11 @@ def PlayForm(model, you: str, other: str):
         force_update()
 
     def set_accept(value):
-        player.accept = bool(value)
+        player.accept = None if value is None else bool(value)
+        force_update()
+
+    def set_firm(value):
+        player.firm = bool(value)
         force_update()
 
     relief, release = player.choice()
@@ -243,8 +248,12 @@ def PlayForm(model, you: str, other: str):
     choice(f"{you} offers: sanctions relief", worded(player.relief_choices()), relief, set_relief, ["qpq-relief"])
     choice(f"{you} offers: prisoners released (share of Washington's price)", worded(player.release_choices()), release,
            set_release, ["qpq-release"])
-    choice(f"{other}'s offers this month", [(False, "refuse them"), (True, "accept them")], player.accept, set_accept,
-           ["qpq-accept"])
+    choice(f"{other}'s offers this month", [(None, f"as {you}'s built-in strategy would"), (False, "refuse them"),
+                                            (True, "accept them")], player.accept, set_accept, ["qpq-accept"])
+    if model.seat == "washington":
+        choice("Minsk plays", [(False, "its built-in strategy (as in the comparison)"),
+                               (True, "firm: refuses offers short of its demand, and counters")],
+               player.firm, set_firm, ["qpq-firm"])
     prose(f"Your offer: release <b>{in_words(offered)}</b> for <b>{in_words(relieved)}</b>. Press <b>Step</b> to make it.",
           classes=["qpq-offer"])
 

@@ -28,7 +28,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 from PIL import Image
 
-from quidproquo.engine.instruments import IMPOSED
 from quidproquo.labels import LABELS, label, text
 from quidproquo.experiments.plots import COLOURS
 
@@ -144,7 +143,7 @@ class Charts:
         model, rec = self.model, self.model.recorder
         fig = Figure(figsize=(WIDTH, 5.6), dpi=DPI)
         panels = [("instruments_relieved", model.initial.instruments_relieved,
-                   lambda n: (rec.instruments[:n] != IMPOSED).sum(axis=2), "{x:,.0f}"),
+                   lambda n: model.relieved[:n], "{x:,.0f}"),
                   ("sanctions_cost", model.initial.sanctions_cost, lambda n: rec.sanctions_cost[:n], "{x:,.0f}"),
                   ("moscow_pressure", model.initial.moscow_pressure, lambda n: rec.moscow_pressure[:n], "{x:.2f}")]
         fans = []

@@ -15,20 +15,13 @@ from numbers import Real
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from quidproquo.config import Config, ConfigError, load, scenario_names
-from quidproquo.engine.instruments import IMPOSED
-from quidproquo.labels import text
+from quidproquo.config import Config, ConfigError, load
 from quidproquo.engine.model import BargainingModel
+from quidproquo.labels import text
+from quidproquo.teaching.play import SETTINGS, WORLDS, Player, firm, scenarios
 
 SEATS = ("nobody", "washington", "minsk")
-PLAY_WORLDS = 20  # at most this many worlds while a person plays: one form answers for all of them
-PLAY_OFFERS = 2  # one offer and one counter-offer a month: the form asks for each once
-
-
-def scenarios() -> list[str]:
-    """The scenarios a visitor may choose: every scenario file except the theory checks, whose
-    two-party, one-good set-up has no prisoners or instruments to show."""
-    return [name for name in scenario_names() if not name.startswith("theory/")]
+__all__ = ["SEATS", "KNOBS", "DashboardModel", "scenarios"]  # `scenarios` is play's: the scenarios a person may choose
 
 
 @dataclass(frozen=True)
@@ -130,9 +123,9 @@ class DashboardModel(BargainingModel):
     `scenario_name` is one of `scenarios()`; every other keyword is a knob of `KNOBS`.
 
     `seat` is "nobody", or the actor a person plays ("washington" or "minsk"). While someone
-    plays, the model runs at most `PLAY_WORLDS` worlds, sends an envoy every month (so there are
-    talks to take part in) and allows `PLAY_OFFERS` offers a visit: the person's offer and the
-    other side's counter-offer, or the other way round.
+    plays, the model runs at most `play.WORLDS` worlds with play's settings (`play.SETTINGS`: an
+    envoy every month, so there are talks to take part in, and two offers a visit: the person's
+    offer and the other side's counter-offer, or the other way round).
 
     A seated model waits *at the table*: the month's events, flows, the opposition's and
     Moscow's moves and Washington's visit have happened, the talks have not. The form shows the
@@ -154,21 +147,22 @@ class DashboardModel(BargainingModel):
             raise ConfigError(f"seat={seat!r}: allowed: {', '.join(SEATS)}")
         values = {"worlds": worlds, "seed": seed, **knobs}
         if seat != "nobody":
-            values["worlds"] = min(knob_value("worlds", worlds), PLAY_WORLDS)
-            values["washington_engagement"] = 1.0
+            values["worlds"] = min(knob_value("worlds", worlds), WORLDS)
+            values.pop("washington_engagement", None)  # play sends an envoy every month
         points = overrides(scenario, values)
         if seat != "nobody":
-            points += [f"bargaining.max_offers={PLAY_OFFERS}", "bargaining.protocol=alternating"]
+            points += list(SETTINGS)
         config = load(points)
         self.start_config = config  # as composed, before dated events change the model's copy
         self.seat = seat
         self.at_table = False  # a seated model between its month's visit and its talks
         super().__init__(config=config, rng=config.engine.seed)
+        # (months, worlds): instruments with any relief in force at each month's end, counted by
+        # the instruments' own rule (`Instruments.relieved_count`: a licence counts, as a lift does)
+        self.relieved = np.zeros((self.rounds, self.num_worlds), dtype=np.int64)
         self.initial = InitialState(self)
         self.player = None
         if seat != "nobody":
-            from quidproquo.teaching.play import Player, firm
-
             self.player = Player(self)
             self.talks.seats[seat] = self.player
             if seat == "washington":  # the built-in Minsk answers first, with a counter-offer left
@@ -198,6 +192,7 @@ class DashboardModel(BargainingModel):
 
     def close_month(self) -> None:
         super().close_month()
+        self.relieved[self.round - 1] = self.instruments.relieved_count
         self.at_table = False
 
     def baseline(self) -> BargainingModel:
@@ -215,7 +210,7 @@ class InitialState:
 
     def __init__(self, model: BargainingModel):
         self.prisoners = model.prisoners.held.sum(axis=1).astype(float)  # (worlds,)
-        self.instruments_relieved = (model.instruments.state != IMPOSED).sum(axis=1).astype(float)
+        self.instruments_relieved = model.instruments.relieved_count.astype(float)
         self.sanctions_cost = np.array(model.instruments.sanctions_cost, dtype=float)
         self.moscow_pressure = np.array(model.moscow.pressure, dtype=float)
 
