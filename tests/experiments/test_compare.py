@@ -65,12 +65,14 @@ def test_the_gap_decomposes_into_mechanisms_that_sum_to_it():
     import pandas as pd
 
     from quidproquo.config import load
-    from quidproquo.experiments.decompose import decompose, gap_over_time, held_of
+    from quidproquo.experiments.decompose import decompose, decomposition_worlds, gap_over_time, held_of
 
-    thaw = load(["scenario=thaw", "engine.worlds=300", "engine.seed=2"])
-    freeze = held_of(load(["scenario=freeze", "engine.worlds=300", "engine.seed=2"]))
+    thaw = load(["scenario=thaw", "engine.worlds=600", "engine.seed=2"])
+    freeze = held_of(load(["scenario=freeze", "engine.worlds=600", "engine.seed=2"]))
     parts = decompose(thaw, freeze)
-    gap = gap_over_time(held_of(thaw), freeze).set_index("measure").gap
+    m = decomposition_worlds(600)  # the decomposition runs the first eighth of the paired worlds
+    assert m == 75
+    gap = gap_over_time(held_of(thaw)[:, :m], freeze[:, :m]).set_index("measure").gap
     assert list(gap.index) == ["held after 12 months", "held after 24 months", "held after 36 months", "prisoner-months"]
     for measure, rows in parts.groupby("measure"):
         shares = rows[~rows.mechanism.isin(["total"])].gap.sum()
@@ -80,6 +82,30 @@ def test_the_gap_decomposes_into_mechanisms_that_sum_to_it():
     deals = parts[(parts.measure == "prisoner-months") & (parts.mechanism == "deal releases")].gap.item()
     assert deals < 0  # releases in deals spare prisoner-months
     assert isinstance(parts, pd.DataFrame) and set(parts.mechanism) >= {"deal releases", "goodwill pardons", "other"}
+
+
+def test_the_decomposition_with_every_mechanism_on_is_the_scenario_even_where_events_set_a_switch():
+    """belarus_2025's January 2025 event sets Moscow's channel benefit, a switched key: with every
+    mechanism on the points reproduce the scenario's own run world for world, and with Moscow's
+    mechanism off the event cannot switch it back on."""
+    from quidproquo.config import load
+    from quidproquo.experiments.batch import run_points
+    from quidproquo.experiments.decompose import held_of, switches
+
+    cfg = load(["scenario=belarus_2025", "engine.worlds=40", "engine.seed=5"])
+    table = switches(cfg)
+    assert "actors.moscow.channel_benefit@2025-01" in table.columns
+    assert len(table) == 32 and not table.iloc[0]["bargaining.talks"] and table.iloc[-1]["bargaining.talks"]
+    held = {}
+
+    def collect(model, first):
+        record = model.recorder.prisoners.sum(axis=2)
+        for k in range(len(model.points)):
+            held[first + k] = record[:, k * 40:(k + 1) * 40]
+
+    run_points(cfg, table, on_model=collect)
+    np.testing.assert_array_equal(held[len(table) - 1], held_of(cfg))
+    assert table.iloc[0]["actors.moscow.channel_benefit@2025-01"] == 0.0 and table.iloc[-1]["actors.moscow.channel_benefit@2025-01"] == 0.05
 
 
 def test_qpq_compare_prints_the_gap_over_time_and_its_decomposition(tmp_path, env):

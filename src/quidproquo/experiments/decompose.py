@@ -23,7 +23,7 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from quidproquo.config import Config, with_changes
+from quidproquo.config import Config, month, value_of, with_changes
 from quidproquo.engine.model import BargainingModel
 
 CHANNELS: dict[str, dict[str, object]] = {
@@ -52,6 +52,34 @@ def held_of(cfg: Config) -> np.ndarray:
     return model.recorder.prisoners.sum(axis=2).astype(np.float64)
 
 
+def switches(cfg: Config) -> pd.DataFrame:
+    """One row per combination of mechanisms on and off (2^5 rows, the first all off), a column
+    per key `CHANNELS` switches: its value when on is the config's, when off the switch's. Where a
+    dated event sets a switched key, the event's value is switched too (`key@YYYY-MM`), so that off
+    is off all run long and on is exactly the scenario."""
+    names = list(CHANNELS)
+    dated = {(path, str(month(e.date, "events.date"))): e.changes[path] for e in cfg.events
+             for name in names for path in CHANNELS[name] if path in e.changes}
+    rows = []
+    for on in itertools.product((False, True), repeat=len(names)):
+        row = {}
+        for name, flag in zip(names, on):
+            for key, off in CHANNELS[name].items():
+                row[key] = value_of(cfg, key) if flag else off
+                for (path, date), value in dated.items():
+                    if path == key:
+                        row[f"{key}@{date}"] = value if flag else off
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def decomposition_worlds(worlds: int) -> int:
+    """How many of the paired worlds the decomposition runs: its 32 combinations over an eighth
+    of them cost about twice one run, so the decomposition stays within 3x the two paired runs;
+    never fewer than 64 worlds (or all, when there are fewer)."""
+    return min(worlds, max(64, -(-worlds // 8)))
+
+
 def gap_over_time(held_a: np.ndarray, held_b: np.ndarray) -> pd.DataFrame:
     """Per measure: mean of A, mean of B, the mean paired difference A - B and its 5-95% range across worlds."""
     rows = []
@@ -64,15 +92,29 @@ def gap_over_time(held_a: np.ndarray, held_b: np.ndarray) -> pd.DataFrame:
 
 def decompose(cfg_a: Config, held_b: np.ndarray) -> pd.DataFrame:
     """Shapley shares of the mean gap A - B per measure: one row per (measure, mechanism), the
-    mechanisms of `CHANNELS` and "other"; for each measure the shares sum to the total gap."""
+    mechanisms of `CHANNELS`, "other" and "total"; for each measure the shares and "other" sum
+    to "total". The 32 combinations run as points of one model (`batch.run_points`) over the first
+    `decomposition_worlds` paired worlds (so "total" is the gap in those worlds)."""
+    from quidproquo.experiments.batch import run_points
+
     names = list(CHANNELS)
     n = len(names)
+    worlds = decomposition_worlds(cfg_a.engine.worlds)
+    cfg = with_changes(cfg_a, {"engine.worlds": worlds}, check=False)
+    table = switches(cfg)
+    held: dict[int, np.ndarray] = {}
+
+    def collect(model, first):
+        prisoners = model.recorder.prisoners[: model.recorder.recorded].sum(axis=2).astype(np.float64)
+        for k in range(len(model.points)):
+            held[first + k] = prisoners[:, k * worlds:(k + 1) * worlds]
+
+    run_points(cfg, table, on_model=collect)
+    b = {k: v.mean() for k, v in measures(held_b[:, :worlds]).items()}
     value: dict[frozenset, dict[str, float]] = {}
-    b = {k: v.mean() for k, v in measures(held_b).items()}
-    for on in itertools.product((False, True), repeat=n):
+    for index, on in enumerate(itertools.product((False, True), repeat=n)):
         active = frozenset(name for name, flag in zip(names, on) if flag)
-        changes = {key: v for name in names if name not in active for key, v in CHANNELS[name].items()}
-        a = measures(held_of(with_changes(cfg_a, changes, check=False)))
+        a = measures(held[index])
         value[active] = {k: a[k].mean() - b[k] for k in a}
     rows = []
     everything = frozenset(names)

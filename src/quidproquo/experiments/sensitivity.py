@@ -2,8 +2,9 @@
 
 A *point* is a row of values for dotted config keys (`actors.minsk.goodwill`, ...). Every point
 starts from the same base config -- composed once, because Hydra composition costs far more
-than setting a few keys -- and simulates all its worlds in one model. All points share the base
-config's seed, so world i sees the same random streams at every point (common random numbers):
+than setting a few keys -- and its worlds run as a block of one model with many points
+(`batch.run_points`, the mechanism `qpq sweep` uses too). All points share the base config's
+seed, so world i sees the same random streams at every point (common random numbers):
 differences between points are the parameters' doing, not chance's.
 
 `simulate_points` gives one row per (point, world), like a sweep's `sweep.parquet`, for grids
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from quidproquo.config import Config, with_changes
-from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments.batch import run_points
 
 
 def configure(base: Config, point: dict) -> Config:
@@ -26,35 +27,38 @@ def configure(base: Config, point: dict) -> Config:
     return with_changes(base, {**point, "output.event_log_worlds": 0})
 
 
-def _worlds_at(base: Config, point: dict) -> pd.DataFrame:
-    model = BargainingModel(config=configure(base, point)).run()
-    return model.recorder.worlds_table(model)
+def _worlds_of(base: Config, points: pd.DataFrame, first: int) -> pd.DataFrame:
+    worlds = run_points(base, points).worlds
+    worlds["point"] += first
+    return worlds
 
 
 def simulate_points(base: Config, points: pd.DataFrame, jobs: int = 1) -> pd.DataFrame:
     """The worlds table of every point, stacked: columns `point`, the points' keys, then the
     per-world outcomes (`net_change`, `total_released`, ...), one row per (point, world).
 
-    `jobs` > 1 spreads the points over that many worker processes (joblib); the table is the
-    same, since a point's worlds depend only on its config and seed.
+    `jobs` > 1 splits the points into that many parts, each run in a worker process (joblib); the
+    table is the same, since a point's worlds depend only on its values and the seed.
     """
-    records = points.to_dict("records")
-    if jobs == 1:
-        tables = [_worlds_at(base, point) for point in records]
-    else:
-        from joblib import Parallel, delayed
-        from joblib.externals.loky import get_reusable_executor
+    points = pd.DataFrame(points).reset_index(drop=True)
+    if jobs == 1 or len(points) < 2:
+        return run_points(base, points).worlds
+    from joblib import Parallel, delayed
+    from joblib.externals.loky import get_reusable_executor
 
-        # A model costs ~5 ms a month whatever its worlds: batches keep the workers busy.
-        tables = Parallel(n_jobs=jobs, batch_size=8)(delayed(_worlds_at)(base, point) for point in records)
-        # loky keeps its workers for the next call; a notebook kernel stopped after this one would
-        # orphan them, so they end here (starting them again costs seconds, a design minutes).
-        get_reusable_executor().shutdown(wait=True)
-    for index, (point, worlds) in enumerate(zip(records, tables)):
-        for key in reversed(points.columns):
-            worlds.insert(0, key, point[key])
-        worlds.insert(0, "point", index)
+    parts = np.array_split(np.arange(len(points)), jobs if jobs > 0 else joblib_cores())
+    tables = Parallel(n_jobs=len(parts))(delayed(_worlds_of)(base, points.iloc[part].reset_index(drop=True), int(part[0]))
+                                         for part in parts if part.size)
+    # loky keeps its workers for the next call; a notebook kernel stopped after this one would
+    # orphan them, so they end here (starting them again costs seconds, a design minutes).
+    get_reusable_executor().shutdown(wait=True)
     return pd.concat(tables, ignore_index=True)
+
+
+def joblib_cores() -> int:
+    from joblib import cpu_count
+
+    return cpu_count()
 
 
 def outcome_means(base: Config, points: pd.DataFrame | np.ndarray, outcome: str = "net_change",
