@@ -186,7 +186,7 @@ def sweep_command(args: argparse.Namespace) -> None:
 
     overrides = overrides_of(args.overrides, "sweep")
     try:
-        run_sweep(overrides, check, lambda arguments: _run_hydra(arguments))
+        run_sweep(overrides, check, lambda arguments: _run_hydra(arguments), jobs=args.jobs)
     except JobsFailed:
         raise SystemExit(EXIT_JOBS_FAILED) from None
 
@@ -412,7 +412,11 @@ COMMANDS = (
             _overrides, run_command),
     Command("sweep", "run every combination of several values (a Hydra multirun) and gather one table",
             ("qpq sweep scenario=thaw,freeze engine.worlds=500", "qpq sweep actors.minsk.hostage_elasticity=0,0.5,1 engine.seed=range(0,3)"),
-            _overrides, sweep_command),
+            lambda p: (_overrides(p), p.add_argument(
+                "--jobs", action="store_true",
+                help="one Hydra job a point, each in its own folder (the default runs numeric axes as points of one "
+                     "model in this process; a hydra/launcher= choice implies --jobs)")),
+            sweep_command),
     Command("compare", "compare two scenarios (or run folders) world by world: the gap, over time and by mechanism",
             ("qpq compare thaw freeze engine.worlds=5000", "qpq compare runs/a runs/b --out cmp"),
             lambda p: (p.add_argument("sides", nargs="+", metavar="ARG",

@@ -102,7 +102,7 @@ def stage(result: Result, folder: Path, lean: bool = False) -> Path:
     storage.write_parquet(result.worlds, staged / "worlds.parquet")
     storage.write_csv(result.events, staged / "events.csv")
     if lean:
-        storage.write_parquet(series_quantiles(result), staged / "quantiles.parquet")
+        storage.write_parquet(series_quantiles(result.model), staged / "quantiles.parquet")
     else:
         storage.write_parquet(result.rounds, staged / "rounds.parquet")
     figures = result.config.output.figures and not lean

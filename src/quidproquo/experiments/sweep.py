@@ -25,6 +25,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from quidproquo.config import ConfigError
 from quidproquo.config.compose import own
 from quidproquo.experiments import plots
+from quidproquo.experiments.sweep_points import run_in_process, split_axes
 from quidproquo.runs import storage
 from quidproquo.runs.markers import DONE, FAILED, is_done
 
@@ -84,9 +85,10 @@ class JobsFailed(Exception):
     """Some of a sweep's jobs failed (each is named on stderr); the table holds the others."""
 
 
-def run_sweep(overrides: list[str], check, launch) -> None:
-    """`qpq sweep`: check every point, launch the Hydra multirun (`launch(argv)`), gather the
-    jobs into sweep.parquet, draw the figures and write summary.md. `check` composes and checks
+def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
+    """`qpq sweep`: check every point, run them -- in this process (`sweep_points.py`), or as one
+    Hydra job a point (`launch(argv)`, for a launcher or with `jobs`) gathered from their folders
+    -- into sweep.parquet, draw the figures and write summary.md. `check` composes and checks
     the points (exiting on a mistake)."""
     try:
         swept, points = expand(own(overrides))
@@ -99,17 +101,28 @@ def run_sweep(overrides: list[str], check, launch) -> None:
     seen = {tuple(sorted(point)) for point in points}
     if len(seen) < len(points):
         raise ConfigError("qpq sweep: some points repeat (a value given twice); each point runs once: give each value once")
-    configs = check(*points)
     given = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.sweep.dir=")]
     folder = Path(given[-1]) if given else default_folder(own(overrides), swept)
-    extra = [] if given else [f"hydra.sweep.dir={folder}"]
-    with Progress(folder, len(points), configs[0].engine.worlds):
-        launch(["qpq sweep", "-m", *overrides, *extra, "hydra.sweep.subdir='${qpq_job_folder:${hydra.job.override_dirname}}'",
-                "hydra/hydra_logging=disabled", "hydra/job_logging=disabled"])
-    failed = failures(folder, points)
-    for point, error in failed:
-        print(f"qpq: job failed: {' '.join(point)}: {error}", file=sys.stderr)
-    table, rounds = gather(folder, swept, points)
+    if jobs or any(o.startswith(("hydra/launcher=", "hydra.launcher.")) for o in overrides):
+        # One Hydra job a point: for launchers that spread jobs over machines (Ray, Slurm).
+        configs = check(*points)
+        extra = [] if given else [f"hydra.sweep.dir={folder}"]
+        with Progress(folder, len(points), configs[0].engine.worlds):
+            launch(["qpq sweep", "-m", *overrides, *extra, "hydra.sweep.subdir='${qpq_job_folder:${hydra.job.override_dirname}}'",
+                    "hydra/hydra_logging=disabled", "hydra/job_logging=disabled"])
+        failed = failures(folder, points)
+        for point, error in failed:
+            print(f"qpq: job failed: {' '.join(point)}: {error}", file=sys.stderr)
+        table, rounds = gather(folder, swept, points)
+    else:
+        # The numeric axes as points of one model, the others composed once each (sweep_points.py).
+        failed = []
+        inside, _ = split_axes(swept, points, _value)
+        first = check([o for o in points[0] if o.split("=", 1)[0] not in inside])[0]
+        bar = _bar(len(points), first.engine.worlds)
+        table, rounds = run_in_process(swept, points, _value, lambda fixed: check(fixed)[0], lambda n: bar.update(n - bar.n))
+        bar.close()
+        configs = [first]
     storage.write_parquet(table, folder / "sweep.parquet")
     storage.write_parquet(rounds, folder / "sweep_rounds.parquet")
     numeric = [k for k in swept if k != "scenario" and table[k].dtype.kind in "if"]
@@ -184,6 +197,13 @@ def gather(folder: Path, swept: list[str], points: list[list[str]]) -> tuple[pd.
     sweep = pd.concat(worlds, ignore_index=True).sort_values(order, kind="stable", ignore_index=True)
     sweep_rounds = pd.concat(rounds, ignore_index=True).sort_values([*swept, "series", "round"], kind="stable", ignore_index=True)
     return sweep, sweep_rounds
+
+
+def _bar(points: int, worlds: int):
+    """A progress bar of points run in this process (stderr)."""
+    from tqdm import tqdm
+
+    return tqdm(total=points, unit="point", desc="sweep", dynamic_ncols=True, postfix=f"{worlds:,} worlds a point")
 
 
 class Progress:
