@@ -4,6 +4,7 @@ export, the requests the server refuses, and the command line."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import json
 import sqlite3
 import subprocess
@@ -40,7 +41,7 @@ def room(tmp_path):
 
 def seated(room: Room, *names: str) -> list[str]:
     """Students join and are paired; their seat tokens."""
-    tokens = [room.join(name, room.session.join_code).token for name in names]
+    tokens = [room.join(name, room.session.join_code).seat.token for name in names]
     room.pair_waiting()
     return tokens
 
@@ -140,7 +141,7 @@ def test_students_are_paired_in_the_order_they_joined_and_a_bot_fills_an_empty_s
     cy = {"qpq_seat": room.store.seats()[2].token}
     page = call(make_app(room, "http://127.0.0.1:1/"), "GET", "/", cookies=cy).text
     assert esc(words.bundle(bot_washington.talk, offered, bot_washington.model)) in page
-    assert f"Worth to you: {words.number(bot_washington.talk.values['minsk'][offered])} " in page
+    assert f"That offer is worth {words.number(bot_washington.talk.values['minsk'][offered])} to you: " in page
     seated(room, "Dee")
     third = room.pairs()[2]
     assert (room.player(third, "washington"), room.player(third, "minsk")) == ("Dee", BOT)
@@ -182,7 +183,7 @@ def test_a_restart_loses_nothing(room):
 
 def test_names_are_text_bounded_and_escaped(room):
     name = "<script>alert(1)</script>"
-    token = room.join(name, room.session.join_code.lower()).token
+    token = room.join(name, room.session.join_code.lower()).seat.token
     assert room.place(token).seat.name == name  # stored as typed
     for bad, message in [("x" * 41, "at most 40"), ("   ", "type your name"), ("a\x00b", "letters"), (7, "must be text")]:
         with pytest.raises(Refused, match=message):
@@ -286,6 +287,7 @@ def test_the_export_holds_the_database_rows(room):
             stored = pd.DataFrame(rows, columns=columns)
             # Ana and Bob: 1 + 2 + 2 offers over 3 months; Cy (Minsk) accepted the built-in Washington's first offer.
             assert len(stored) == {"offers": 6, "outcomes": 4}[name]
+            stored["month"] += 1  # the export numbers months from 1, as the pages do
             for kind in ("csv", "parquet"):
                 read = pd.read_csv(written[f"{name}.{kind}"]) if kind == "csv" else pd.read_parquet(written[f"{name}.{kind}"])
                 pd.testing.assert_frame_equal(read, stored, check_dtype=False)
@@ -359,7 +361,7 @@ def test_the_server_refuses_malformed_and_replayed_requests_in_one_line(room):
         (good, "text/plain", 400, "send a form"),
         (form(month=2, kind="offer", relief=1, release=1), "application/x-www-form-urlencoded", 409, "month=2"),
         (form(month=1, kind="reply", accept="yes"), "application/x-www-form-urlencoded", 409, "reply: not Washington's move"),  # Ana is Washington
-        (b"x" * 5000, "application/x-www-form-urlencoded", 400, "too large"),
+        (b"x" * 5000, "application/x-www-form-urlencoded", 413, "too large"),
     ]
     for body, kind, status, message in cases:
         reply = call(app, "POST", "/move", body, kind, ana)
@@ -397,10 +399,14 @@ def test_the_instructor_pages_need_the_key_and_export_only_their_files(room):
         assert call(app, "GET", f"/instructor/export/{name}", cookies=key).status == 404
     csv = call(app, "GET", "/instructor/export/offers.csv", cookies=key)
     assert csv.status == 200 and csv.text.startswith("pair,month,date,step,proposer")
-    assert "qpq-debrief" not in page.text
+    assert "qpq-debrief-ready" not in page.text and "/instructor/debrief" in page.text
+    assert call(app, "GET", "/instructor/debrief").status == 403
     assert call(app, "POST", "/instructor/end", cookies=key).status == 303 and room.ended
     ended = call(app, "GET", "/instructor", cookies=key).text
-    assert "qpq-debrief" in ended and "qpq-end\"" not in ended and (room.folder / "debrief.csv").is_file()
+    assert "qpq-debrief-ready" in ended and "qpq-end\"" not in ended
+    shown = call(app, "GET", "/instructor/debrief", cookies=key)
+    assert shown.status == 200 and "qpq-lesson" in shown.text and (room.folder / "debrief.csv").is_file()
+    assert "qpq-code" not in shown.text and "<svg" not in shown.text.split("qpq-lesson")[0]  # nothing of the join block
 
 
 # ---------------------------------------------------------------------- command line
@@ -460,7 +466,7 @@ def test_the_server_binds_to_localhost_unless_a_host_is_given_and_then_warns(mon
     from quidproquo.teaching.classroom import server
 
     bound = []
-    monkeypatch.setattr(server, "listen", lambda h, p: bound.append((h, p)) or None)
+    monkeypatch.setattr(server, "listen", lambda h, p: bound.append((h, p)) or socket.socket())
     monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: None)
     cli.main(["classroom", "--session", str(tmp_path / "s"), "--port", "8899", *(["--host", host] if host else [])])
     out, err = capsys.readouterr()

@@ -103,8 +103,9 @@ def at_month(page, month: int) -> None:
 
 
 def choose(page, form: str, relief: int, release: int) -> None:
-    page.select_option(f"{form} select[name=relief]", str(relief))
-    page.select_option(f"{form} select[name=release]", str(release))
+    """Click the menu's cell (relief set, release level), then the form's button."""
+    page.locator(f"{form} label:has(input[value='{relief}.{release}'])").click()
+    expect(page.locator(f"{form} .qpq-choice")).to_contain_text("Your choice: release")
     page.click(f"{form} button[type=submit]")
 
 
@@ -197,6 +198,9 @@ def test_a_class_in_the_browser_survives_a_killed_server(tmp_path, env):
                 # Each month: Ana's offer, Bob's reply, Ana's answer if Bob countered, Cy's reply; then Ana's offer.
                 assert len(stored["moves"]) == sum(3 + (BOB[m] is not None) for m in range(KILL_IN - 1)) + 1
 
+                # Every page has caught up before the kill (else its poll would reload it under the test's reload).
+                expect(bob.locator(".qpq-accept-form")).to_be_visible(timeout=WAIT)
+                at_month(cy, KILL_IN)
                 server.kill()
                 for t, frame in stored.items():  # every committed move survived the kill
                     pd.testing.assert_frame_equal(rows(folder, t), frame)
@@ -214,6 +218,8 @@ def test_a_class_in_the_browser_survives_a_killed_server(tmp_path, env):
 
                 for page in (ana, bob, cy):
                     expect(page.locator(".qpq-status")).to_contain_text(f"All {MONTHS} months are played", timeout=WAIT)
+                expect(teacher.locator(".qpq-debrief-ready")).to_be_visible(timeout=WAIT)
+                teacher.click(".qpq-debrief-link")
                 debrief = teacher.locator(".qpq-debrief")
                 expect(debrief).to_be_visible(timeout=WAIT)
                 expect(teacher.locator(".qpq-debrief-pairs tr")).to_have_count(3)
@@ -239,9 +245,11 @@ def test_a_class_in_the_browser_survives_a_killed_server(tmp_path, env):
         server.stop()
 
     offers, outcomes = rows(folder, "offers"), rows(folder, "outcomes")
+    for stored in (offers, outcomes):
+        stored["month"] += 1  # the export numbers months from 1, as the pages do
     pd.testing.assert_frame_equal(pd.read_csv(downloads["offers.csv"]), offers, check_dtype=False)
     pd.testing.assert_frame_equal(pd.read_parquet(downloads["outcomes.parquet"]), outcomes, check_dtype=False)
-    assert len(outcomes) == 2 * MONTHS and outcomes.groupby("pair").month.max().tolist() == [MONTHS - 1] * 2
+    assert len(outcomes) == 2 * MONTHS and outcomes.groupby("pair").month.max().tolist() == [MONTHS] * 2
     # Pair 1's offers are the students' own: one per month, and Bob's counter-offers where he made them.
     ana_offers = offers[(offers.pair == 1) & (offers.proposer == "washington")]
     assert [(r.relief_set, r.release_level) for r in ana_offers.itertuples()] == [(a[0], a[1]) for a in ANA]

@@ -93,13 +93,37 @@ def test_only_loopback_addresses_go_without_a_token(host, loopback):
     assert is_loopback(host) is loopback
 
 
+WELL_FORMED = {"channel": "shell", "header": {"msg_type": "comm_msg"},
+               "content": {"comm_id": "abc", "data": {"method": "update", "state": {}}}}
+
+
+def _with(**changes) -> str:
+    message = json.loads(json.dumps(WELL_FORMED))
+    for path, value in changes.items():
+        node, *keys = path.split("__")
+        target = message if not keys else message[node]
+        key = keys[-1] if keys else node
+        if value is None:
+            target.pop(key)
+        else:
+            target[key] = value
+    return json.dumps(message)
+
+
 @pytest.mark.parametrize("frame,why", [
     ("not json", "not a Jupyter message"),
     ("[1, 2]", "object with a header"),
     ('{"header": 5}', "object with a header"),
-    ('{"header": {"msg_type": 7}}', "no msg_type"),
-    ('{"header": {"msg_type": "comm_msg"}, "content": []}', "content is not an object"),
-    ('{"header": {"msg_type": "comm_msg"}, "content": {"comm_id": 12}}', "no comm_id"),
+    (_with(channel=None), "names no channel"),  # issue 18: Solara read msg["channel"] and logged a traceback
+    (_with(channel=3), "names no channel"),
+    (_with(header={"msg_type": 7}), "no msg_type"),
+    (_with(content=[]), "content is not an object"),
+    (_with(metadata="x"), "metadata is not an object"),
+    (_with(parent_header=[1]), "parent_header is not an object"),
+    (_with(content__comm_id=12), "no comm_id"),
+    (_with(content__data=None), "no data with a method"),
+    (_with(content__data={"state": {}}), "no data with a method"),
+    (_with(header={"msg_type": "comm_open"}), "names no target_name"),
     (b"\x00\x00", "not a Jupyter message"),
 ])
 def test_malformed_frames_are_named(frame, why):
@@ -107,7 +131,8 @@ def test_malformed_frames_are_named(frame, why):
 
 
 def test_a_well_formed_message_passes():
-    assert malformed(json.dumps({"header": {"msg_type": "comm_msg"}, "content": {"comm_id": "abc", "data": {}}})) is None
+    assert malformed(json.dumps(WELL_FORMED)) is None
+    assert malformed(_with(header={"msg_type": "comm_open"}, content={"comm_id": "x", "target_name": "jupyter.widget"})) is None
 
 
 def test_beyond_loopback_every_visitor_needs_the_printed_token(tmp_path, env):
@@ -134,13 +159,14 @@ def test_malformed_websocket_frames_close_in_one_line_and_leave_no_traceback(tmp
         assert log.read_text().startswith("qpq: dashboard at http://127.0.0.1:")
         status, _, cookie = get(base)
         assert status == 200
-        for frame in ["not json", '{"header": 5}', b"\xff\xff\xff\xff"]:
+        frames = ["not json", '{"header": 5}', b"\xff\xff\xff\xff", _with(channel=None), _with(content__data={})]
+        for frame in frames:
             code, reason = websocket_closes(base, cookie.split(";")[0], [frame])  # the session cookie
             assert code == 1008 and reason.startswith("qpq: malformed message:"), (code, reason)
         # The server is still serving, and its log has one line for each, no traceback.
         assert get(base)[0] == 200
         text = log.read_text()
-        assert text.count("closed a websocket that sent a malformed message") == 3
+        assert text.count("closed a websocket that sent a malformed message") == len(frames)
         assert "Traceback" not in text
 
 

@@ -1,17 +1,26 @@
 """The classroom's SQLite file (`classroom.sqlite`): everything a session is, and nothing else.
 
-A session is its settings (scenario, months, seed, join code, instructor key), its seats (a
-student's name and the random token their browser keeps), its pairs (which seat plays which side;
-none: the built-in strategy) and every move a student made. Models are not stored: a pair's game
-is rebuilt by replaying its moves (`table.py`). The offers and outcomes of each month played are
-stored beside the moves, in the same transaction as the move that completed the month, so that
-the export and the instructor's page read them without replaying; a replay reproduces them.
+A session is its settings (scenario, months, seed, join code, instructor key, the seconds after
+which an idle seat passes to the built-in strategy), its seats (a student's name and the random
+token their browser keeps), its pairs (which seat plays which side; none: the built-in strategy),
+every move a student made, and every handover of a side between its student and the built-in
+strategy (by the instructor, after an idle spell, or back to a student who reclaims the seat),
+placed among the pair's moves by how many moves came before it. Models are not stored: a pair's
+game is rebuilt by replaying its moves and handovers in order (`table.py`). The offers and
+outcomes of each month played are stored beside them, in the same transaction as the move or
+handover that completed the month, so that the export and the instructor's page read them without
+replaying; a replay reproduces them.
 
-The file is in WAL mode (readers never wait for the writer); every change is one transaction.
+The file is in WAL mode (readers never wait for the writer); every change is one transaction. A
+full disk is `Full` (an `OSError`, ENOSPC), raised from SQLite's own refusal: the change is rolled
+back whole. A file that is not a session (corrupt, empty, another program's) is refused when
+opened (`NotASession`), before anything is written to it. A session file from before the idle
+setting and the handovers gets them when opened (SQLite's ALTER TABLE ADD COLUMN keeps its rows).
 """
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -20,6 +29,8 @@ from datetime import datetime
 from pathlib import Path
 
 FILE = "classroom.sqlite"
+IDLE = 60  # seconds without a move after which a student's seat passes to the built-in strategy
+SQLITE_FULL = 13  # sqlite3's result code for "database or disk is full"
 
 SCHEMA = """
 CREATE TABLE session (
@@ -30,7 +41,8 @@ CREATE TABLE session (
     join_code TEXT NOT NULL,
     instructor_key TEXT NOT NULL,
     started TEXT NOT NULL,
-    ended TEXT
+    ended TEXT,
+    idle INTEGER NOT NULL DEFAULT 60
 );
 CREATE TABLE seats (
     id INTEGER PRIMARY KEY,
@@ -59,6 +71,18 @@ CREATE TABLE moves (
     made TEXT NOT NULL,
     UNIQUE (pair, month, kind)
 );
+-- A side of a pair handed to the built-in strategy (person = 0) or back to its student (person = 1),
+-- after `moves` of the pair's moves: where it falls when the moves are replayed.
+CREATE TABLE handovers (
+    id INTEGER PRIMARY KEY,
+    pair INTEGER NOT NULL REFERENCES pairs (id),
+    role TEXT NOT NULL CHECK (role IN ('washington', 'minsk')),
+    person INTEGER NOT NULL CHECK (person IN (0, 1)),
+    moves INTEGER NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('instructor', 'idle', 'reclaimed')),
+    month INTEGER NOT NULL,
+    made TEXT NOT NULL
+);
 CREATE TABLE offers (
     pair INTEGER NOT NULL REFERENCES pairs (id),
     month INTEGER NOT NULL,
@@ -75,6 +99,7 @@ CREATE TABLE offers (
     value_washington REAL NOT NULL,
     value_minsk REAL NOT NULL,
     accepted INTEGER NOT NULL,
+    responder TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (pair, month, step)
 );
 CREATE TABLE outcomes (
@@ -97,8 +122,9 @@ CREATE TABLE outcomes (
 );
 """
 
+# `player` made the offer and `responder` answered it: a student's name, or the built-in strategy's.
 OFFER_COLUMNS = ("pair", "month", "date", "step", "proposer", "player", "relief_set", "release_level", "candidate",
-                 "released", "releases", "relief", "value_washington", "value_minsk", "accepted")
+                 "released", "releases", "relief", "value_washington", "value_minsk", "accepted", "responder")
 OUTCOME_COLUMNS = ("pair", "month", "date", "talks", "deal", "released_deal", "released_pardon", "released_completion",
                    "arrests", "prisoners_held", "relief_steps", "sanctions_cost", "moscow_pressure",
                    "utility_washington", "utility_minsk")
@@ -106,6 +132,22 @@ OUTCOME_COLUMNS = ("pair", "month", "date", "talks", "deal", "released_deal", "r
 
 def now() -> str:
     return datetime.now().isoformat(timespec="seconds")
+
+
+class Full(OSError):
+    """The disk (or the session file's limit) is full: SQLite refused to grow the file."""
+
+
+class NotASession(ValueError):
+    """The file is not a classroom session: corrupt, empty, or another program's database."""
+
+
+# The tables and columns a session file must have (the columns a file from before the idle setting
+# and the handovers lacks are added when it is opened: `_upgrade`).
+COLUMNS = {"session": ("scenario", "months", "seed", "join_code", "instructor_key", "started", "ended"),
+           "seats": ("id", "name", "token", "joined"), "pairs": ("id", "seed", "washington", "minsk", "formed"),
+           "moves": ("id", "pair", "month", "kind", "relief", "release", "accept", "made"),
+           "offers": OFFER_COLUMNS[:-1], "outcomes": OUTCOME_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -117,6 +159,7 @@ class Session:
     instructor_key: str
     started: str
     ended: str | None
+    idle: int = IDLE  # seconds without a move before a seat passes to the built-in strategy
 
 
 @dataclass(frozen=True)
@@ -140,6 +183,16 @@ class PairRow:
 
 
 @dataclass(frozen=True)
+class HandoverRow:
+    pair: int
+    role: str
+    person: bool  # True: back to the seat's student; False: to the built-in strategy
+    moves: int  # the pair's moves stored before it
+    reason: str  # 'instructor', 'idle' or 'reclaimed'
+    month: int  # the month the table was at (from 0)
+
+
+@dataclass(frozen=True)
 class MoveRow:
     pair: int
     month: int
@@ -152,28 +205,71 @@ class MoveRow:
 class Store:
     """The session's SQLite file. Each method is one query or one transaction."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, check: bool = True):
         self.path = Path(path)
         # One connection, used under the room's lock: the server's threads never share it at once.
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA busy_timeout = 5000")
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA busy_timeout = 5000")
+            if check:
+                self._check()
+                self._upgrade()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _check(self) -> None:
+        """Refuse a file that is not a session, before anything is written to it."""
+        try:
+            tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            missing = [t for t in COLUMNS if t not in tables]
+            if missing:
+                raise NotASession(f"it has no {missing[0]} table" if tables else "it holds no tables (an empty file?)")
+            for table, columns in COLUMNS.items():
+                have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+                absent = [c for c in columns if c not in have]
+                if absent:
+                    raise NotASession(f"its {table} table has no {absent[0]} column")
+            if self.db.execute("SELECT COUNT(*) FROM session").fetchone()[0] != 1:
+                raise NotASession("its session table does not hold one session")
+        except sqlite3.DatabaseError as err:
+            raise NotASession(f"SQLite cannot read it: {err}") from None
+
+    def _upgrade(self) -> None:
+        """Give a session file from before the idle setting and the handovers what they added."""
+        have = lambda table: {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}  # noqa: E731
+        changes = []
+        if "idle" not in have("session"):
+            changes.append(f"ALTER TABLE session ADD COLUMN idle INTEGER NOT NULL DEFAULT {IDLE}")
+        if "responder" not in have("offers"):
+            changes.append("ALTER TABLE offers ADD COLUMN responder TEXT NOT NULL DEFAULT ''")
+        if not have("handovers"):
+            changes.append(SCHEMA[SCHEMA.index("CREATE TABLE handovers"):SCHEMA.index(";", SCHEMA.index("CREATE TABLE handovers"))])
+        if changes:
+            with self.transaction() as db:
+                for change in changes:
+                    db.execute(change)
 
     @classmethod
     def create(cls, path: Path, session: Session) -> Store:
         """A new session file; refuses to overwrite one."""
         if Path(path).exists():
             raise FileExistsError(path)
-        store = cls(path)
-        store.db.execute("PRAGMA journal_mode = WAL")
-        with store.transaction() as db:
-            # Statement by statement: executescript would commit the open transaction first.
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute("INSERT INTO session VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
-                       (session.scenario, session.months, session.seed, session.join_code, session.instructor_key,
-                        session.started, session.ended))
+        store = cls(path, check=False)
+        try:
+            store.db.execute("PRAGMA journal_mode = WAL")
+            with store.transaction() as db:
+                # Statement by statement: executescript would commit the open transaction first.
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT INTO session VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (session.scenario, session.months, session.seed, session.join_code, session.instructor_key,
+                            session.started, session.ended, session.idle))
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -181,18 +277,27 @@ class Store:
 
     @contextmanager
     def transaction(self):
-        """BEGIN IMMEDIATE .. COMMIT, or ROLLBACK on any error: a change is whole or absent."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE .. COMMIT, or ROLLBACK on any error: a change is whole or absent. SQLite's
+        "database or disk is full" is `Full`."""
         try:
-            yield _Cursor(self.db)
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield _Cursor(self.db)
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as err:
+            if getattr(err, "sqlite_errorcode", None) != SQLITE_FULL and "full" not in str(err):
+                raise
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise Full(errno.ENOSPC, "No space left on device: the session file cannot grow", str(self.path)) from None
 
     # ----------------------------------------------------------------------------- session
     def session(self) -> Session:
-        row = self.db.execute("SELECT scenario, months, seed, join_code, instructor_key, started, ended FROM session").fetchone()
+        row = self.db.execute("SELECT scenario, months, seed, join_code, instructor_key, started, ended, idle FROM session").fetchone()
         return Session(*row)
 
     def end(self) -> None:
@@ -212,6 +317,17 @@ class Store:
     def seat_by_token(self, token: str) -> SeatRow | None:
         row = self.db.execute("SELECT id, name, token, joined FROM seats WHERE token = ?", (token,)).fetchone()
         return SeatRow(*row) if row else None
+
+    def seat_named(self, name: str) -> SeatRow | None:
+        """The seat whose name is `name`, compared as people would (case and spacing aside)."""
+        key = " ".join(name.split()).casefold()
+        return next((seat for seat in self.seats() if " ".join(seat.name.split()).casefold() == key), None)
+
+    def new_token(self, seat: int, token: str) -> SeatRow:
+        """The seat with a new token: the browser that reclaims it holds the seat; the old token no longer does."""
+        with self.transaction() as db:
+            db.execute("UPDATE seats SET token = ? WHERE id = ?", (token, seat))
+        return SeatRow(*self.db.execute("SELECT id, name, token, joined FROM seats WHERE id = ?", (seat,)).fetchone())
 
     def seats(self) -> list[SeatRow]:
         return [SeatRow(*row) for row in self.db.execute("SELECT id, name, token, joined FROM seats ORDER BY id")]
@@ -259,6 +375,18 @@ class Store:
                         None if move.accept is None else int(move.accept), now()))
             self._results(db, offers, outcomes)
 
+    def handovers(self, pair: int) -> list[HandoverRow]:
+        rows = self.db.execute("SELECT pair, role, person, moves, reason, month FROM handovers WHERE pair = ? ORDER BY id", (pair,))
+        return [HandoverRow(p, r, bool(person), m, reason, month) for p, r, person, m, reason, month in rows]
+
+    def hand(self, handover: HandoverRow, offers: list[tuple], outcomes: list[tuple]) -> None:
+        """A handover, with the offers and outcomes of the months it completed: one transaction."""
+        with self.transaction() as db:
+            db.execute("INSERT INTO handovers (pair, role, person, moves, reason, month, made) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (handover.pair, handover.role, int(handover.person), handover.moves, handover.reason, handover.month,
+                        now()))
+            self._results(db, offers, outcomes)
+
     def record_results(self, offers: list[tuple], outcomes: list[tuple]) -> None:
         """Offers and outcomes of months no student's move completed (a pair's months without talks)."""
         if offers or outcomes:
@@ -279,13 +407,14 @@ class Store:
     def version(self, pair: int | None = None) -> str:
         """A short fingerprint that changes whenever anything a page shows changes."""
         if pair is None:
-            seats, pairs, moves, ended = self.db.execute(
+            seats, pairs, moves, hands, ended = self.db.execute(
                 "SELECT (SELECT COUNT(*) FROM seats), (SELECT COUNT(*) FROM pairs), (SELECT COUNT(*) FROM moves), "
-                "(SELECT ended FROM session)").fetchone()
-            return f"{seats}.{pairs}.{moves}.{ended or ''}"
-        moves, ended = self.db.execute("SELECT (SELECT COUNT(*) FROM moves WHERE pair = ?), (SELECT ended FROM session)",
-                                       (pair,)).fetchone()
-        return f"{pair}.{moves}.{ended or ''}"
+                "(SELECT COUNT(*) FROM handovers), (SELECT ended FROM session)").fetchone()
+            return f"{seats}.{pairs}.{moves}.{hands}.{ended or ''}"
+        moves, hands, ended = self.db.execute(
+            "SELECT (SELECT COUNT(*) FROM moves WHERE pair = ?), (SELECT COUNT(*) FROM handovers WHERE pair = ?), "
+            "(SELECT ended FROM session)", (pair, pair)).fetchone()
+        return f"{pair}.{moves}.{hands}.{ended or ''}"
 
 
 class _Cursor:

@@ -19,6 +19,14 @@ them. To find whose move the month waits for, the table plays the month on a cop
 with what is known so far (a move still missing is stood in for, and nothing of it is used);
 once no student's move is missing, that copy *is* the month played. The menu a student chooses
 from is therefore the menu of the talks themselves, after the month's arrests and releases.
+
+A side may pass from its student to the built-in strategy and back (`hand`: the instructor's
+button, an idle spell, a student reclaiming the seat). From then on the side's moves not yet
+made are the built-in strategy's -- within a month too: Washington's offer made by its student,
+its answer to the counter-offer by the built-in strategy's own rule (`play.Seat` with no
+answer). Which moves a person made is therefore what the store holds: each offer and each answer
+is marked as the student's exactly when the move it came from is stored (`Made.by_person`,
+`answered_by_person`). A handover is replayed where it happened, after the moves before it.
 """
 
 from __future__ import annotations
@@ -29,9 +37,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from quidproquo.config import Config, ConfigError
-from quidproquo.teaching.play import Seat
 from quidproquo.engine.menu import Menu
 from quidproquo.engine.model import BargainingModel
+from quidproquo.teaching.parts import watch
+from quidproquo.teaching.play import Seat
 
 ROLES = ("washington", "minsk")
 MOVER = {"offer": "washington", "reply": "minsk", "answer": "washington"}  # kind of move -> who makes it
@@ -64,12 +73,22 @@ class Move:
 
 
 @dataclass(frozen=True)
+class Hand:
+    """A side handed to the built-in strategy (`person` False) or back to its student (True)."""
+
+    role: str
+    person: bool
+
+
+@dataclass(frozen=True)
 class Made:
-    """An offer made at the table."""
+    """An offer made at the table, and whether a student made it and a student answered it."""
 
     proposer: str
     candidate: int
     accepted: bool
+    by_person: bool = False
+    answered_by_person: bool = False
 
 
 @dataclass
@@ -83,6 +102,7 @@ class Talk:
     level: np.ndarray | None = None  # (instruments,) steps of relief in force before the talks
     values: dict[str, np.ndarray] = field(default_factory=dict)  # side -> (candidates,) its utility of each bundle
     reservation: dict[str, float] = field(default_factory=dict)  # side -> its utility of no deal
+    parts: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # side -> component -> (candidates,) (`parts.py`)
     offers: list[Made] = field(default_factory=list)
     waiting: tuple[str, str] | None = None  # (side, kind) of the student's move the month waits for
     utility: dict[str, float] = field(default_factory=dict)  # side -> its realised utility up to this month, once played
@@ -123,10 +143,11 @@ class Talk:
 class Table:
     """A pair's game: the world after the months played, their talks, and this month's talks.
 
-    `students` says which sides a student plays (the others are the built-in strategy's).
+    `students` says which sides a student plays now (the others are the built-in strategy's);
+    `history` replays the pair's stored moves and handovers, in the order they happened.
     """
 
-    def __init__(self, config: Config, seed: int, months: int, students: dict[str, bool], moves=()):
+    def __init__(self, config: Config, seed: int, months: int, students: dict[str, bool], history=()):
         if config.bargaining.max_offers != 2 or config.bargaining.protocol != "alternating" or config.engine.worlds != 1:
             raise ConfigError("a classroom table needs one world and alternating talks of two offers a month")
         if not 1 <= months <= config.engine.rounds:
@@ -134,12 +155,16 @@ class Table:
         self.months = months
         self.students = {role: bool(students.get(role)) for role in ROLES}
         self.model = BargainingModel(config=config, rng=seed)  # the world after the months played
+        watch(self.model)  # each bundle's value part by part, for the student's page
         self.moves: dict[int, dict[str, Move]] = {}  # month -> kind -> move
         self.played: list[Talk] = []
         self.talk: Talk | None = None  # this month's talks, waiting for a student; None when all months are played
         self._advance()
-        for move in moves:
-            self.apply(self.mover(move), move)
+        for event in history:
+            if isinstance(event, Hand):
+                self.hand(event.role, event.person)
+            else:
+                self.apply(self.mover(event), event)
 
     @staticmethod
     def mover(move: Move) -> str:
@@ -177,6 +202,14 @@ class Table:
         self._advance()
         return self.played[before:]
 
+    def hand(self, role: str, person: bool) -> list[Talk]:
+        """The side passes to its student (`person`) or to the built-in strategy from its next
+        move on; return the months that completes (the built-in strategy does not wait)."""
+        self.students[role] = person
+        before = len(self.played)
+        self._advance()
+        return self.played[before:]
+
     # ------------------------------------------------------------------------------ months
     def _advance(self) -> None:
         """Play months while no student's move is missing."""
@@ -199,7 +232,11 @@ class Table:
         model.step()
         if model.talks.outcome is not None:
             _, outcome = model.talks.outcome
-            talk.offers = [Made(o.proposer, int(o.candidate[0]), bool(o.accepted[0])) for o in outcome.offers if o.made[0]]
+            made = [o for o in outcome.offers if o.made[0]]
+            # A student made the offer if the move it came from is stored, and answered it likewise:
+            # Washington's offer <- "offer", Minsk's reply (and its counter) <- "reply", Washington's answer <- "answer".
+            mine = [("offer" in moves, "reply" in moves), ("reply" in moves, "answer" in moves)]
+            talk.offers = [Made(o.proposer, int(o.candidate[0]), bool(o.accepted[0]), *mine[k]) for k, o in enumerate(made)]
         talk.waiting = self._waiting(talk, moves)
         return talk
 
@@ -207,22 +244,28 @@ class Table:
         def seat(side, worlds: np.ndarray, menu: Menu):
             talk.held, talk.menu, talk.level = True, menu, model.instruments.level[0].copy()
             talk.values[role], talk.reservation[role] = side.utility[0].copy(), float(side.reservation[0])
-            if not self.students[role]:
+            talk.parts[role] = getattr(model, role).utility.of(menu, talk.values[role])
+            made = moves.get("offer" if role == "washington" else "reply")
+            if not self.students[role] and made is None:
                 return side  # the built-in strategy, as the engine made it
             proposal, answer = self._choice(role, talk, moves, side.utility[0])
-            # No reservation utility: the student judges, as in play mode.
-            return Seat(side.name, side.utility, np.full(worlds.size, -np.inf), side.discount, side.strategy,
-                        proposal=np.array([proposal]), answer=answer)
+            # No reservation utility: the student judges, as in play mode; a side handed to the
+            # built-in strategy after its student's offer answers by the strategy's own rule (None).
+            return Seat.taking(side, np.array([proposal]), answer)
         return seat
 
-    @staticmethod
-    def _choice(role: str, talk: Talk, moves: dict[str, Move], utility: np.ndarray) -> tuple[int, bool]:
+    def _choice(self, role: str, talk: Talk, moves: dict[str, Move], utility: np.ndarray) -> tuple[int, bool | None]:
         """The student's offer (a candidate) and answer this month; a move not made yet is stood
-        in for by the first bundle on the menu and a refusal (the month is then not kept)."""
+        in for by the first bundle on the menu and a refusal (the month is then not kept), or,
+        where the built-in strategy has the side now, left to it (None)."""
         stand_in = int(np.flatnonzero(np.isfinite(utility))[0]) if np.isfinite(utility).any() else 0
         if role == "washington":
             offer, answer = moves.get("offer"), moves.get("answer")
-            return (talk.candidate(offer) if offer else stand_in), bool(answer and answer.accept)
+            if answer is not None:
+                verdict = bool(answer.accept)
+            else:
+                verdict = False if self.students[role] else None
+            return (talk.candidate(offer) if offer else stand_in), verdict
         reply = moves.get("reply")
         if reply is None:
             return stand_in, False
@@ -239,6 +282,22 @@ class Table:
         if countered and self.students["washington"] and "answer" not in moves:
             return "washington", "answer"
         return None
+
+    def decisions(self, role: str) -> tuple[int, int]:
+        """(by the student, by the built-in strategy): the side's decisions in the months played.
+        Washington decides its offer and, if Minsk countered, its answer; Minsk decides its reply
+        (to accept, or to refuse and counter)."""
+        made = []
+        for talk in self.played:
+            if not talk.offers:
+                continue
+            if role == "washington":
+                made.append(talk.offers[0].by_person)
+                if len(talk.offers) > 1:
+                    made.append(talk.offers[1].answered_by_person)
+            else:
+                made.append(talk.offers[0].answered_by_person)
+        return sum(made), len(made) - sum(made)
 
     # ----------------------------------------------------------------------------- results
     def realised_utility(self, role: str) -> float:

@@ -1,45 +1,36 @@
 """The gate in front of the dashboard: an access token for anyone beyond this machine, and only
 well-formed messages into the page's websocket.
 
-`Gate` wraps Solara's own web application (ASGI). On a loopback address (the default) it lets
-every request through, as before. On any other address -- a classroom's network -- each visitor
-must bring the access token `qpq dashboard` printed: once in the address (`?token=...`), after
-which a cookie carries it; without it, a page gets a one-line 403 and a websocket is closed
-before it opens. Every frame a browser sends on the page's websocket must be a Jupyter message
-(a JSON object with a `header.msg_type`, read with Solara's own parser); anything else closes
-that connection with a one-line reason instead of reaching Solara, which would log a traceback.
+`Gate` wraps Solara's own web application (ASGI) in the teaching servers' `access.Admission`: on
+a loopback address (the default) every request goes through; on any other address -- a
+classroom's network -- each visitor must bring the access token `qpq dashboard` printed. Every
+frame a browser sends on the page's websocket must be a Jupyter message Solara can take (a JSON
+object with a `channel`, a `header.msg_type`, and for a widget's message a `comm_id` and its
+data, read with Solara's own parser); anything else closes that connection with a one-line
+reason, logged in one line, instead of reaching Solara, which would log a traceback.
 
-`python -m quidproquo.teaching.dashboard.gate --host H --port P` serves the page through the gate with
-uvicorn (`serve.py` starts it so).
+`python -m quidproquo.teaching.dashboard.gate --host H --port P` binds the address first (a busy
+port or a bad host is one line, exit 2), then serves the page through the gate with uvicorn
+(`serve.py` starts it so).
 """
 
 from __future__ import annotations
 
 import argparse
-import hmac
-import ipaddress
 import json
 import os
-import secrets
 import sys
 import warnings
-from http.cookies import SimpleCookie
-from urllib.parse import parse_qs
+
+from quidproquo.config import ConfigError
+from quidproquo.teaching.access import Admission, new_token
+from quidproquo.teaching.address import is_loopback, link, listen
 
 COOKIE = "qpq_dashboard_token"
 REFUSED = (b"qpq: this dashboard needs its access token: open the link that `qpq dashboard` printed "
            b"where it was started (it ends in ?token=...)\n")
 PAGE = "quidproquo.teaching.dashboard.guard"  # the module whose `Page` Solara serves
-
-
-def is_loopback(host: str) -> bool:
-    """Whether an address reaches this machine only (127.0.0.0/8, ::1, localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
+__all__ = ["Gate", "is_loopback", "malformed", "main"]
 
 
 def malformed(frame: str | bytes | None) -> str | None:
@@ -52,66 +43,35 @@ def malformed(frame: str | bytes | None) -> str | None:
         return f"not a Jupyter message ({type(e).__name__})"
     if not isinstance(message, dict) or not isinstance(message.get("header"), dict):
         return "a Jupyter message is an object with a header"
-    if not isinstance(message["header"].get("msg_type"), str):
+    if not isinstance(message.get("channel"), str):
+        return "the message names no channel"  # Solara reads msg["channel"] first of all
+    kind = message["header"].get("msg_type")
+    if not isinstance(kind, str):
         return "the header has no msg_type"
-    if not isinstance(message.get("content", {}), dict):
-        return "the content is not an object"
-    if message["header"]["msg_type"].startswith("comm_") and not isinstance(message.get("content", {}).get("comm_id"), str):
+    for part in ("content", "metadata", "parent_header"):
+        if not isinstance(message.get(part, {}), dict):
+            return f"the {part} is not an object"
+    content = message.get("content", {})
+    if kind.startswith("comm_") and not isinstance(content.get("comm_id"), str):
         return "a comm message names no comm_id"
+    # A widget's handler reads these without checking (and its traceback would go to the log).
+    if kind == "comm_open" and not (isinstance(content.get("target_name"), str) and isinstance(content.get("data", {}), dict)):
+        return "a comm_open names no target_name, or its data is not an object"
+    if kind == "comm_msg" and not (isinstance(content.get("data"), dict) and isinstance(content["data"].get("method"), str)):
+        return "a comm_msg has no data with a method"
     return None
 
 
-class Gate:
+class Gate(Admission):
     """ASGI middleware: the access token (when there is one) and the websocket frame check."""
 
     def __init__(self, app, token: str | None):
-        self.app = app
-        self.token = token
+        super().__init__(app, token, COOKIE, REFUSED)
 
-    def _admitted(self, scope) -> tuple[bool, bool]:
-        """(admitted, token came in the address): the token from the query or from the cookie."""
-        if self.token is None:
-            return True, False
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        given = query.get("token", [""])[-1]
-        if given and hmac.compare_digest(given, self.token):
-            return True, True
-        cookies = SimpleCookie()
-        for name, value in scope.get("headers", []):
-            if name == b"cookie":
-                try:
-                    cookies.load(value.decode("latin-1"))
-                except Exception:  # noqa: BLE001 -- a cookie header we cannot read carries no token
-                    pass
-        held = cookies.get(COOKIE)
-        return bool(held and hmac.compare_digest(held.value, self.token)), False
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] not in ("http", "websocket"):
-            return await self.app(scope, receive, send)
-        admitted, in_address = self._admitted(scope)
-        if not admitted:
-            if scope["type"] == "websocket":
-                await receive()  # the websocket.connect event
-                await send({"type": "websocket.close", "code": 1008, "reason": "qpq: access token needed"})
-                return
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-            await send({"type": "http.response.body", "body": REFUSED})
-            return
+    async def inside(self, scope, receive, send):
         if scope["type"] == "websocket":
-            return await self.app(scope, self._checked(receive, send), send)
-        if in_address:
-            send = self._with_cookie(send)
+            receive = self._checked(receive, send)
         return await self.app(scope, receive, send)
-
-    def _with_cookie(self, send):
-        async def sending(message):
-            if message["type"] == "http.response.start":
-                cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict".encode()
-                message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie)]}
-            await send(message)
-        return sending
 
     @staticmethod
     def _checked(receive, send):
@@ -133,6 +93,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", required=True)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
+    try:
+        sock = listen(args.host, args.port)  # first: a busy port or a bad host is one line, not uvicorn's
+    except ConfigError as err:
+        print(f"qpq: error: {err}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
     os.environ["SOLARA_APP"] = PAGE
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = args.host, str(args.port)
     # Solara warns on every page load over plain http that an iframe could not keep its session
@@ -144,12 +109,14 @@ def main(argv: list[str] | None = None) -> None:
     scenario = os.environ.get("QPQ_DASHBOARD_SCENARIO", "thaw")
     if is_loopback(args.host):
         token = None
-        print(f"qpq: dashboard at http://{args.host}:{args.port}/ (scenario {scenario}); Ctrl-C stops it", flush=True)
+        print(f"qpq: dashboard at {link(args.host, args.port)[0]} (scenario {scenario}); Ctrl-C stops it", flush=True)
     else:
-        token = secrets.token_urlsafe(16)
+        token = new_token()
+        address, hint = link(args.host, args.port, f"/?token={token}")
         print(f"qpq: warning: the dashboard is open to the network on {args.host}; only visitors with this link get in: "
-              f"http://{args.host}:{args.port}/?token={token} (scenario {scenario}); Ctrl-C stops it", flush=True)
-    uvicorn.run(Gate(solara_app, token), host=args.host, port=args.port, log_level="warning", lifespan="on")
+              f"{address} (scenario {scenario}){'; ' + hint if hint else ''}; Ctrl-C stops it", flush=True)
+    config = uvicorn.Config(Gate(solara_app, token), log_level="warning", lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 if __name__ == "__main__":
