@@ -364,14 +364,14 @@ def _dashboard(parser: argparse.ArgumentParser) -> None:
 
 def classroom_command(args: argparse.Namespace) -> None:
     """Serve a classroom session (127.0.0.1 unless --host): students bargain in pairs, the instructor's page shows them."""
-    from quidproquo.teaching.classroom.server import open_room, serve
+    from quidproquo.teaching.classroom.server import listen, open_room, serve
 
     scenario = None
     for arg in args.choice:
         if arg.startswith("scenario="):
             scenario = arg.split("=", 1)[1]
         else:
-            fail(f"qpq classroom takes scenario=NAME, --months, --host, --port and --session, not {arg!r}")
+            fail(f"qpq classroom takes scenario=NAME, --months, --idle, --host, --port and --session, not {arg!r}")
     if not 1 <= args.port <= 65535:
         fail(f"--port={args.port}: must be within 1..65535")
     if args.host is not None and not args.host.strip():
@@ -380,8 +380,9 @@ def classroom_command(args: argparse.Namespace) -> None:
         fail(f"--months={args.months}: must be at least 1")
     if args.session is not None and args.session.exists() and not args.session.is_dir():
         fail(f"--session {args.session}: is a file, not a folder")
-    room, resumed = open_room(args.session, scenario, args.months)
-    serve(room, resumed, args.host or "127.0.0.1", args.port)
+    sock = listen(args.host or "127.0.0.1", args.port)  # a busy port is refused before any session folder is made
+    room, resumed = open_room(args.session, scenario, args.months, args.idle)
+    serve(room, resumed, args.host or "127.0.0.1", args.port, sock)
 
 
 def _classroom(parser: argparse.ArgumentParser) -> None:
@@ -391,8 +392,16 @@ def _classroom(parser: argparse.ArgumentParser) -> None:
         except ValueError:
             fail(f"--months={text!r}: must be a whole number of months, e.g. 6")
 
+    def seconds(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            fail(f"--idle={text!r}: must be a whole number of seconds, e.g. 60")
+
     parser.add_argument("choice", nargs="*", metavar="scenario=NAME", help="the scenario every pair plays (default thaw)")
     parser.add_argument("--months", type=months, help="months each pair bargains (default 6)")
+    parser.add_argument("--idle", type=seconds, metavar="SECONDS",
+                        help="seconds without a move after which a seat passes to the built-in strategy (default 60)")
     parser.add_argument("--host", help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for a room)")
     parser.add_argument("--port", type=_port, default=8766, help="port (default 8766)")
     parser.add_argument("--session", type=Path, metavar="DIR",
