@@ -185,7 +185,7 @@ class Room:
                     raise Refused(409, f"name: {taken.name!r} is taken in this class; if it is you on another device, "
                                        f"wait until your seat passes to the built-in strategy ({self.idle} s without a "
                                        "move) and join again with the same name, or add an initial (e.g. "
-                                       f"{(name + ' B.')[:NAME_LENGTH]!r})")
+                                       f"{(taken.name + ' B.')[:NAME_LENGTH]!r})")
                 seat = self._stored(lambda: self.store.new_token(taken.id, secrets.token_urlsafe(24)))
                 self._hand(place.pair, place.role, True, "reclaimed")
                 return Joined(seat, back=True)
@@ -262,7 +262,7 @@ class Room:
             if self.table(pair).students[role]:
                 self._hand(pair, role, False, reason)
 
-    def _hand(self, pair: PairRow, role: str, person: bool, reason: str) -> None:
+    def _hand(self, pair: PairRow, role: str, person: bool, reason: str, clock: float | None = None) -> None:
         table = self.table(pair)
         handover = HandoverRow(pair.id, role, person, len(self.store.moves(pair.id)), reason, table.month)
         try:
@@ -272,7 +272,7 @@ class Room:
         except BaseException:
             self.tables.pop(pair.id, None)
             raise
-        self._watch(pair.id, table)
+        self._watch(pair.id, table, clock)
 
     def tick(self, clock: float | None = None) -> list[tuple[int, str]]:
         """Hand to the built-in strategy every side its table has waited on for the idle time;
@@ -291,7 +291,7 @@ class Room:
                     self.since[pair.id] = (self._state(table), clock)
                 elif clock - since >= self.idle:
                     role = table.talk.waiting[0]
-                    self._hand(pair, role, False, "idle")
+                    self._hand(pair, role, False, "idle", clock)
                     handed.append((pair.id, role))
         return handed
 
@@ -299,9 +299,9 @@ class Room:
     def _state(table: Table) -> tuple:
         return (table.month, table.talk.waiting if table.talk else None)
 
-    def _watch(self, pair: int, table: Table) -> None:
+    def _watch(self, pair: int, table: Table, clock: float | None = None) -> None:
         """Start the pair's idle clock again: its table changed."""
-        self.since[pair] = (self._state(table), time.monotonic())
+        self.since[pair] = (self._state(table), time.monotonic() if clock is None else clock)
 
     def handovers(self, pair: PairRow) -> list[HandoverRow]:
         with self.lock:
