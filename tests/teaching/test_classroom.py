@@ -301,8 +301,9 @@ class Reply:
         self.status, self.headers, self.text = status, {k.decode().lower(): v.decode() for k, v in headers}, body.decode()
 
 
-def call(app, method: str, path: str, body: bytes = b"", content_type: str | None = None, cookies: dict | None = None) -> Reply:
-    """One request through the ASGI app, without a socket."""
+def call(app, method: str, path: str, body: bytes = b"", content_type: str | None = None, cookies: dict | None = None,
+         client: str = "127.0.0.1") -> Reply:
+    """One request through the ASGI app, without a socket, from `client`."""
     path, _, query = path.partition("?")
     headers = [(b"host", b"127.0.0.1")]
     if content_type:
@@ -313,7 +314,7 @@ def call(app, method: str, path: str, body: bytes = b"", content_type: str | Non
         headers.append((b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()))
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": query.encode(), "headers": headers,
-             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "root_path": ""}
+             "client": (client, 1), "server": ("127.0.0.1", 80), "root_path": ""}
     out = {"body": b""}
     sent = [False]
 

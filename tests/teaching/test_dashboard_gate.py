@@ -139,6 +139,7 @@ def test_beyond_loopback_every_visitor_needs_the_printed_token(tmp_path, env):
     with dashboard(tmp_path, env, "--host", "0.0.0.0") as (base, log):
         first = log.read_text().splitlines()[0]
         assert first.startswith("qpq: warning: the dashboard is open to the network on 0.0.0.0")
+        assert "http://0.0.0.0" not in first  # the link names an address other machines can open
         token = re.search(r"\?token=([\w-]+)", first).group(1)
         assert len(token) >= 20
 

@@ -195,7 +195,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every text cell that a spreadsheet would read as a formula quoted as text."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA) else v)
     return out
 

@@ -361,8 +361,14 @@ class Room:
                 table = Table(self.config, pair.seed, self.session.months,
                               {role: pair.seat_of(role) is not None for role in ROLES}, self.history(pair.id))
                 # Months completed without a student's move (no talks) have rows to write too;
-                # rows already written are kept as they are.
-                self._stored(lambda: self.store.record_results(*self.results(pair, table, table.played)))
+                # rows already written are kept as they are. On a full disk the page still shows:
+                # the rows wait for the next rebuild.
+                recorded = self.store.months_recorded(pair.id)
+                missing = [talk for talk in table.played if talk.month not in recorded]
+                try:
+                    self.store.record_results(*self.results(pair, table, missing))
+                except Full:
+                    pass
                 self.tables[pair.id] = table
             return table
 

@@ -258,7 +258,8 @@ class Store:
             raise FileExistsError(path)
         store = cls(path, check=False)
         try:
-            store.db.execute("PRAGMA journal_mode = WAL")
+            with store.refusals():
+                store.db.execute("PRAGMA journal_mode = WAL")
             with store.transaction() as db:
                 # Statement by statement: executescript would commit the open transaction first.
                 for statement in SCHEMA.split(";"):
@@ -276,10 +277,22 @@ class Store:
         self.db.close()
 
     @contextmanager
+    def refusals(self):
+        """SQLite's "database or disk is full" as `Full`, the transaction (if any) rolled back."""
+        try:
+            yield
+        except sqlite3.OperationalError as err:
+            if getattr(err, "sqlite_errorcode", None) != SQLITE_FULL and "full" not in str(err):
+                raise
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise Full(errno.ENOSPC, "No space left on device: the session file cannot grow", str(self.path)) from None
+
+    @contextmanager
     def transaction(self):
         """BEGIN IMMEDIATE .. COMMIT, or ROLLBACK on any error: a change is whole or absent. SQLite's
         "database or disk is full" is `Full`."""
-        try:
+        with self.refusals():
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield _Cursor(self.db)
@@ -288,12 +301,6 @@ class Store:
                     self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
-        except sqlite3.OperationalError as err:
-            if getattr(err, "sqlite_errorcode", None) != SQLITE_FULL and "full" not in str(err):
-                raise
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise Full(errno.ENOSPC, "No space left on device: the session file cannot grow", str(self.path)) from None
 
     # ----------------------------------------------------------------------------- session
     def session(self) -> Session:
@@ -386,6 +393,10 @@ class Store:
                        (handover.pair, handover.role, int(handover.person), handover.moves, handover.reason, handover.month,
                         now()))
             self._results(db, offers, outcomes)
+
+    def months_recorded(self, pair: int) -> set[int]:
+        """The months whose outcome rows the pair has (from 0)."""
+        return {row[0] for row in self.db.execute("SELECT month FROM outcomes WHERE pair = ?", (pair,))}
 
     def record_results(self, offers: list[tuple], outcomes: list[tuple]) -> None:
         """Offers and outcomes of months no student's move completed (a pair's months without talks)."""
