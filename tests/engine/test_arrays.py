@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from quidproquo.engine.arrays import ParameterVectors, frozen, row_any, row_sum
+from quidproquo.engine.arrays import ParameterVectors, at, column, frozen, row_any, row_sum, total, weigh
 
 
 @pytest.mark.parametrize("shape", [(5, 3), (2, 4, 7), (1, 1), (6,)])
@@ -44,3 +44,32 @@ def test_a_cached_vector_is_made_once_until_refresh():
     vectors.refresh()
     assert vectors.cached(("vector", "inflow"), values).tolist() == [3.0, 2.0]
     assert vectors.cached(("of", "eu"), lambda: [True, False], bool).dtype == bool
+
+
+def test_weigh_is_the_weighted_sum_and_a_worlds_sum_does_not_depend_on_its_neighbours():
+    rng = np.random.default_rng(1)
+    values, weights = rng.normal(size=(1000, 7)), rng.normal(size=7)
+    assert weigh(values, weights) == pytest.approx(values @ weights)
+    per_world = rng.normal(size=(1000, 7))
+    assert weigh(values, per_world) == pytest.approx((values * per_world).sum(axis=1))
+    # Term by term in order: the same row gives the same bits alone, in 20 worlds or in 1,000.
+    assert np.array_equal(weigh(values[17:18], weights), weigh(values, weights)[17:18])
+    assert np.array_equal(weigh(values[:20], weights)[17], weigh(values, weights)[17])
+    assert np.array_equal(total(values[17:18]), total(values)[17:18])
+    assert total(values) == pytest.approx(values.sum(axis=1)) and total(values).dtype == np.float64
+
+
+def test_at_picks_the_worlds_rows_of_a_per_world_value_and_leaves_a_shared_one():
+    per_world, worlds = np.array([10.0, 11.0, 12.0, 13.0]), np.array([3, 1])
+    assert at(per_world, worlds).tolist() == [13.0, 11.0]
+    assert at(per_world, None) is per_world
+    assert at(2.5, worlds) == 2.5
+    shared_row = np.array([[1.0, 2.0]])
+    assert at(shared_row, worlds) is shared_row
+
+
+def test_column_turns_a_per_world_value_into_a_column_that_meets_items():
+    per_world = np.array([1.0, 2.0, 3.0])
+    assert column(per_world).shape == (3, 1) and column(per_world, dims=2).shape == (3, 1, 1)
+    assert (column(per_world) * np.ones((3, 4)))[:, 3].tolist() == [1.0, 2.0, 3.0]
+    assert column(0.5) == 0.5
