@@ -1,0 +1,69 @@
+"""What a run folder records about its making: config.yaml round-trips through load_config, and
+run.json says which code and seed made it."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from quidproquo import __version__, utility
+from quidproquo.config import ConfigError, load
+from quidproquo.engine.model import BargainingModel
+from quidproquo.runs import provenance
+
+
+def test_config_yaml_round_trips_through_load_config(tmp_path):
+    cfg = load(
+        [
+            "scenario=thaw",
+            "engine.worlds=3",
+            "engine.rounds=4",
+            "engine.seed=12",
+            "actors.minsk.clemency=0.4",
+            "goods.prisoners.foreign.inflow=2.5",
+        ]
+    )
+    provenance.write(cfg, tmp_path)
+    again = provenance.load_config(tmp_path)
+    assert again == cfg
+    assert provenance.config_yaml(again) == (tmp_path / "config.yaml").read_text()
+    a, b = BargainingModel(config=cfg).run(), BargainingModel(config=again).run()
+    pd.testing.assert_frame_equal(a.recorder.rounds_table(a), b.recorder.rounds_table(b))
+
+
+def test_every_scenario_round_trips(tmp_path):
+    for name in ("freeze", "belarus_2025_calibrated", "theory/rubinstein"):  # thaw is above
+        cfg = load([f"scenario={name}"])
+        provenance.write(cfg, tmp_path / name)
+        assert provenance.load_config(tmp_path / name) == cfg, name
+
+
+def test_run_json_names_the_version_the_commit_the_seed_and_the_time(tmp_path):
+    cfg = load(["scenario=freeze", "engine.seed=77"])
+    provenance.write(cfg, tmp_path)
+    about = json.loads((tmp_path / "run.json").read_text())
+    assert set(about) == {"quidproquo", "git_commit", "seed", "scenario", "written"}
+    assert about["quidproquo"] == __version__ and about["seed"] == 77 and about["scenario"] == "freeze"
+    assert about["git_commit"] is None or re.fullmatch(r"[0-9a-f]{40}(\+dirty)?", about["git_commit"])
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00", about["written"])
+    assert provenance.git_commit() == about["git_commit"]
+
+
+def test_a_callable_passed_from_python_is_written_by_its_name(tmp_path):
+    cfg = load(["scenario=thaw"])
+    cfg.actors.minsk.utility = utility.linear
+    text = provenance.config_yaml(cfg)
+    assert "_target_: quidproquo.utility.linear" in text
+    provenance.write(cfg, tmp_path)
+    assert provenance.load_config(tmp_path).actors.minsk.utility == {"_target_": "quidproquo.utility.linear"}
+
+
+def test_a_folder_without_a_readable_config_is_one_line(tmp_path):
+    with pytest.raises(ConfigError, match="not a run folder \\(no config.yaml\\)"):
+        provenance.load_config(tmp_path)
+    for text in ("engine: [unclosed", "engine:\n  worlds: many\n", "no_such_key: 1\n"):
+        (tmp_path / "config.yaml").write_text(text)
+        with pytest.raises(ConfigError, match="not a readable run config") as caught:
+            provenance.load_config(tmp_path)
+        assert "\n" not in str(caught.value) and len(str(caught.value)) < 300
