@@ -172,6 +172,10 @@ def seat_page(nonce: str, version: str, name: str, place, partner: str | None, t
 
 def value_words(talk: Talk, role: str, candidate: int) -> str:
     """'worth 34.5 to you: prisoners freed +80.0, credibility: relief given at home -40.0, ...'"""
+    return talk.remembered(("value words", role, candidate), lambda: _value_words(talk, role, candidate))
+
+
+def _value_words(talk: Talk, role: str, candidate: int) -> str:
     total = f"worth {words.number(talk.values[role][candidate])} to you"
     shares = talk.parts.get(role, {})
     if not shares:
@@ -221,6 +225,10 @@ def menu_table(table: Table, talk: Talk, role: str) -> str:
     """This month's menu: a row of cells per relief set, a column per share of Washington's price;
     each cell who is freed and what the bundle is worth to the student's side -- a radio button,
     so that a click on the cell chooses it (the form sends `bundle` = 'set.level')."""
+    return talk.remembered(("menu", role), lambda: _menu_table(table, talk, role))
+
+
+def _menu_table(table: Table, talk: Talk, role: str) -> str:
     model = table.model
     head = "".join(f'<th class="num">{esc(share_words(g, talk.levels).removesuffix(" of the price"))}</th>'
                    for g in range(talk.levels))

@@ -202,6 +202,13 @@ class Room:
             seat = self.store.seat_by_token(token)
             return None if seat is None else self._place(seat)
 
+    def look(self, token) -> tuple | None:
+        """What a page request needs first, read from the committed state without the lock
+        (`Store.look`): (seat, pair, role, playing, version), or None for an unknown token."""
+        if not isinstance(token, str) or not token or len(token) > 100:
+            return None
+        return self.store.look(token)
+
     def _place(self, seat: SeatRow) -> Place:
         found = self.store.pair_of(seat.id)
         if found is None:

@@ -53,6 +53,7 @@ MOVE_FIELDS = {"offer": {"relief", "release"}, "reply": {"accept"}, "answer": {"
 REFUSED = (b"qpq: this classroom needs its access token: open the link (or the QR code) that `qpq classroom` "
            b"printed where it was started (it ends in ?token=...)\n")
 WRONG_CODES, WRONG_WINDOW = 5, 60.0  # wrong join codes a client may give in a minute
+SEATS_CACHED = 80  # students whose latest pages are kept rendered (a room's seats)
 
 
 # ------------------------------------------------------------------------------- requests
@@ -207,18 +208,34 @@ def make_app(room: Room, link_: str, token: str | None = None, ticking: bool = F
     qr_svg = qrcode.make(link_, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
     throttle = Throttle()
 
+    rendered: dict[tuple, str] = {}  # a student's page per state of their pair: each change is loaded by everyone
+    placeholder = f"qpq-nonce-{secrets.token_hex(8)}"  # where each response's own nonce goes
+
     def seat_view(token_, error: str | None = None, status: int = 200, welcome: str | None = None) -> HTMLResponse:
         n = nonce()
-        place = room.place(token_)
-        if place is None:
+        # The committed state, read without the room's lock: a page already rendered for it is
+        # sent at once, while another pair's move holds the room.
+        looked = room.look(token_)
+        if looked is None:
             return html(pages.join_page(n, error), n, status)
-        table = partner = None
-        if place.pair is not None:
-            table = room.table(place.pair)
-            partner = room.playing(place.pair, "minsk" if place.role == "washington" else "washington")
-        version = room.version(place.pair.id) if place.pair else f"unpaired.{room.version()}"
-        return html(pages.seat_page(n, version, place.seat.name, place, partner, table, room.session.months, room.ended,
-                                    room.idle, error, welcome), n, status)
+        body = rendered.get((*looked, error, welcome))
+        if body is None:
+            with room.lock:  # the tables in memory are the committed state while the lock is held
+                place = room.place(token_)
+                if place is None:
+                    return html(pages.join_page(n, error), n, status)
+                version = room.version(place.pair.id) if place.pair else f"unpaired.{room.version()}"
+                table = partner = None
+                if place.pair is not None:
+                    table = room.table(place.pair)
+                    partner = room.playing(place.pair, "minsk" if place.role == "washington" else "washington")
+                body = pages.seat_page(placeholder, version, place.seat.name, place, partner, table, room.session.months,
+                                       room.ended, room.idle, error, welcome)
+                key = (place.seat.id, place.pair.id if place.pair else None, place.role, place.playing, version, error, welcome)
+            if len(rendered) >= 4 * SEATS_CACHED:
+                rendered.pop(next(iter(rendered)), None)  # the oldest: bounded memory
+            rendered[key] = body
+        return html(body.replace(placeholder, n), n, status)
 
     async def join(request: Request) -> Response:
         fields: dict = {}
@@ -276,11 +293,9 @@ def make_app(room: Room, link_: str, token: str | None = None, ticking: bool = F
         return await run_in_threadpool(seat_view, request.cookies.get(SEAT_COOKIE), None, 200, welcome)
 
     async def state(request: Request) -> Response:
-        def version():
-            place = room.place(request.cookies.get(SEAT_COOKIE))
-            if place is None:
-                return {"version": "no seat"}
-            return {"version": room.version(place.pair.id) if place.pair else f"unpaired.{room.version()}"}
+        def version():  # the committed state, without the room's lock
+            looked = room.look(request.cookies.get(SEAT_COOKIE))
+            return {"version": "no seat" if looked is None else looked[-1]}
         return JSONResponse(await run_in_threadpool(version), headers={"Cache-Control": "no-store"})
 
     # ---------------------------------------------------------------------- instructor

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -207,6 +208,8 @@ class Store:
 
     def __init__(self, path: Path, check: bool = True):
         self.path = Path(path)
+        self._local = threading.local()  # each server thread's read-only connection (`reader`)
+        self._readers: list[sqlite3.Connection] = []
         # One connection, used under the room's lock: the server's threads never share it at once.
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
@@ -275,6 +278,47 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        for reader in self._readers:
+            reader.close()
+        self._readers.clear()
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's read-only connection: in WAL mode it reads the last committed state
+        without waiting for the writer (or the room's lock)."""
+        reader = getattr(self._local, "db", None)
+        if reader is None:
+            reader = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+            reader.execute("PRAGMA busy_timeout = 5000")
+            self._local.db = reader
+            self._readers.append(reader)
+        return reader
+
+    def look(self, token: str) -> tuple | None:
+        """In one read of the committed state: (seat id, pair id or None, role or None, whether
+        the seat's student plays it, the version of what its page shows), or None for an
+        unknown token. What a page request needs to know before it needs the room."""
+        db = self.reader()
+        db.execute("BEGIN")
+        try:
+            seat = db.execute("SELECT id FROM seats WHERE token = ?", (token,)).fetchone()
+            if seat is None:
+                return None
+            pair = db.execute("SELECT id, washington, minsk FROM pairs WHERE washington = ? OR minsk = ?",
+                              (seat[0], seat[0])).fetchone()
+            if pair is None:
+                seats, pairs, moves, hands, ended = db.execute(
+                    "SELECT (SELECT COUNT(*) FROM seats), (SELECT COUNT(*) FROM pairs), (SELECT COUNT(*) FROM moves), "
+                    "(SELECT COUNT(*) FROM handovers), (SELECT ended FROM session)").fetchone()
+                return seat[0], None, None, True, f"unpaired.{seats}.{pairs}.{moves}.{hands}.{ended or ''}"
+            role = "washington" if pair[1] == seat[0] else "minsk"
+            last = db.execute("SELECT person FROM handovers WHERE pair = ? AND role = ? ORDER BY id DESC LIMIT 1",
+                              (pair[0], role)).fetchone()
+            moves, hands, ended = db.execute(
+                "SELECT (SELECT COUNT(*) FROM moves WHERE pair = ?), (SELECT COUNT(*) FROM handovers WHERE pair = ?), "
+                "(SELECT ended FROM session)", (pair[0], pair[0])).fetchone()
+            return seat[0], pair[0], role, bool(last[0]) if last else True, f"{pair[0]}.{moves}.{hands}.{ended or ''}"
+        finally:
+            db.execute("COMMIT")
 
     @contextmanager
     def refusals(self):

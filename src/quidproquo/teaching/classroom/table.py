@@ -106,6 +106,9 @@ class Talk:
     offers: list[Made] = field(default_factory=list)
     waiting: tuple[str, str] | None = None  # (side, kind) of the student's move the month waits for
     utility: dict[str, float] = field(default_factory=dict)  # side -> its realised utility up to this month, once played
+    # what pages derive from a month that no longer changes (bundles, their words, the month's lines):
+    # made once, read by every page that shows the month
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def deal(self) -> int | None:
@@ -125,7 +128,16 @@ class Talk:
 
     def bundle(self, candidate: int) -> tuple[np.ndarray, np.ndarray]:
         """Releases (tiers,) and steps of relief (instruments,) of a candidate."""
-        return self.menu.bundle(0, candidate)
+        key = ("bundle", candidate)
+        if key not in self.memo:
+            self.memo[key] = self.menu.bundle(0, candidate)
+        return self.memo[key]
+
+    def remembered(self, key, make):
+        """`make()`, made once for this month (a month's words do not change once it is on the table)."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
 
     def candidate(self, move: Move) -> int:
         """The candidate a move offers, checked against this month's menu."""

@@ -45,8 +45,10 @@ def number(value: float) -> str:
 
 def bundle(talk, candidate: int, model) -> str:
     """'release 12 (12 foreign nationals) for potash (US) licence'."""
-    releases, steps = talk.bundle(candidate)
-    return f"release {people(releases, model)} for {relief(steps, talk.level, model)}"
+    def words() -> str:
+        releases, steps = talk.bundle(candidate)
+        return f"release {people(releases, model)} for {relief(steps, talk.level, model)}"
+    return talk.remembered(("bundle words", candidate), words)
 
 
 def offer_line(talk, step: int, model, role: str | None, verdict: bool = True) -> str:
@@ -66,6 +68,10 @@ QUIET = {"visit", "offer", "deal", "pardon"}  # log lines the month's own senten
 
 def month_lines(model, talk, role: str | None) -> list[str]:
     """A played month's talks and consequences, in plain words, for the pair's page."""
+    return talk.remembered(("lines", role), lambda: _month_lines(model, talk, role))
+
+
+def _month_lines(model, talk, role: str | None) -> list[str]:
     r, record = talk.month, model.recorder
     lines = [line for line in (in_words(e[5]) for e in model.events.rows
                                if e[0] == 0 and e[1] == r and e[4] not in QUIET and e[3] == "scenario")]
