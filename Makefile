@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/dashboard_step.py
+	$(BIN)/python benchmarks/classroom_load.py
 
 clean:
 	rm -rf $(VENV) runs outputs multirun sweeps comparisons classrooms
