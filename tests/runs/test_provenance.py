@@ -60,7 +60,7 @@ def test_a_callable_passed_from_python_is_written_by_its_name(tmp_path):
 
 
 def test_a_folder_without_a_readable_config_is_one_line(tmp_path):
-    with pytest.raises(ConfigError, match="not a run folder \\(no config.yaml\\)"):
+    with pytest.raises(ConfigError, match=r"not a run folder \(no config\.yaml\)"):
         provenance.load_config(tmp_path)
     for text in ("engine: [unclosed", "engine:\n  worlds: many\n", "no_such_key: 1\n"):
         (tmp_path / "config.yaml").write_text(text)
