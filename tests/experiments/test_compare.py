@@ -70,8 +70,8 @@ def test_the_gap_decomposes_into_mechanisms_that_sum_to_it():
     thaw = load(["scenario=thaw", "engine.worlds=600", "engine.seed=2"])
     freeze = held_of(load(["scenario=freeze", "engine.worlds=600", "engine.seed=2"]))
     parts = decompose(thaw, freeze)
-    m = decomposition_worlds(600)  # the decomposition runs the first eighth of the paired worlds
-    assert m == 75
+    m = decomposition_worlds(600)  # up to 1,000 paired worlds it runs all of them
+    assert m == 600 and decomposition_worlds(1200) == 1000 and decomposition_worlds(16_000) == 2000
     gap = gap_over_time(held_of(thaw)[:, :m], freeze[:, :m]).set_index("measure").gap
     assert list(gap.index) == ["held after 12 months", "held after 24 months", "held after 36 months", "prisoner-months"]
     for measure, rows in parts.groupby("measure"):

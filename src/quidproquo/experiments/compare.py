@@ -210,4 +210,7 @@ def gap_markdown(gap: pd.DataFrame, parts: pd.DataFrame, names: tuple[str, str])
     lines += ["", f"## Where the gap comes from (Shapley shares, each mechanism switched off in {a}'s paired worlds)", "",
               "| mechanism | " + " | ".join(table.columns) + " |", "|---|" + "---:|" * len(table.columns)]
     lines += [f"| {name} | " + " | ".join(f"{v:+,.1f}" for v in row) + " |" for name, row in table.iterrows()]
+    if "worlds" in parts and "worlds" in gap and parts["worlds"].iloc[0] < gap["worlds"].iloc[0]:
+        lines += ["", f"The shares are over the first {parts['worlds'].iloc[0]:,} paired worlds of "
+                      f"{gap['worlds'].iloc[0]:,}, so their total differs from the gap above by sampling."]
     return "\n".join(lines) + "\n"
