@@ -20,10 +20,12 @@ model. Each month (round), in this order:
 A world's trajectory depends only on (seed, world index, its parameters): every random number
 comes from a counter-based stream keyed by them (see `streams.py`).
 
-Where each step lives: the goods in `prisoners.py` and `instruments.py` (the only place an
-instrument's state changes), the actors in `actors/`, the talks in `talks.py` (with the menu in
-`menu.py` and the protocols in `bargaining.py`), this round's flows in `ledger.py`, and the event
-log and the record in `record.py`.
+Where each step lives, all in `quidproquo/engine/`: the goods in `prisoners.py` and
+`instruments.py` (the only place an instrument's state changes), the actors in `actors/`, the
+talks in `talks.py` (with the menu in `menu.py`, the protocols in `bargaining.py` and divisible
+splits in `divisible.py`), this round's flows in `ledger.py`, the scenario's dated events in
+`timeline.py`, every parameter a decision reads in `parameters.py`, and the event log and the
+record in `record.py`. The config it reads is built and checked in `quidproquo/config/`.
 """
 
 from __future__ import annotations
