@@ -129,3 +129,23 @@ def test_qpq_compare_refuses_hydra_run_dir_with_a_hint(tmp_path, env):
     done = run("compare", "thaw", "freeze", f"hydra.run.dir={tmp_path / 'x'}", env=env)
     assert done.returncode == 2 and "--out" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_importing_the_cli_loads_none_of_the_heavy_libraries(env):
+    """`qpq --help` answers in well under a second (benchmarks/startup.py times it): the cli imports
+    Hydra, pandas, Mesa, SciPy and matplotlib only in the command that needs them."""
+    import sys
+
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import quidproquo.cli"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    heavy = {"mesa", "scipy", "matplotlib", "pandas", "hydra", "omegaconf", "numpy"} & loaded
+    assert not heavy, f"import quidproquo.cli loads {sorted(heavy)}"
+
+
+def test_the_cli_knows_calibrates_budgets_without_importing_it():
+    from quidproquo import cli
+    from quidproquo.experiments.calibrate import BUDGETS
+
+    assert tuple(BUDGETS) == cli.BUDGETS

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import logging
 import sys
 from dataclasses import dataclass
@@ -18,18 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-import hydra
-import yaml
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
-
-from quidproquo.config import (ConfigError, conf_dir, from_dictconfig, is_value_override, keep_overrides, load_many, own,
-                               register, scenario_names)
-from quidproquo.runs.lock import fresh_name
-from quidproquo.engine.model import BargainingModel
-from quidproquo.experiments.sweep import job_folder
-from quidproquo.config.hydra_node import check_hydra
+# Only the standard library at import: `qpq --help` and a mistyped command answer at once. Hydra,
+# pandas, Mesa, SciPy and matplotlib are imported by the commands that need them (a test holds
+# `import quidproquo.cli` to that).
 
 EXIT_USAGE = 2
 EXIT_JOBS_FAILED = 1
@@ -49,6 +41,8 @@ class Parser(argparse.ArgumentParser):
 
 def check_config(cfg) -> None:
     """Build a one-world model from `cfg`: utilities and strategies are imported and checked."""
+    from quidproquo.engine.model import BargainingModel
+
     worlds, cfg.engine.worlds = cfg.engine.worlds, 1
     try:
         BargainingModel(config=cfg)
@@ -59,6 +53,8 @@ def check_config(cfg) -> None:
 def check(*points: list[str]) -> list:
     """Compose each point's config and build a one-world model, so every user mistake surfaces
     here; and refuse a run the machine's memory cannot hold."""
+    from quidproquo.config import ConfigError, is_value_override, load_many, own
+    from quidproquo.config.hydra_node import check_hydra
     from quidproquo.config.limits import check_memory
 
     try:
@@ -93,13 +89,30 @@ def hydra_argv(arguments: list[str]):
         sys.argv = saved
 
 
-register()
-OmegaConf.register_new_resolver("qpq_job_folder", lambda overrides: job_folder(overrides), replace=True)
+def _job() -> None:
+    """Run the Hydra entry point (made on first use: Hydra is imported only by a command that runs)."""
+    _hydra_main()()
 
 
-@hydra.main(config_path=str(conf_dir()), config_name="config", version_base="1.3")
-def _job(dict_cfg: DictConfig) -> None:
+@functools.cache
+def _hydra_main() -> Callable[[], None]:
+    import hydra
+    from omegaconf import OmegaConf
+
+    from quidproquo.config import conf_dir, register
+    from quidproquo.experiments.sweep import job_folder
+
+    register()
+    OmegaConf.register_new_resolver("qpq_job_folder", lambda overrides: job_folder(overrides), replace=True)
+    return hydra.main(config_path=str(conf_dir()), config_name="config", version_base="1.3")(_one_job)
+
+
+def _one_job(dict_cfg) -> None:
     """One Hydra job: a run, or one point of a sweep (skipped when already complete)."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    from quidproquo.config import ConfigError, from_dictconfig, keep_overrides
     from quidproquo.experiments.runner import run
     from quidproquo.runs.markers import is_done, mark_failed
 
@@ -162,7 +175,8 @@ def _overrides(parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> None:
-    from quidproquo.runs.lock import hold, release
+    from quidproquo.config import ConfigError
+    from quidproquo.runs.lock import fresh_name, hold, release
 
     overrides = overrides_of(args.overrides, "run")
     cfg = check(overrides)[0]
@@ -208,6 +222,7 @@ def _out(parser: argparse.ArgumentParser, default: str) -> None:
 
 
 def compare_command(args: argparse.Namespace) -> None:
+    from quidproquo.config import ConfigError
     from quidproquo.experiments.compare import gap_text, run_comparison
 
     specs = [a for a in args.sides if "=" not in a]
@@ -229,10 +244,10 @@ def compare_command(args: argparse.Namespace) -> None:
 
 def rerun_command(args: argparse.Namespace) -> None:
     """Run again from a run folder's own config.yaml, into `--out` (default DIR/rerun)."""
-    from quidproquo.runs.provenance import load_config
-    from quidproquo.experiments.runner import run as run_config
-
+    from quidproquo.config import ConfigError
     from quidproquo.config.limits import check_memory
+    from quidproquo.experiments.runner import run as run_config
+    from quidproquo.runs.provenance import load_config
 
     try:
         cfg = load_config(args.folder)
@@ -250,6 +265,7 @@ def rerun_command(args: argparse.Namespace) -> None:
 
 def plot_command(args: argparse.Namespace) -> None:
     """Redraw a finished run's figures from its tables, into `--out` (default DIR/figures)."""
+    from quidproquo.config import ConfigError
     from quidproquo.experiments.compare import load_side, prepare_side
     from quidproquo.experiments.runner import draw
 
@@ -265,12 +281,17 @@ def plot_command(args: argparse.Namespace) -> None:
 
 def scenarios_command(args: argparse.Namespace) -> None:
     """Print each scenario's name and one-line description."""
+    import yaml
+
+    from quidproquo.config import conf_dir, scenario_names
+
     for name in scenario_names():
         description = (yaml.safe_load((conf_dir() / "scenario" / f"{name}.yaml").read_text()) or {}).get("description", "")
         print(f"{name:<24} {description}")
 
 
 def params_command(args: argparse.Namespace) -> None:
+    from quidproquo.config import ConfigError
     from quidproquo.config.params import table
 
     try:
@@ -294,6 +315,7 @@ def theory_command(args: argparse.Namespace) -> None:
 
 def calibrate_command(args: argparse.Namespace) -> None:
     """Fit belarus_2025 to the record, write the calibrated scenario, the forecast and a report."""
+    from quidproquo.config import ConfigError, conf_dir
     from quidproquo.experiments.calibrate import calibrate as fit_and_forecast
 
     out = args.out or Path("calibration")
@@ -309,9 +331,10 @@ def calibrate_command(args: argparse.Namespace) -> None:
     print(f"qpq: report -> {out / 'calibration.md'}, figure -> {out / 'forecast.png'}")
 
 
-def _calibrate(parser: argparse.ArgumentParser) -> None:
-    from quidproquo.experiments.calibrate import BUDGETS
+BUDGETS = ("default", "small")  # experiments.calibrate.BUDGETS' names, here without importing it (a test checks)
 
+
+def _calibrate(parser: argparse.ArgumentParser) -> None:
     def budget(text: str) -> str:
         if text not in BUDGETS:
             fail(f"--budget={text!r}: allowed: {', '.join(BUDGETS)}")
@@ -494,11 +517,28 @@ def main(argv: list[str] | None = None) -> None:
 
             trust(args.trust)
         args.handler(args)
-    except ConfigError as err:  # any user mistake a command finds late: still one line
-        fail(str(err))
     except OSError as err:  # the machine's fault, not the user's input: a full or read-only disk
         print(f"qpq: error: {err.filename or 'writing'}: {err.strerror or err}", file=sys.stderr)
         raise SystemExit(EXIT_JOBS_FAILED) from None
+    except Exception as err:
+        if _is_config_error(err):  # any user mistake a command finds late: still one line
+            fail(str(err))
+        raise
+
+
+def _is_config_error(err: Exception) -> bool:
+    """Is `err` a ConfigError? (Asked without importing the config: if one was raised, it is loaded.)"""
+    checks = sys.modules.get("quidproquo.config.checks")
+    return checks is not None and isinstance(err, checks.ConfigError)
+
+
+def __getattr__(name: str):
+    """`cli.own` and `cli.ConfigError`, as before the imports were deferred."""
+    if name in ("own", "ConfigError"):
+        import quidproquo.config
+
+        return getattr(quidproquo.config, name)
+    raise AttributeError(f"module 'quidproquo.cli' has no attribute {name!r}")
 
 
 if __name__ == "__main__":
