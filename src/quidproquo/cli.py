@@ -235,7 +235,11 @@ def compare_command(args: argparse.Namespace) -> None:
     folder = args.out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
-        report = run_comparison(specs[0], specs[1], overrides, folder)
+        from quidproquo.experiments.progress import Progress
+
+        progress = Progress("compare")  # bars on a terminal, one line otherwise
+        report = run_comparison(specs[0], specs[1], overrides, folder, progress=progress)
+        progress.close()
     except ConfigError as err:
         fail(str(err))
     print(gap_text(folder, (Path(specs[0]).name, Path(specs[1]).name)))
@@ -321,7 +325,11 @@ def calibrate_command(args: argparse.Namespace) -> None:
     out = args.out or Path("calibration")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
-        numbers = fit_and_forecast(out, Path(args.scenario_dir or conf_dir() / "scenario"), args.budget)
+        from quidproquo.experiments.progress import Progress
+
+        progress = Progress("calibrate")  # bars on a terminal, one line otherwise
+        numbers = fit_and_forecast(out, Path(args.scenario_dir or conf_dir() / "scenario"), args.budget, progress=progress)
+        progress.close()
     except ConfigError as err:
         fail(str(err))
     print(f"qpq: calibrated scenario -> {numbers['scenario']} ({numbers['evaluations']} evaluations, {numbers['seconds']:.0f} s)")

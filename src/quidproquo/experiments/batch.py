@@ -38,11 +38,12 @@ class PointsResult:
 
 
 def run_points(base: Config, table: pd.DataFrame | dict, *, chunk_worlds: int = CHUNK_WORLDS, quantiles: bool = False,
-               event_log: bool = False, on_model: Callable | None = None, progress: Callable[[int], None] | None = None
-               ) -> PointsResult:
+               event_log: bool = False, on_model: Callable | None = None, progress: Callable[[int], None] | None = None,
+               on_month: Callable[[int], None] | None = None) -> PointsResult:
     """Run every point of `table` over `base` (see the module docstring). `quantiles` adds each
     point's per-round series quantiles; `on_model(model, first_point)` sees every finished model
-    (for what else a caller reads from the record); `progress(points_done)` is told as chunks end.
+    (for what else a caller reads from the record); `progress(points_done)` is told as chunks end,
+    `on_month(world_months)` after every month of every model (a caller's bar).
     The plain-words log is off unless `event_log` (nobody reads a sweep point's log)."""
     table = pd.DataFrame(table).reset_index(drop=True)
     cfg = base if event_log else with_changes(base, {"output.event_log_worlds": 0}, check=False)
@@ -53,7 +54,13 @@ def run_points(base: Config, table: pd.DataFrame | dict, *, chunk_worlds: int = 
     for first in range(0, len(table), per_model):
         rows = table.iloc[first:first + per_model].reset_index(drop=True)
         chunk = type(every)(every.table.iloc[first:first + per_model].reset_index(drop=True))
-        model = BargainingModel(config=cfg, points=chunk).run()
+        model = BargainingModel(config=cfg, points=chunk)
+        if on_month is None:
+            model.run()
+        else:
+            while model.running:
+                model.step()
+                on_month(len(rows) * worlds)
         frame = model.recorder.worlds_table(model)
         frames.append(_labelled(frame, rows, first, np.repeat(np.arange(len(rows)), worlds)))
         if quantiles:

@@ -197,7 +197,12 @@ class Fit:
     seconds: float
 
 
-def fit(base: Config, obs: Observed, budget: Budget, seed: int = 0) -> Fit:
+def fit(base: Config, obs: Observed, budget: Budget, seed: int = 0, progress=None) -> Fit:
+    """Fit PARAMETERS to `obs`; `progress` (experiments/progress.py) shows the generations of the
+    search (evaluations, best distance, the share of trials accepted, time left) and the standard errors."""
+    from quidproquo.experiments.progress import Silent
+
+    progress = progress or Silent()
     start = time.perf_counter()
     rounds = (DATA_END - month(base.engine.start, "engine.start")).n + 1
     target = observed_moments(obs)
@@ -209,25 +214,51 @@ def fit(base: Config, obs: Observed, budget: Budget, seed: int = 0) -> Fit:
     def moments(theta, worlds=budget.worlds):
         return simulated_moments(simulate(base, theta, worlds, rounds, seed), obs)
 
+    search = progress.stage("generations", budget.popsize * len(PARAMETERS) * (budget.maxiter + 1), "evaluation",
+                            f"search up to {budget.maxiter + 1} generations")
+    generation, energies = [0], [None]
+
     def distance(theta):
         nonlocal evaluations
         evaluations += 1
+        search.update()
         return float((((moments(theta).mean(axis=0) - target) / scale) ** 2).sum())
 
+    def generation_done(intermediate_result):
+        now = np.asarray(intermediate_result.population_energies)
+        accepted = float((now < energies[0]).mean()) if energies[0] is not None else 1.0
+        generation[0] += 1
+        energies[0] = now.copy()
+        search.set_total(len(now) * (budget.maxiter + 1))
+        search.note(f"generation {generation[0]} of {budget.maxiter}, best {intermediate_result.fun:.2f}, "
+                    f"{accepted:.0%} of trials accepted")
+
     bounds = [(p.low, p.high) for p in PARAMETERS]
-    result = optimize.differential_evolution(distance, bounds, popsize=budget.popsize, maxiter=budget.maxiter,
-                                             seed=seed, polish=False, init="sobol", x0=np.clip(prior, *np.array(bounds).T),
-                                             tol=1e-3)
+    with search:
+        result = optimize.differential_evolution(distance, bounds, popsize=budget.popsize, maxiter=budget.maxiter,
+                                                 seed=seed, polish=False, init="sobol", x0=np.clip(prior, *np.array(bounds).T),
+                                                 tol=1e-3, callback=generation_done)
+        search.what = f"search {evaluations} evaluations in {generation[0]} generations"
+    errors = progress.stage("standard errors", 1 + 2 * len(PARAMETERS), "run",
+                            f"standard errors {1 + 2 * len(PARAMETERS)} runs x {budget.se_worlds:,} worlds")
+    errors.__enter__()
     theta = result.x
     # Standard errors by the MSM sandwich, with moments over more worlds.
     at = moments(theta, budget.se_worlds)
+    errors.update()
     weights = np.diag(1.0 / scale**2)
     steps = 0.02 * np.array([p.high - p.low for p in PARAMETERS])
+    def counted(theta_):
+        out = moments(theta_, budget.se_worlds).mean(axis=0)
+        errors.update()
+        return out
+
     jacobian = np.column_stack([
-        (moments(np.minimum(theta + e, [p.high for p in PARAMETERS]), budget.se_worlds).mean(axis=0)
-         - moments(np.maximum(theta - e, [p.low for p in PARAMETERS]), budget.se_worlds).mean(axis=0))
+        (counted(np.minimum(theta + e, [p.high for p in PARAMETERS]))
+         - counted(np.maximum(theta - e, [p.low for p in PARAMETERS])))
         / (np.minimum(theta + e, [p.high for p in PARAMETERS]) - np.maximum(theta - e, [p.low for p in PARAMETERS]))[j]
         for j, e in enumerate(np.diag(steps))])
+    errors.__exit__(None, None, None)
     a = jacobian.T @ weights @ jacobian
     omega = np.cov(at, rowvar=False)
     a_inv = np.linalg.pinv(a)
@@ -308,7 +339,7 @@ def forecast_figure(model: BargainingModel, obs: Observed, title: str):
 
 
 def calibrate(out: Path, scenario_dir: Path, budget_name: str = "default", seed: int = 0, worlds: int = 1000,
-              base_name: str = "belarus_2025") -> dict:
+              base_name: str = "belarus_2025", progress=None) -> dict:
     """Fit, write `<scenario_dir>/<base>_calibrated.yaml`, then run it and write the forecast
     figure, tables and a report into `out`. Returns the forecast numbers for 2025-12."""
     if budget_name not in BUDGETS:
@@ -318,14 +349,21 @@ def calibrate(out: Path, scenario_dir: Path, budget_name: str = "default", seed:
     if obs.initial != sum(t.initial for t in base.goods.prisoners.values()):
         raise ConfigError(f"scenario={base_name}: initial prisoners {sum(t.initial for t in base.goods.prisoners.values())} "
                           f"differ from the data's {obs.initial} at {base.engine.start}")
-    result = fit(base, obs, BUDGETS[budget_name], seed)
+    from quidproquo.experiments.progress import Silent
+
+    progress = progress or Silent()
+    result = fit(base, obs, BUDGETS[budget_name], seed, progress)
     text = scenario_text(base_name, base, result, budget_name, seed)
     scenario_file = Path(scenario_dir) / f"{base_name}_calibrated.yaml"
     storage.write_text(text, scenario_file)
     # The forecast: the fitted values, the full horizon, `worlds` worlds.
     cfg = fitted_config(base, [round(float(v), 6) for v in result.theta], worlds=worlds, seed=seed)
     cfg.output.event_log_worlds = 0
-    model = BargainingModel(config=cfg).run()
+    model = BargainingModel(config=cfg)
+    with progress.stage("forecast", worlds * cfg.engine.rounds, "world-months", f"forecast {worlds:,} worlds") as stage:
+        while model.running:
+            model.step()
+            stage.update(worlds)
     numbers = forecast_numbers(model)
     fig = forecast_figure(model, obs, f"{base_name}, calibrated to 2025-06: observed and forecast ({worlds:,} worlds)")
     storage.write_figure(fig, Path(out) / "forecast.png")

@@ -41,11 +41,11 @@ def paired_difference(a: np.ndarray, b: np.ndarray, resamples: int, seed: int) -
     return mean, float(ci.low), float(ci.high), mean / spread
 
 
-def compare(a: pd.DataFrame, b: pd.DataFrame, resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+def compare(a: pd.DataFrame, b: pd.DataFrame, resamples: int = 2000, seed: int = 0, on_outcome=None) -> pd.DataFrame:
     """One row per outcome over the worlds both `worlds` tables share.
 
     `first_deal_round` is compared over the worlds with a deal in both runs (`n` says how many);
-    the survival figure shows the rest.
+    the survival figure shows the rest. `on_outcome()` is called as each outcome is done (progress).
     """
     paired = a.merge(b, on="world", suffixes=("_a", "_b"))
     rows = []
@@ -59,6 +59,8 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, resamples: int = 2000, seed: int =
         x, y = both[:, 0], both[:, 1]
         difference, low, high, effect = paired_difference(x, y, resamples, seed)
         rows.append([outcome, len(x), x.mean(), y.mean(), np.median(x), np.median(y), difference, low, high, effect])
+        if on_outcome is not None:
+            on_outcome()
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -100,7 +102,7 @@ def prepare_side(spec: str, overrides: list[str]):
     return load([f"scenario={spec}", *overrides])
 
 
-def load_side(side, folder: Path) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+def load_side(side, folder: Path, on_month=None) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """The name, worlds and rounds of a prepared side: read from its folder, or simulated and written."""
     if isinstance(side, Path):
         saved = side / "config.yaml"
@@ -109,7 +111,7 @@ def load_side(side, folder: Path) -> tuple[str, pd.DataFrame, pd.DataFrame]:
         except yaml.YAMLError:
             raise ConfigError(f"{saved}: not a readable config (corrupt YAML)") from None
         return str(name), read_table(side / "worlds.parquet"), read_table(side / "rounds.parquet")
-    result = simulate(side)
+    result = simulate(side, on_month=on_month)
     write(result, folder)
     return side.name, result.worlds, result.rounds
 
@@ -141,15 +143,26 @@ def report_markdown(table: pd.DataFrame, names: tuple[str, str], figures: dict[s
     return "\n".join(lines) + "\n"
 
 
-def run_comparison(spec_a: str, spec_b: str, overrides: list[str], folder: Path, resamples: int = 2000) -> Path:
-    """Simulate or load both sides, compare them, and write comparison.parquet, figures/, report.md."""
+def run_comparison(spec_a: str, spec_b: str, overrides: list[str], folder: Path, resamples: int = 2000,
+                   progress=None) -> Path:
+    """Simulate or load both sides, compare them, and write comparison.parquet, figures/, report.md.
+    `progress` (experiments/progress.py) shows the paired runs, the bootstrap and the decomposition."""
+    from quidproquo.experiments.decompose import decomposition_worlds, switches
+    from quidproquo.experiments.progress import Silent
+
+    progress = progress or Silent()
     folder = Path(folder)
     label_a, label_b = ("a_" + Path(spec_a).name, "b_" + Path(spec_b).name) if spec_a == spec_b else (Path(spec_a).name, Path(spec_b).name)
     side_a, side_b = prepare_side(spec_a, overrides), prepare_side(spec_b, overrides)  # both, before any run
-    name_a, worlds_a, rounds_a = load_side(side_a, folder / label_a)
-    name_b, worlds_b, rounds_b = load_side(side_b, folder / label_b)
+    simulated = [s for s in (side_a, side_b) if not isinstance(s, Path)]
+    with progress.stage("paired runs", sum(s.engine.worlds * s.engine.rounds for s in simulated), "world-months",
+                        f"{len(simulated)} runs x {simulated[0].engine.worlds:,} worlds" if simulated else "runs read") as stage:
+        name_a, worlds_a, rounds_a = load_side(side_a, folder / label_a, stage.update)
+        name_b, worlds_b, rounds_b = load_side(side_b, folder / label_b, stage.update)
     names = (name_a, name_b) if name_a != name_b else (f"{name_a} (A)", f"{name_b} (B)")
-    table = compare(worlds_a, worlds_b, resamples=resamples)
+    present = [o for o in OUTCOMES if o in worlds_a and o in worlds_b]
+    with progress.stage("bootstrap", len(present), "outcome", f"bootstrap {len(present)} outcomes x {resamples:,}") as stage:
+        table = compare(worlds_a, worlds_b, resamples=resamples, on_outcome=stage.update)
     storage.write_parquet(table, folder / "comparison.parquet")
     figures = {
         "prisoners_held.png": "Political prisoners held, both runs",
@@ -168,7 +181,12 @@ def run_comparison(spec_a: str, spec_b: str, overrides: list[str], folder: Path,
         plots.close(fig)
     about = (f"{worlds_a['world'].nunique():,} paired worlds; overrides: {' '.join(overrides) or 'none'}; "
              f"runs in `{label_a}/` and `{label_b}/` where simulated here.")
-    gap, parts = gap_and_parts(side_a, rounds_a, rounds_b)
+    cfg_a = _config_of(side_a)
+    worlds = decomposition_worlds(cfg_a.engine.worlds)
+    combinations = len(switches(cfg_a))
+    with progress.stage("decomposition", combinations * worlds * cfg_a.engine.rounds, "world-months",
+                        f"decomposition {combinations} combinations x {worlds:,} worlds") as stage:
+        gap, parts = gap_and_parts(side_a, rounds_a, rounds_b, on_month=stage.update)
     storage.write_csv(gap, folder / "gap.csv")
     storage.write_csv(parts, folder / "decomposition.csv")
     text = report_markdown(table, names, figures, about) + gap_markdown(gap, parts, names)
@@ -180,15 +198,20 @@ def held_matrix(rounds: pd.DataFrame) -> np.ndarray:
     return plots.by_round(rounds, "prisoners_held").T
 
 
-def gap_and_parts(side_a, rounds_a: pd.DataFrame, rounds_b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _config_of(side):
+    """A side's config: the scenario's, or a run folder's config.yaml."""
+    from quidproquo.runs.provenance import load_config
+
+    return load_config(side) if isinstance(side, Path) else side
+
+
+def gap_and_parts(side_a, rounds_a: pd.DataFrame, rounds_b: pd.DataFrame, on_month=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The A - B gap over time and in prisoner-months, and its decomposition by mechanism (A's
     config from the scenario, or from a run folder's config.yaml)."""
     from quidproquo.experiments.decompose import decompose, gap_over_time
-    from quidproquo.runs.provenance import load_config
 
     held_b = held_matrix(rounds_b)
-    cfg_a = load_config(side_a) if isinstance(side_a, Path) else side_a
-    return gap_over_time(held_matrix(rounds_a), held_b), decompose(cfg_a, held_b)
+    return gap_over_time(held_matrix(rounds_a), held_b), decompose(_config_of(side_a), held_b, on_month=on_month)
 
 
 def gap_text(folder: Path, names: tuple[str, str]) -> str:

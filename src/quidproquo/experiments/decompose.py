@@ -92,11 +92,12 @@ def gap_over_time(held_a: np.ndarray, held_b: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def decompose(cfg_a: Config, held_b: np.ndarray) -> pd.DataFrame:
+def decompose(cfg_a: Config, held_b: np.ndarray, on_month=None) -> pd.DataFrame:
     """Shapley shares of the mean gap A - B per measure: one row per (measure, mechanism), the
     mechanisms of `CHANNELS`, "other" and "total"; for each measure the shares and "other" sum
     to "total". The 32 combinations run as points of one model (`batch.run_points`) over the first
-    `decomposition_worlds` paired worlds (so "total" is the gap in those worlds)."""
+    `decomposition_worlds` paired worlds (so "total" is the gap in those worlds). `on_month` is
+    told the world-months of every month run (progress)."""
     from quidproquo.experiments.batch import run_points
 
     names = list(CHANNELS)
@@ -111,7 +112,7 @@ def decompose(cfg_a: Config, held_b: np.ndarray) -> pd.DataFrame:
         for k in range(len(model.points)):
             held[first + k] = prisoners[:, k * worlds:(k + 1) * worlds]
 
-    run_points(cfg, table, on_model=collect)
+    run_points(cfg, table, on_model=collect, on_month=on_month)
     b = {k: v.mean() for k, v in measures(held_b[:, :worlds]).items()}
     value: dict[frozenset, dict[str, float]] = {}
     for index, on in enumerate(itertools.product((False, True), repeat=n)):

@@ -42,11 +42,16 @@ class Result:
         return self.model.recorder.rounds_table(self.model)
 
 
-def simulate(cfg: Config, overrides: tuple[str, ...] = (), progress: bool = False) -> Result:
-    """Run a config's worlds; `progress` shows a bar of world-months (tqdm) while it runs."""
+def simulate(cfg: Config, overrides: tuple[str, ...] = (), progress: bool = False, on_month=None) -> Result:
+    """Run a config's worlds; `progress` shows a bar of world-months (tqdm) while it runs;
+    `on_month(world_months)` is told after every month (a caller's own progress)."""
     start = time.perf_counter()
     model = BargainingModel(config=cfg)
-    if progress:
+    if on_month is not None:
+        while model.running:
+            model.step()
+            on_month(cfg.engine.worlds)
+    elif progress:
         from tqdm import tqdm
 
         with tqdm(total=cfg.engine.rounds * cfg.engine.worlds, unit=" world-months", unit_scale=True, desc=cfg.name,

@@ -1,0 +1,79 @@
+"""Long commands say what they are doing (issue 24): on a terminal `qpq compare` and `qpq
+calibrate` draw a bar a stage on stderr; piped, each prints one summary line instead."""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import pty
+import select
+import struct
+import subprocess
+import termios
+import time
+
+from quidproquo.experiments.progress import Progress
+from tests_support import qpq
+
+
+def through_a_terminal(arguments: list[str], cwd, env, timeout: float = 300) -> tuple[int, str]:
+    """Run `qpq ARGUMENTS` with stdout and stderr on a pseudo-terminal; its exit code and all it wrote."""
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # 40 rows, 120 columns
+    process = subprocess.Popen([qpq(), *arguments], cwd=cwd, stdin=child, stdout=child, stderr=child,
+                               env={**env, "TERM": "xterm"})
+    os.close(child)
+    chunks, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(main, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif process.poll() is not None:
+            break
+    os.close(main)
+    return process.wait(timeout=30), b"".join(chunks).decode(errors="replace")
+
+
+def test_compare_draws_its_stages_on_a_terminal(tmp_path, env):
+    code, text = through_a_terminal(["compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "--out", "cmp"],
+                                    tmp_path, env)
+    assert code == 0, text[-2000:]
+    for stage in ("paired runs", "bootstrap", "decomposition"):
+        assert stage in text, stage
+    assert "100%|" in text  # a tqdm bar, finished
+    assert "qpq: compare:" not in text  # the summary line is for logs, not terminals
+
+
+def test_calibrate_draws_its_generations_on_a_terminal(tmp_path, env):
+    code, text = through_a_terminal(["calibrate", "--budget", "small", "--out", "cal", "--scenario-dir", "."], tmp_path, env)
+    assert code == 0, text[-2000:]
+    for stage in ("generations", "standard errors", "forecast"):
+        assert stage in text, stage
+    assert "accepted" in text and "best" in text  # the search's state beside its bar
+    assert "<" in text  # tqdm's elapsed<left: the time left
+
+
+def test_piped_each_command_prints_one_summary_line(tmp_path, env):
+    done = subprocess.run([qpq(), "compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "--out", "cmp"],
+                          cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("qpq: compare:")]
+    assert len(lines) == 1 and "decomposition 32 combinations" in lines[0] and "bootstrap" in lines[0], done.stderr
+    assert "%|" not in done.stderr  # no bars in a log
+
+
+def test_progress_off_a_terminal_is_one_line():
+    stream = io.StringIO()
+    progress = Progress("demo", stream=stream)
+    for name in ("first", "second"):
+        with progress.stage(name, 3, "step") as stage:
+            stage.update(3)
+    progress.close()
+    assert stream.getvalue().count("\n") == 1 and stream.getvalue().startswith("qpq: demo: first 0 s; second 0 s")
