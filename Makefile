@@ -9,7 +9,7 @@ FIND_PYTHON := for c in python3.12 python3.13 python3.14 python3 $$HOME/.pyenv/v
 	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	    command -v $$c; break; fi; done
 
-.PHONY: demo test bench clean shell browser lab
+.PHONY: demo test test-fast lint format bench clean shell browser lab
 
 $(STAMP): pyproject.toml
 	@py=$$($(FIND_PYTHON)); \
@@ -30,6 +30,21 @@ demo: $(STAMP)
 # finds one, installs Debian's as root, or stops at once saying what to install.
 test: browser $(STAMP)
 	$(BIN)/python -m pytest -n auto
+
+# Everything but the slow kinds (a real browser, a Ray cluster, executed notebooks, whole
+# commands run many times; tests/conftest.py marks them): the loop while you work.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto -m "not slow"
+
+# ruff (configured in pyproject.toml): the formatter's check, then the linter. `make format`
+# applies both where they can.
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 browser:
 	@scripts/ensure-browser

@@ -365,7 +365,9 @@ def dashboard_command(args: argparse.Namespace) -> None:
     from quidproquo.teaching.dashboard.controls import scenarios as dashboard_scenarios
     from quidproquo.teaching.dashboard.serve import serve
 
-    scenario = "thaw"
+    from quidproquo.config.schema import DEFAULT_SCENARIO
+
+    scenario = DEFAULT_SCENARIO
     for arg in args.choice:
         if arg.startswith("scenario="):
             scenario = arg.split("=", 1)[1]

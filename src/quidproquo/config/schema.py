@@ -3,14 +3,13 @@
 The dataclasses are Hydra structured configs, registered in Hydra's ConfigStore as `schema`;
 `conf/config.yaml` extends them, so Hydra rejects unknown keys and wrong types while composing.
 This file is the only place a default lives: the YAML under `conf/` and `scenarios/` says only
-what a group or a scenario changes (`tests/test_defaults.py` holds it to that).
+what a group or a scenario changes (`tests/config/test_defaults.py` holds it to that).
 
-Each actor's `utility` and `strategy` is a `_target_` node: a function and its keyword
-arguments. A utility defaults to `UTILITY`, which takes no arguments, so another function and its
-arguments merge into it cleanly (`register` leaves these nodes open to new keys). A strategy's
-default has arguments (`STRATEGIES`), which would leak into any other strategy merged over it, so
-the schema leaves it empty (None) and `compose.complete` fills it in after composition: a
-scenario or an override that sets a strategy sets the whole node.
+Each actor's `utility` and `strategy` is a `_target_` node: a function and its keyword arguments.
+A utility defaults to `UTILITY` (no arguments), so another function merges into it cleanly. A
+strategy's default has arguments (`STRATEGIES`) that would leak into any other strategy merged
+over it, so the schema leaves it empty (None) and `compose.complete` fills it in after
+composition: a scenario or an override that sets a strategy sets the whole node.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from typing import Any
 ACTORS = ("minsk", "washington", "eu", "moscow", "opposition")
 SENDERS = ("washington", "eu")
 INSTRUMENT_STATES = ("imposed", "lifted", "suspended")
+DEFAULT_SCENARIO = "thaw"  # what a command runs when no scenario is named (conf/config.yaml says the same to Hydra)
 STANCES = ("hawk", "core", "dove")
 PROTOCOLS = ("alternating", "nash")
 GOODS_KINDS = ("bundles", "divisible")

@@ -21,11 +21,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from quidproquo.config.schema import INSTRUMENT_STATES
 from quidproquo.engine.arrays import ParameterVectors, at, row_any, row_sum, total, weigh
 
 IMPOSED, LIFTED, SUSPENDED = 0, 1, 2
-STATE_NAMES = ("imposed", "lifted", "suspended")
+STATE_NAMES = INSTRUMENT_STATES  # the codes' names, in code order (one home: config.schema)
 NOT_PENDING = -1
+
+
+def relief_in_force(state, level) -> np.ndarray:
+    """Where an instrument has relief in force: lifted, suspended, or a step of relief (a licence)
+    while imposed. The one rule every count of relief uses -- the model's, the record's, the
+    calibration's, the figures' and the dashboard's. `state` holds codes or state names (a
+    table's column), `level` the steps in force, of the same shape."""
+    state = np.asarray(state)
+    imposed = STATE_NAMES[IMPOSED] if state.dtype.kind in "OUS" else IMPOSED
+    return (state != imposed) | (np.asarray(level) > 0)
 
 
 class Instruments(ParameterVectors):
@@ -189,7 +200,7 @@ class Instruments(ParameterVectors):
     @property
     def imposed(self) -> np.ndarray:
         """(worlds, instruments): imposed in full, no step of relief in force."""
-        return (self.state == IMPOSED) & (self.level == 0)
+        return ~relief_in_force(self.state, self.level)
 
     @property
     def relief_share(self) -> np.ndarray:

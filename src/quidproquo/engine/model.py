@@ -36,6 +36,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.engine.actors import EU, Minsk, Moscow, Opposition, Washington
 from quidproquo.config import Config, load, month
 from quidproquo.config.points import Points
@@ -74,7 +75,7 @@ class BargainingModel(mesa.Model):
     them, so its world i sees the same random streams as world i of that run and ends the same.
     """
 
-    def __init__(self, scenario: str = "thaw", worlds: int = 1, rng: int | np.random.Generator | None = None, *,
+    def __init__(self, scenario: str = DEFAULT_SCENARIO, worlds: int = 1, rng: int | np.random.Generator | None = None, *,
                  config: Config | None = None, world_ids: np.ndarray | None = None, points: Points | None = None,
                  **overrides):
         if config is None:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from quidproquo.engine.future import power
-from quidproquo.engine.instruments import IMPOSED, STATE_NAMES
+from quidproquo.engine.instruments import STATE_NAMES, relief_in_force
 
 EVENT_COLUMNS = ["world", "round", "date", "actor", "kind", "text"]
 OFFER_COLUMNS = ["world", "round", "date", "step", "proposer", "candidate", "value_washington", "value_minsk", "accepted"]
@@ -185,7 +185,7 @@ class Recorder:
         }
         table["first_deal_round"][first < 0] = pd.NA
         table["unilateral_releases"] = model.minsk.gestures.astype(np.int64)
-        relieved = (self.instruments[:n] != IMPOSED) | (self.levels[:n] > 0)  # (round, world, instrument)
+        relieved = relief_in_force(self.instruments[:n], self.levels[:n])  # (round, world, instrument)
         instruments = model.instruments
         for i, name in enumerate(instruments.names):
             table[f"lifted_{name}"] = first_round(relieved[:, :, i])

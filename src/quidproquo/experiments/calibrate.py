@@ -41,7 +41,7 @@ from quidproquo.experiments import plots
 
 from quidproquo.runs import storage
 from quidproquo.config import Config, ConfigError, load, month, value_of, with_changes
-from quidproquo.engine.instruments import IMPOSED
+from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
 
 DATA_END = pd.Period("2025-06", freq="M")
@@ -162,7 +162,7 @@ def simulated_moments(model: BargainingModel, obs: Observed) -> np.ndarray:
     first_half = slice(0, 6)
     second_half = slice(6, 12)
     us = model.instruments.of("washington")
-    relieved = (((rec.instruments[: DATA_ROUNDS] != IMPOSED) | (rec.levels[: DATA_ROUNDS] > 0)).any(axis=0) & us).sum(axis=1)
+    relieved = (relief_in_force(rec.instruments[:DATA_ROUNDS], rec.levels[:DATA_ROUNDS]).any(axis=0) & us).sum(axis=1)
     return np.column_stack([
         *(held[r] for r in obs.counts["round"]),
         rec.arrests[obs.arrest_rounds].mean(axis=0),

@@ -19,6 +19,7 @@ from scipy import stats
 from quidproquo.experiments import plots
 
 from quidproquo.runs import storage
+from quidproquo.runs.markers import DONE
 from quidproquo.labels import label as human
 from quidproquo.config import ACTORS, ConfigError, load
 from quidproquo.experiments.runner import simulate, write
@@ -95,7 +96,7 @@ def prepare_side(spec: str, overrides: list[str]):
     """Check one side before anything runs: a finished run folder (a Path) or a scenario (a Config)."""
     path = Path(spec)
     if path.is_dir() or "/" in spec:
-        missing = [n for n in ("worlds.parquet", "rounds.parquet", "done.json") if not (path / n).exists()]
+        missing = [n for n in ("worlds.parquet", "rounds.parquet", DONE) if not (path / n).exists()]
         if missing:
             raise ConfigError(f"{spec}: not a finished run folder (missing {', '.join(missing)})")
         return path

@@ -10,6 +10,7 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from quidproquo.engine.instruments import relief_in_force  # noqa: E402
 from quidproquo.labels import colour, label  # noqa: E402
 
 plt.rcParams.update({"font.size": 14, "axes.titlesize": 17, "axes.labelsize": 15, "legend.fontsize": 12,
@@ -46,14 +47,20 @@ def prisoners_fan(rounds: pd.DataFrame, title: str):
     return fig
 
 
+def _relieved(rounds: pd.DataFrame, name: str) -> np.ndarray:
+    """Rows of a rounds table in which instrument `name` has relief in force (the model's rule);
+    a table without the instrument's relief column counts its state alone."""
+    level = rounds[f"relief_{name}"].to_numpy() if f"relief_{name}" in rounds else 0
+    return relief_in_force(rounds[f"instrument_{name}"].astype(str).to_numpy(dtype=object), np.broadcast_to(level, len(rounds)))
+
+
 def instrument_states(rounds: pd.DataFrame, instruments: list[str], title: str):
-    """Share of worlds in which each instrument is lifted or suspended, month by month.
+    """Share of worlds in which each instrument has relief in force (a step, lifted or suspended), month by month.
 
     A heat strip rather than lines: instruments relieved together would hide each other.
     """
     dates = pd.DatetimeIndex(_dates(rounds))
-    share = np.array([100 * (rounds[f"instrument_{name}"] != "imposed").to_numpy().reshape(-1, dates.size).mean(axis=0)
-                      for name in instruments])
+    share = np.array([100 * _relieved(rounds, name).reshape(-1, dates.size).mean(axis=0) for name in instruments])
     fig, ax = plt.subplots(figsize=(12, 1.6 + 0.55 * len(instruments)), layout="constrained")
     image = ax.imshow(share, aspect="auto", cmap="Blues", vmin=0, vmax=100, interpolation="nearest")
     ax.set_yticks(range(len(instruments)), [label(name) for name in instruments])
@@ -135,9 +142,7 @@ def instruments_relieved(rounds_a: pd.DataFrame, rounds_b: pd.DataFrame, names: 
     fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
     for rounds, name, tint in zip((rounds_a, rounds_b), names, _tints(names)):
         columns = [c for c in rounds.columns if c.startswith("instrument_")]
-        relieved = sum(((rounds[c] != "imposed") | (rounds[f"relief_{c.removeprefix('instrument_')}"] > 0)).to_numpy(dtype=float)
-                       if f"relief_{c.removeprefix('instrument_')}" in rounds else (rounds[c] != "imposed").to_numpy(dtype=float)
-                       for c in columns)
+        relieved = sum(_relieved(rounds, c.removeprefix("instrument_")).astype(float) for c in columns)
         n_rounds = rounds["round"].nunique()
         fan(ax, _dates(rounds), relieved.reshape(-1, n_rounds), f" {name}", tint, world0=False)
     ax.legend(frameon=False, loc="upper left", ncols=2)

@@ -68,7 +68,7 @@ def simulate(cfg: Config, overrides: tuple[str, ...] = (), progress: bool = Fals
 
 FIGURES = {
     "prisoners_held.png": "Political prisoners held",
-    "instruments.png": "Sanctions relief: instruments lifted or suspended",
+    "instruments.png": "Sanctions relief in force: a step, lifted or suspended",
     "sanctions_cost.png": "Cost of the sanctions in force to Minsk",
 }
 

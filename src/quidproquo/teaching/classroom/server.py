@@ -36,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.config import ConfigError
 from quidproquo.teaching.access import Admission, new_token
 from quidproquo.teaching.address import is_loopback, link, listen, local
@@ -432,7 +433,7 @@ def open_room(folder: Path | None, scenario: str | None, months: int | None, idl
                 room.close()
                 raise ConfigError(f"{option}{given}: session {folder} plays {option}{stored}; leave it out to resume the session")
         return room, True
-    return Room.create(folder or default_folder(), scenario or "thaw", 6 if months is None else months,
+    return Room.create(folder or default_folder(), scenario or DEFAULT_SCENARIO, 6 if months is None else months,
                        idle=IDLE if idle is None else idle), False
 
 

@@ -15,6 +15,7 @@ from numbers import Real
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
+from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.config import Config, ConfigError, load
 from quidproquo.engine.model import BargainingModel
 from quidproquo.labels import text
@@ -136,7 +137,7 @@ class DashboardModel(BargainingModel):
     (`baseline`) meets the same months.
     """
 
-    def __init__(self, scenario_name: str = "thaw", seat: str = "nobody", worlds: int = 100, seed: int = 0,
+    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, seat: str = "nobody", worlds: int = 100, seed: int = 0,
                  scenario: MesaScenario | None = None, **knobs):
         # Mesa's Reset hands the model's own `mesa` Scenario object back as `scenario`; it carries
         # no settings of ours (the scenario file is `scenario_name`), so anything else is refused.

@@ -22,6 +22,7 @@ import os
 import sys
 import warnings
 
+from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.config import ConfigError
 from quidproquo.teaching.access import Admission, new_token
 from quidproquo.teaching.address import is_loopback, link, listen
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
     from solara.server.starlette import app as solara_app  # reads SOLARA_APP: import after setting it
 
-    scenario = os.environ.get("QPQ_DASHBOARD_SCENARIO", "thaw")
+    scenario = os.environ.get("QPQ_DASHBOARD_SCENARIO", DEFAULT_SCENARIO)
     if is_loopback(args.host):
         token = None
         print(f"qpq: dashboard at {link(args.host, args.port)[0]} (scenario {scenario}); Ctrl-C stops it", flush=True)
