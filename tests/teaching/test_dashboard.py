@@ -317,21 +317,42 @@ def test_the_page_names_things_as_the_figures_do():
     assert in_words("snapback of belavia, potash") == f"snapback of {LABELS['belavia']}, {LABELS['potash']}"
 
 
+def polyline(svg: str, n: int) -> list[tuple[float, float]]:
+    """The n-th polyline's points in a chart's SVG (0: the first fan's median)."""
+    import re
+
+    points = re.findall(r'<polyline points="([^"]+)"', svg)[n]
+    return [tuple(map(float, point.split(","))) for point in points.split()]
+
+
 def test_charts_start_at_month_zero_and_follow_the_months():
     from quidproquo.teaching.dashboard.charts import Charts
 
     model = DashboardModel(scenario_name="thaw", worlds=30, seed=0)
     charts = Charts(model)
-    first = charts.png("prisoners")
-    assert first.startswith(b"\x89PNG") and charts.png("indicators").startswith(b"\x89PNG")
-    median = charts.charts["prisoners"].fans[0][0].median
-    assert len(median.get_xdata()) == 1 and median.get_ydata()[0] == np.median(model.initial.prisoners)
+    first = charts.svg("prisoners")
+    assert first.startswith("<svg") and first.endswith("</svg>") and charts.svg("indicators").startswith("<svg")
+    assert 'data-months="0"' in first and len(polyline(first, 0)) == 1  # month 0 only: the worlds before the first month
     for _ in range(3):
         model.step()
-    assert charts.png("prisoners") != first
-    assert len(median.get_xdata()) == 4
-    assert median.get_ydata()[3] == np.median(model.recorder.prisoners[2].sum(axis=1))
-    assert charts.png("prisoners") is charts.png("prisoners")  # cached until the next month
+    now = charts.svg("prisoners")
+    assert now != first and 'data-months="3"' in now
+    median, world0 = polyline(now, 0), polyline(now, 1)
+    assert len(median) == 4 and len(world0) == 4
+    # The median at month 3 sits as far up its panel as its value: the panel's scale, read back
+    # from two y ticks, turns the drawn position into the worlds' median held.
+    import re
+
+    from quidproquo.teaching.dashboard.charts import FONT, LEFT
+
+    ticks = [(float(y), float(v.replace(",", ""))) for y, v in
+             re.findall(rf'<text x="{LEFT - 8}" y="([\d.]+)" text-anchor="end">([\d,.]+)</text>', now)]
+    (y0, v0), (y1, v1) = ticks[0], ticks[-1]
+    at = lambda y: v0 + (y + FONT * 0.35 - y0) * (v1 - v0) / (y1 - y0)  # noqa: E731  (labels sit 0.35 em below their line)
+    assert at(median[3][1]) == pytest.approx(np.median(model.recorder.prisoners[2].sum(axis=1)), abs=1.0)
+    assert at(median[0][1]) == pytest.approx(np.median(model.initial.prisoners), abs=1.0)
+    assert median[0][0] < median[1][0] < median[3][0]  # months left to right, on an axis for the whole horizon
+    assert charts.svg("prisoners") is charts.svg("prisoners")  # cached until the next month
 
 
 def test_chart_text_is_at_least_the_projector_size():
@@ -342,5 +363,22 @@ def test_chart_text_is_at_least_the_projector_size():
     for _ in range(4):
         model.step()
     for name in Charts.NAMES:
-        charts.png(name)
-        assert smallest_text(charts.charts[name].figure) == FONT
+        svg = charts.svg(name)
+        assert smallest_text(svg) == FONT >= 16 * 720 / 652  # 16 CSS px in the 652 px column at 1024x768
+        assert f'font-size="{FONT}"' in svg.split(">", 1)[0]  # the chart's own size: text without one of its own
+
+
+def test_chart_labels_stay_inside_the_chart():
+    """The last month's label on a long horizon ends at the chart's edge instead of running past it."""
+    import re
+
+    from quidproquo.teaching.dashboard.charts import FONT, WIDTH, Charts
+
+    model = DashboardModel(scenario_name="thaw", worlds=5, seed=0)
+    svg = Charts(model).svg("prisoners")
+    found = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="(middle|end)">(\d{4}-\d{2})</text>', svg)
+    assert len(found) >= 4
+    spans = [(float(x) - (0.3 if anchor == "middle" else 0.6) * FONT * len(words),
+              float(x) + (0.3 * FONT * len(words) if anchor == "middle" else 0)) for x, anchor, words in found]
+    assert all(right <= WIDTH for _, right in spans)
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))  # no two labels touch

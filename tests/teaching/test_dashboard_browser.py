@@ -23,7 +23,7 @@ from playwright.sync_api import expect, sync_playwright
 from tests_support import qpq
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-WAIT = 30_000  # ms: a step re-renders two figures, a Reset composes a config
+WAIT = 30_000  # ms: a step re-renders two charts, a Reset composes a config
 
 
 def chromium() -> str:
@@ -89,7 +89,8 @@ def choose(page, choice: str, option: str) -> None:
 
 
 def chart(page) -> str:
-    return page.locator(".qpq-prisoners img").first.get_attribute("src")
+    """The prisoners chart as drawn: its SVG's markup, which changes with every month shown."""
+    return page.locator(".qpq-prisoners svg").first.evaluate("s => s.outerHTML")
 
 
 def step(page, month: int) -> None:
@@ -113,7 +114,7 @@ def test_dashboard_in_a_browser(server, tmp_path):
             page = open_page(browser, server, 1500, 1150)
             summary, parameters = page.locator(".qpq-summary"), page.locator(".qpq-parameters")
             # Month 0 is drawn before any step: the chart is there, with the worlds' starting count.
-            expect(page.locator(".qpq-prisoners img")).to_have_count(1)
+            expect(page.locator(".qpq-prisoners svg")).to_have_count(1)
             expect(summary).to_contain_text("nothing run yet")
 
             # Another scenario, by its human name and with its description: its own values on the sliders.
@@ -189,37 +190,27 @@ def test_dashboard_in_a_browser(server, tmp_path):
 PROJECTOR = (1024, 768)
 
 
-def smallest_chart_text_pt() -> float:
-    """The smallest text on the page's charts, in points, from the same chart code the page runs."""
-    from quidproquo.teaching.dashboard.charts import Charts, smallest_text
-    from quidproquo.teaching.dashboard.controls import DashboardModel
-
-    model = DashboardModel(scenario_name="thaw", worlds=20, seed=0)
-    model.step()
-    charts = Charts(model)
-    sizes = []
-    for name in Charts.NAMES:
-        charts.png(name)
-        sizes.append(smallest_text(charts.charts[name].figure))
-    return min(sizes)
-
-
-def chart_text_px(page, points: float) -> dict[str, float]:
-    """Each chart's smallest text in CSS pixels as shown: points x dpi/72 x shown width / natural width."""
-    from quidproquo.teaching.dashboard.charts import DPI, WIDTH
+def chart_text_px(page) -> dict[str, float]:
+    """Each chart's smallest text in CSS pixels as shown, measured in the page: every text
+    element's font size (its own or the SVG's) times the drawn width over the viewBox width."""
+    from quidproquo.teaching.dashboard.charts import WIDTH
 
     out = {}
     for name in ("prisoners", "indicators"):
-        image = page.locator(f".qpq-{name} img").first
-        expect(image).to_be_visible(timeout=WAIT)
-        natural, shown = image.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width]")
-        assert natural == round(WIDTH * DPI)  # the PNG is the figure the points were measured on
-        out[name] = points * DPI / 72 * shown / natural
+        svg = page.locator(f".qpq-{name} svg").first
+        expect(svg).to_be_visible(timeout=WAIT)
+        box, scale, smallest = svg.evaluate("""s => {
+            const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+            const sizes = [...s.querySelectorAll('text')].filter(t => t.textContent.trim())
+                .map(t => parseFloat(getComputedStyle(t).fontSize));
+            return [s.viewBox.baseVal.width, scale, Math.min(...sizes) * scale];
+        }""")
+        assert box == WIDTH and scale > 0
+        out[name] = smallest
     return out
 
 
 def test_the_page_reads_on_a_projector(server):
-    points = smallest_chart_text_pt()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
         try:
@@ -232,7 +223,7 @@ def test_the_page_reads_on_a_projector(server):
             labels = page.locator(".qpq-knob-label").all_inner_texts()
             assert len(labels) >= 10 and all(re.search(r": -?[\d.]+$", label) for label in labels)
             # Chart text at least 16 CSS px with the sidebar open ...
-            with_sidebar = chart_text_px(page, points)
+            with_sidebar = chart_text_px(page)
             assert min(with_sidebar.values()) >= 16, with_sidebar
             for selector in (".qpq-summary", ".qpq-parameters", ".qpq-event"):
                 size = page.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
@@ -240,12 +231,12 @@ def test_the_page_reads_on_a_projector(server):
             # ... and the charts grow with the room the folded sidebar leaves.
             drawer = page.locator(".v-navigation-drawer")
             assert drawer.bounding_box()["width"] <= 0.3 * PROJECTOR[0]
-            before = page.locator(".qpq-prisoners img").first.bounding_box()["width"]
+            before = page.locator(".qpq-prisoners svg").first.bounding_box()["width"]
             page.locator(".v-app-bar__nav-icon").first.click()  # the menu button folds the sidebar
             expect(drawer).not_to_be_in_viewport(timeout=WAIT)
-            page.wait_for_function("w => document.querySelector('.qpq-prisoners img').getBoundingClientRect().width > w + 150",
+            page.wait_for_function("w => document.querySelector('.qpq-prisoners svg').getBoundingClientRect().width > w + 150",
                                    arg=before, timeout=WAIT)
-            folded = chart_text_px(page, points)
+            folded = chart_text_px(page)
             assert all(folded[name] > with_sidebar[name] for name in folded), (with_sidebar, folded)
         finally:
             browser.close()

@@ -45,7 +45,7 @@ CSS = """
 .v-application { font-size: 16px; }
 .v-navigation-drawer { width: 300px !important; min-width: 300px !important; max-width: 300px !important; }
 .v-toolbar__title { font-size: 22px; white-space: nowrap; }
-.qpq-chart img { width: 100%; height: auto; display: block; max-width: 1200px; }
+.qpq-chart img, .qpq-chart svg { width: 100%; height: auto; display: block; max-width: 1200px; }
 .qpq-summary { font-size: 20px; font-weight: 500; line-height: 1.35; }
 .qpq-parameters { font-size: 16px; color: #333; line-height: 1.4; }
 .qpq-event { font-size: 16px; line-height: 1.4; }
@@ -145,7 +145,9 @@ def Summary(model):
 def ChartImage(model, name: str):
     update_counter.get()  # re-render after every step, as Mesa's own components do
     charts = solara.use_memo(lambda: Charts(model), [model])
-    solara.Image(charts.png(name), format="png")  # cached per month: other re-renders cost nothing
+    # The chart's own SVG (built from numbers only: no visitor text reaches it), drawn by the
+    # browser; cached per month, so other re-renders cost nothing.
+    solara.HTML(tag="div", unsafe_innerHTML=charts.svg(name), classes=["qpq-svg-chart", f"qpq-svg-{name}"])
 
 
 @solara.component
