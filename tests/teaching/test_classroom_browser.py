@@ -258,3 +258,174 @@ def test_a_class_in_the_browser_survives_a_killed_server(tmp_path, env):
     assert (offers[offers.pair == 2].player.isin(["Cy", BOT])).all()
     assert (folder / "offers.parquet").is_file() and (folder / "outcomes.csv").is_file()  # written into the session folder
     print(f"class of {MONTHS} months with a restart: {time.monotonic() - started:.0f} s")
+
+
+# ------------------------------------------------------------- no pair waits for an absent student
+SEATS_MONTHS = 4
+IDLE_S = 12  # the session's idle time: short for the test, long enough that no student moving is taken for absent
+PHONE = (390, 844)
+DESK = (1024, 768)
+
+
+def in_viewport(page, selector: str) -> dict:
+    """Where `selector` is, measured in the page as loaded (no scrolling): its box, the viewport,
+    how far the page is scrolled, and how wide the page is against the window."""
+    return page.locator(selector).first.evaluate("""e => {
+        const r = e.getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: innerWidth, height: innerHeight,
+                scrolled: scrollY, page_width: document.documentElement.scrollWidth,
+                inside: r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth};
+    }""")
+
+
+def joined(browser, url: str, name: str, code: str, viewport=DESK):
+    page = new_page(browser, viewport)
+    page.goto(url)
+    page.fill("input[name=name]", name)
+    page.fill("input[name=code]", code)
+    page.click(".qpq-join button[type=submit]")
+    return page
+
+
+def first_cell(page, form: str) -> None:
+    """Click the menu's first cell on offer, then the form's button (the button is in sight: checked apart)."""
+    page.locator(f"{form} label:has(input[type=radio])").first.click()
+    expect(page.locator(f"{form} .qpq-choice")).to_contain_text("Your choice: release")
+    with page.expect_navigation():
+        page.click(f"{form} button[type=submit]")
+
+
+def washington_offers(page, month: int) -> None:
+    at_month_of(page, month)
+    expect(page.locator(".qpq-offer-form")).to_be_visible(timeout=WAIT)
+    first_cell(page, ".qpq-offer-form")
+
+
+def minsk_accepts(page, month: int) -> None:
+    at_month_of(page, month)
+    expect(page.locator(".qpq-accept-form")).to_be_visible(timeout=WAIT)
+    with page.expect_navigation():
+        page.click(".qpq-accept-form button[type=submit]")
+
+
+def month_done(page, month: int) -> None:
+    """Wait until `month` is played; Washington refuses a counter-offer of the built-in Minsk if one comes."""
+    done, answer_ = page.locator(f".qpq-month-{month}"), page.locator(".qpq-answer-form")
+    expect(done.or_(answer_).first).to_be_visible(timeout=WAIT)
+    if not done.is_visible():
+        page.click(".qpq-answer-form button[value=no]")
+    expect(done).to_contain_text("New political arrests", timeout=WAIT)
+
+
+def at_month_of(page, month: int) -> None:
+    expect(page.locator(".qpq-status")).to_contain_text(f"Month {month} of {SEATS_MONTHS}", timeout=WAIT)
+
+
+def test_no_pair_waits_for_an_absent_student(tmp_path, env):
+    """Four students in their own contexts (one on a 390 px phone): Bob leaves after month 2 and
+    the instructor hands his seat to the built-in strategy; Eve loses her cookie in month 3, her
+    seat passes to it after the idle time, and she takes it back by joining again with her name
+    and the code. Both pairs play all months; a second "Ana" is refused in one line; the offer
+    button is in sight at 1024x768 and at 390 px without scrolling."""
+    started = time.monotonic()
+    folder = tmp_path / "session"
+    Room.create(folder, "thaw", SEATS_MONTHS, seed=7, idle=IDLE_S).close()
+    server = Server(folder, free_port(), tmp_path / "server.log", env)
+    printed = server.start()
+    code = re.search(r"join with the code (\w+)", printed).group(1)
+    instructor_url = re.search(r"instructor page: (\S+)", printed).group(1)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
+            try:
+                teacher = new_page(browser, DESK)
+                teacher.goto(instructor_url)
+                expect(teacher.locator(".qpq-idle-rule")).to_contain_text(f"{IDLE_S} s", timeout=WAIT)
+                ana, bob = joined(browser, server.url, "Ana", code), joined(browser, server.url, "Bob", code)
+                dee, eve = joined(browser, server.url, "Dee", code, PHONE), joined(browser, server.url, "Eve", code)
+                for page in (ana, bob, dee, eve):
+                    expect(page.locator(".qpq-waiting")).to_contain_text("Wait for your instructor", timeout=WAIT)
+
+                # A second Ana (spacing and case aside) is refused, in one line, and gets no seat.
+                other = joined(browser, server.url, "  ana ", code)
+                refusal = other.locator(".error")
+                expect(refusal).to_contain_text("'Ana' is taken in this class", timeout=WAIT)
+                assert "\n" not in refusal.inner_text().strip()
+                expect(other.locator(".qpq-join")).to_be_visible()
+                other.context.close()
+                expect(teacher.locator(".qpq-waiting")).to_contain_text("(4): Ana, Bob, Dee, Eve", timeout=WAIT)
+
+                teacher.click(".qpq-pair")
+                for page, role in ((ana, "Washington"), (bob, "Minsk"), (dee, "Washington"), (eve, "Minsk")):
+                    expect(page.locator(".qpq-role")).to_have_text(f"You are {role}", timeout=WAIT)
+                # The choice and its button in sight as the page opens, at 1024x768 and on the phone.
+                for page, (width, height) in ((ana, DESK), (dee, PHONE)):
+                    at_month_of(page, 1)
+                    expect(page.locator(".qpq-offer-form")).to_be_visible(timeout=WAIT)
+                    box = in_viewport(page, ".qpq-offer-form .qpq-submit")
+                    assert box["inside"] and box["scrolled"] == 0 and (box["width"], box["height"]) == (width, height), box
+                    assert box["page_width"] <= width, box  # nothing wider than the window: no sideways scrolling
+                    assert in_viewport(page, ".qpq-offer-form label:has(input[type=radio])")["inside"]
+
+                for month in (1, 2):
+                    washington_offers(ana, month)
+                    washington_offers(dee, month)
+                    minsk_accepts(bob, month)
+                    minsk_accepts(eve, month)
+                    for page in (ana, bob, dee, eve):
+                        month_done(page, month)
+
+                # Month 3: Eve's cookie is lost; Dee offers, and the table waits on Eve's empty seat.
+                eve.context.clear_cookies()
+                eve.reload()
+                expect(eve.locator(".qpq-join")).to_be_visible(timeout=WAIT)
+                washington_offers(dee, 3)
+                waiting_since = time.monotonic()
+                # Bob leaves; the instructor hands his seat over and Ana plays on against the built-in Minsk.
+                bob.context.close()
+                expect(teacher.locator(".qpq-pair-1 .qpq-months")).to_have_text(f"2 of {SEATS_MONTHS}", timeout=WAIT)
+                teacher.click(".qpq-pair-1 .qpq-hand-minsk")
+                expect(teacher.locator(".qpq-pair-1 .qpq-hand-minsk")).to_have_count(0, timeout=WAIT)
+                for month in (3, 4):
+                    washington_offers(ana, month)
+                    month_done(ana, month)
+                expect(ana.locator(".qpq-status")).to_contain_text(f"All {SEATS_MONTHS} months are played", timeout=WAIT)
+                pair_1_done = time.monotonic() - waiting_since
+
+                # Eve's seat passes to the built-in strategy after the idle time, which answers Dee for her.
+                month_done(dee, 3)
+                handed_after = time.monotonic() - waiting_since
+                assert handed_after >= IDLE_S - 1, handed_after
+                # Eve joins again, in the same browser without its cookie: her own seat, not a new one.
+                eve.fill("input[name=name]", "eve")
+                eve.fill("input[name=code]", code)
+                eve.click(".qpq-join button[type=submit]")
+                expect(eve.locator(".qpq-welcome")).to_contain_text("you have your seat again", timeout=WAIT)
+                expect(eve.locator(".qpq-role")).to_have_text("You are Minsk")
+                expect(eve.locator(".qpq-partner")).to_have_text("Dee")
+                expect(eve.locator(".qpq-month-2")).to_contain_text("New political arrests")  # her pair's history
+                expect(eve.locator(".qpq-bot")).to_have_count(0)
+                washington_offers(dee, 4)
+                minsk_accepts(eve, 4)
+                for page in (dee, eve):
+                    expect(page.locator(".qpq-status")).to_contain_text(f"All {SEATS_MONTHS} months are played", timeout=WAIT)
+                expect(teacher.locator(".qpq-debrief-ready")).to_be_visible(timeout=WAIT)
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+
+    handovers = rows(folder, "handovers")
+    seen = [(h.pair, h.role, h.person, h.reason, h.month) for h in handovers.sort_values("id").itertuples()]
+    # Bob's seat by the button after month 2; Eve's in month 3 by the idle clock, back to her before month 4
+    # (months counted from 0 in the store).
+    assert seen == [(1, "minsk", 0, "instructor", 2), (2, "minsk", 0, "idle", 2), (2, "minsk", 1, "reclaimed", 3)], seen
+    outcomes, offers = rows(folder, "outcomes"), rows(folder, "offers")
+    assert outcomes.groupby("pair").month.max().tolist() == [SEATS_MONTHS - 1] * 2  # stored from 0: all months played
+    assert len(outcomes) == 2 * SEATS_MONTHS
+    seats = rows(folder, "seats")
+    assert sorted(seats.name) == ["Ana", "Bob", "Dee", "Eve"]  # no second Ana, no second Eve
+    minsk_1 = offers[(offers.pair == 1) & (offers.proposer == "minsk")]
+    assert set(minsk_1[minsk_1.month >= 2].player) <= {BOT}  # Bob's counter-offers after he left are the built-in's
+    print(f"pair 1 finished {pair_1_done:.0f} s after Dee's month-3 offer; Eve's seat passed after {handed_after:.0f} s; "
+          f"whole test {time.monotonic() - started:.0f} s")
