@@ -48,7 +48,9 @@ def svg(pairs, predictions: dict[str, float]) -> str:
         nudge = 4 if anchor == "start" else -4
         out.append(f'<text class="qpq-theory-label" x="{at + nudge:.1f}" y="{TOP - 12 - 18 * (k % 3):.0f}" text-anchor="{anchor}" '
                    f'fill="{colour}">{esc(short)} {share:.2f}</text>')
-    out.append(f'<text x="{WIDTH - RIGHT + 8}" y="{TOP - 12}" fill="#222">freed: you / built-in</text>')
+    # The column's heading on two lines, ending at the chart's edge (one line ran past it).
+    out.append(f'<text x="{WIDTH - 2}" y="{TOP - 30}" fill="#222" text-anchor="end">freed:</text>'
+               f'<text x="{WIDTH - 2}" y="{TOP - 12}" fill="#222" text-anchor="end">you / built-in</text>')
     for i, r in enumerate(pairs.itertuples()):
         y = TOP + row * (i + 0.5)
         if i % 2 == 0:
