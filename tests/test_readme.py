@@ -21,8 +21,8 @@ LOCAL_RAY = ("hydra.launcher.ray.init.address=null +hydra.launcher.ray.init._nod
              "+hydra.launcher.ray.init.include_dashboard=false +hydra.launcher.ray.init.num_cpus=2")
 # line (its start) -> (what is run instead, why)
 SPECIAL = {
-    "qpq calibrate ": ("qpq calibrate --budget small --out cal --scenario-dir .", "a full fit takes a minute"),
-    "qpq calibrate\n": ("qpq calibrate --budget small --out cal --scenario-dir .", "a full fit takes a minute"),
+    "qpq calibrate ": ("qpq calibrate --budget small --out cal --write-scenario --scenario-dir .", "a full fit takes a minute"),
+    "qpq calibrate\n": ("qpq calibrate --budget small --out cal", "a full fit takes a minute"),
     "qpq dashboard": ("{line} --help", "a server runs until stopped; tests/test_dashboard*.py serve it for real"),
     "qpq classroom": ("{line} --help", "a server runs until stopped; tests/test_classroom*.py serve it for real"),
     "qpq sweep scenario=thaw,freeze engine.seed=range(0,20) engine.worlds=100000 hydra/launcher=submitit_slurm":

@@ -231,6 +231,10 @@ def compare_command(args: argparse.Namespace) -> None:
         fail(f"qpq compare takes two scenarios or run folders, got {len(specs)}: {' '.join(specs) or 'none'}")
     if any(o.startswith("hydra.run.dir=") for o in overrides):
         fail("qpq compare: hydra.run.dir does not apply to a comparison; give the folder with --out DIR")
+    chosen = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") == "scenario"]
+    if chosen:
+        fail(f"qpq compare: {chosen[0]}: the two scenarios are the sides A B; an override may not choose a scenario "
+             f"for both (e.g. qpq compare thaw freeze engine.worlds=500)")
     check(overrides)
     folder = args.out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -263,14 +267,20 @@ def rerun_command(args: argparse.Namespace) -> None:
     if target.resolve() == args.folder.resolve():
         fail(f"--out {target}: is the folder being rerun; a rerun writes into another folder")
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    run_config(cfg, target)
+    from quidproquo.runs.lock import hold, release
+
+    hold(target)  # as a run does: a second rerun into the same folder stops in one line, before it writes anything
+    try:
+        run_config(cfg, target)  # staged, done.json last (experiments/runner.write)
+    finally:
+        release(target)
     print(f"qpq: reran {args.folder} -> {target}")
 
 
 def plot_command(args: argparse.Namespace) -> None:
     """Redraw a finished run's figures from its tables, into `--out` (default DIR/figures)."""
     from quidproquo.config import ConfigError
-    from quidproquo.experiments.compare import load_side, prepare_side
+    from quidproquo.experiments.compare import load_side, prepare_side, side_shape
     from quidproquo.experiments.runner import draw
 
     given = str(args.folder)
@@ -278,7 +288,8 @@ def plot_command(args: argparse.Namespace) -> None:
         folder = prepare_side(given if "/" in given else f"./{given}", [])
     except ConfigError as err:
         fail(str(err))
-    name, _, rounds = load_side(folder, folder)
+    name, worlds, rounds = load_side(folder, folder)
+    side_shape(folder, (name, worlds, rounds))  # a table that is not a run's whole: one line, no figure drawn
     written = draw(rounds, name, args.out or folder / "figures")
     print(f"qpq: {len(written)} figures -> {written[0].parent}")
 
@@ -318,17 +329,23 @@ def theory_command(args: argparse.Namespace) -> None:
 
 
 def calibrate_command(args: argparse.Namespace) -> None:
-    """Fit belarus_2025 to the record, write the calibrated scenario, the forecast and a report."""
+    """Fit belarus_2025 to the record; write the calibrated scenario, the forecast and a report into a
+    run folder of its own (and the scenario among the scenarios only with --write-scenario)."""
     from quidproquo.config import ConfigError, conf_dir
     from quidproquo.experiments.calibrate import calibrate as fit_and_forecast
+    from quidproquo.runs.lock import fresh_name
 
-    out = args.out or Path("calibration")
+    if args.scenario_dir and not args.write_scenario:
+        fail(f"--scenario-dir={args.scenario_dir!r}: says where --write-scenario writes the calibrated scenario; "
+             f"add --write-scenario (without it only the run folder is written)")
+    out = args.out or fresh_name(Path("runs") / "calibrate" / f"{datetime.now():%Y-%m-%d}_{args.budget}")
+    scenario_dir = Path(args.scenario_dir or conf_dir() / "scenario") if args.write_scenario else None
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         from quidproquo.experiments.progress import Progress
 
         progress = Progress("calibrate")  # bars on a terminal, one line otherwise
-        numbers = fit_and_forecast(out, Path(args.scenario_dir or conf_dir() / "scenario"), args.budget, progress=progress)
+        numbers = fit_and_forecast(out, scenario_dir, args.budget, progress=progress)
         progress.close()
     except ConfigError as err:
         fail(str(err))
@@ -336,7 +353,7 @@ def calibrate_command(args: argparse.Namespace) -> None:
     print(f"qpq: forecast for {numbers['date']}: prisoners held median {numbers['prisoners_median']:,.0f} "
           f"(90% band {numbers['prisoners_q05']:,.0f}-{numbers['prisoners_q95']:,.0f}); "
           f"released 2025-07..12 median {numbers['released_median']:,.0f}")
-    print(f"qpq: report -> {out / 'calibration.md'}, figure -> {out / 'forecast.png'}")
+    print(f"qpq: report -> {out / 'calibration.md'}, figure -> {out / 'forecast.png'} (done.json last)")
 
 
 BUDGETS = ("default", "small")  # experiments.calibrate.BUDGETS' names, here without importing it (a test checks)
@@ -350,14 +367,18 @@ def _calibrate(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--budget", default="default", type=budget, metavar="|".join(BUDGETS),
                         help="how hard to search (default: default)")
-    _out(parser, "calibration/")
+    _out(parser, "runs/calibrate/<date>_<budget>_<random>")
+    parser.add_argument("--write-scenario", action="store_true",
+                        help="also write belarus_2025_calibrated.yaml among the scenarios (a tracked file), "
+                             "once the run folder is complete")
+
     def existing(text: str) -> str:
         if not Path(text).is_dir():
             fail(f"--scenario-dir={text!r}: must be an existing folder")
         return text
 
     parser.add_argument("--scenario-dir", metavar="DIR", type=existing,
-                        help="where to write belarus_2025_calibrated.yaml (default: the scenarios)")
+                        help="where --write-scenario writes belarus_2025_calibrated.yaml (default: the scenarios)")
 
 
 def dashboard_command(args: argparse.Namespace) -> None:
@@ -478,7 +499,8 @@ COMMANDS = (
     Command("theory", "the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)",
             ("qpq theory", "qpq theory | grep Nash"), lambda p: None, theory_command),
     Command("calibrate", "fit belarus_2025 to the record up to 2025-06-30, and forecast",
-            ("qpq calibrate", "qpq calibrate --budget small --out /tmp/cal --scenario-dir /tmp/cal"), _calibrate, calibrate_command),
+            ("qpq calibrate --budget small", "qpq calibrate --write-scenario", "qpq calibrate --out /tmp/cal --write-scenario --scenario-dir /tmp/cal"),
+            _calibrate, calibrate_command),
     Command("dashboard", "serve the browser dashboard (127.0.0.1 unless --host)",
             ("qpq dashboard", "qpq dashboard scenario=freeze --port 8800"), _dashboard, dashboard_command),
     Command("classroom", "serve a classroom session: students bargain in pairs, the instructor sees them and debriefs",

@@ -34,12 +34,13 @@ def test_a_fitted_parameter_set_by_an_event_changes_the_event():
 def test_qpq_calibrate_runs_end_to_end_and_its_scenario_runs(tmp_path, env):
     conf = tmp_path / "myconf"
     (conf / "scenario").mkdir(parents=True)  # --scenario-dir must exist
-    out = subprocess.run([qpq(), "calibrate", "--budget", "small", "--out", str(tmp_path / "cal"),
+    out = subprocess.run([qpq(), "calibrate", "--budget", "small", "--out", str(tmp_path / "cal"), "--write-scenario",
                           "--scenario-dir", str(conf / "scenario")], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     scenario = conf / "scenario" / "belarus_2025_calibrated.yaml"
-    for name in ("forecast.png", "calibration.md", "parameters.csv", "moments.csv"):
+    for name in ("forecast.png", "calibration.md", "parameters.csv", "moments.csv", "belarus_2025_calibrated.yaml", "done.json"):
         assert (tmp_path / "cal" / name).stat().st_size > 0
+    assert scenario.read_bytes() == (tmp_path / "cal" / "belarus_2025_calibrated.yaml").read_bytes()
     fitted = pd.read_csv(tmp_path / "cal" / "parameters.csv")
     assert list(fitted.parameter) == [p.name for p in calibrate.PARAMETERS]
     assert ((fitted.value >= fitted.low) & (fitted.value <= fitted.high)).all() and (fitted.se >= 0).all()
@@ -74,7 +75,7 @@ def test_the_calibrated_scenario_covers_the_observed_counts_in_its_90_percent_ba
 def test_missing_calibration_data_is_a_one_line_error(tmp_path, env):
     env = {**env, "QPQ_DATA": str(tmp_path / "nowhere")}
     (tmp_path / "scen").mkdir()
-    out = subprocess.run([qpq(), "calibrate", "--budget", "small", "--out", str(tmp_path / "cal"),
+    out = subprocess.run([qpq(), "calibrate", "--budget", "small", "--out", str(tmp_path / "cal"), "--write-scenario",
                           "--scenario-dir", str(tmp_path / "scen")], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 2, out.stderr
     assert out.stderr.strip().startswith("qpq: error: calibration data:") and "political_prisoners.csv" in out.stderr

@@ -338,10 +338,20 @@ def forecast_figure(model: BargainingModel, obs: Observed, title: str):
     return fig
 
 
-def calibrate(out: Path, scenario_dir: Path, budget_name: str = "default", seed: int = 0, worlds: int = 1000,
+def calibrate(out: Path, scenario_dir: Path | None = None, budget_name: str = "default", seed: int = 0, worlds: int = 1000,
               base_name: str = "belarus_2025", progress=None) -> dict:
-    """Fit, write `<scenario_dir>/<base>_calibrated.yaml`, then run it and write the forecast
-    figure, tables and a report into `out`. Returns the forecast numbers for 2025-12."""
+    """Fit, run the fitted scenario, and write into the run folder `out` the calibrated scenario
+    (`<base>_calibrated.yaml`), the forecast figure, tables and a report. Returns the forecast
+    numbers for 2025-12.
+
+    `out` is held and written like a run's folder (runs/lock.py, runs/publish.py): everything is
+    staged and put in place of what it held before, done.json last, so a killed calibration
+    leaves no done.json over a partial or mixed result. The scenario is copied into
+    `scenario_dir` (`qpq calibrate --write-scenario`) only when one is given, and only after
+    `out` is complete; otherwise no tracked file changes."""
+    from quidproquo.runs import publish
+    from quidproquo.runs.lock import hold, release
+
     if budget_name not in BUDGETS:
         raise ConfigError(f"--budget={budget_name!r}: allowed: {', '.join(BUDGETS)}")
     base = load([f"scenario={base_name}"])
@@ -352,29 +362,40 @@ def calibrate(out: Path, scenario_dir: Path, budget_name: str = "default", seed:
     from quidproquo.experiments.progress import Silent
 
     progress = progress or Silent()
-    result = fit(base, obs, BUDGETS[budget_name], seed, progress)
-    text = scenario_text(base_name, base, result, budget_name, seed)
-    scenario_file = Path(scenario_dir) / f"{base_name}_calibrated.yaml"
-    storage.write_text(text, scenario_file)
-    # The forecast: the fitted values, the full horizon, `worlds` worlds.
-    cfg = fitted_config(base, [round(float(v), 6) for v in result.theta], worlds=worlds, seed=seed)
-    cfg.output.event_log_worlds = 0
-    model = BargainingModel(config=cfg)
-    with progress.stage("forecast", worlds * cfg.engine.rounds, "world-months", f"forecast {worlds:,} worlds") as stage:
-        while model.running:
-            model.step()
-            stage.update(worlds)
-    numbers = forecast_numbers(model)
-    fig = forecast_figure(model, obs, f"{base_name}, calibrated to 2025-06: observed and forecast ({worlds:,} worlds)")
-    storage.write_figure(fig, Path(out) / "forecast.png")
-    plots.close(fig)
-    fitted = pd.DataFrame({"parameter": [p.name for p in PARAMETERS], "key": [p.key for p in PARAMETERS],
-                           "value": result.theta, "se": result.se, "low": [p.low for p in PARAMETERS],
-                           "high": [p.high for p in PARAMETERS]})
-    storage.write_text(fitted.to_csv(index=False), Path(out) / "parameters.csv")
-    storage.write_text(result.moments.to_csv(index=False), Path(out) / "moments.csv")
-    storage.write_text(report(base_name, fitted, result, numbers, scenario_file, worlds), Path(out) / "calibration.md")
-    return {**numbers, "scenario": str(scenario_file), "evaluations": result.evaluations, "seconds": result.seconds}
+    out = Path(out)
+    hold(out)
+    try:
+        staged = publish.staging(out, unmark=False)
+        result = fit(base, obs, BUDGETS[budget_name], seed, progress)
+        text = scenario_text(base_name, base, result, budget_name, seed)
+        name = f"{base_name}_calibrated.yaml"
+        storage.write_text(text, staged / name)
+        # The forecast: the fitted values, the full horizon, `worlds` worlds.
+        cfg = fitted_config(base, [round(float(v), 6) for v in result.theta], worlds=worlds, seed=seed)
+        cfg.output.event_log_worlds = 0
+        model = BargainingModel(config=cfg)
+        with progress.stage("forecast", worlds * cfg.engine.rounds, "world-months", f"forecast {worlds:,} worlds") as stage:
+            while model.running:
+                model.step()
+                stage.update(worlds)
+        numbers = forecast_numbers(model)
+        fig = forecast_figure(model, obs, f"{base_name}, calibrated to 2025-06: observed and forecast ({worlds:,} worlds)")
+        storage.write_figure(fig, staged / "forecast.png")
+        plots.close(fig)
+        fitted = pd.DataFrame({"parameter": [p.name for p in PARAMETERS], "key": [p.key for p in PARAMETERS],
+                               "value": result.theta, "se": result.se, "low": [p.low for p in PARAMETERS],
+                               "high": [p.high for p in PARAMETERS]})
+        storage.write_text(fitted.to_csv(index=False), staged / "parameters.csv")
+        storage.write_text(result.moments.to_csv(index=False), staged / "moments.csv")
+        storage.write_text(report(base_name, fitted, result, numbers, Path(name), worlds), staged / "calibration.md")
+        publish.replace(out, worlds, result.seconds)
+    finally:
+        release(out)
+    scenario_file = out / name
+    if scenario_dir is not None:
+        scenario_file = storage.write_text(text, Path(scenario_dir) / name)
+    return {**numbers, "scenario": str(scenario_file), "folder": str(out), "evaluations": result.evaluations,
+            "seconds": result.seconds}
 
 
 def report(base_name: str, fitted: pd.DataFrame, result: Fit, numbers: dict, scenario_file: Path, worlds: int) -> str:
@@ -385,7 +406,8 @@ def report(base_name: str, fitted: pd.DataFrame, result: Fit, numbers: dict, sce
     return f"""# Calibration of {base_name}
 
 Method of simulated moments, `scipy.optimize.differential_evolution`, {result.evaluations} evaluations in
-{result.seconds:.0f} s; distance at the fit {result.distance:.2f}. Scenario written to `{scenario_file.name}`.
+{result.seconds:.0f} s; distance at the fit {result.distance:.2f}. The calibrated scenario is `{scenario_file.name}`
+in this folder (`qpq calibrate --write-scenario` also puts it among the scenarios).
 
 | parameter | key | value | standard error | search range |
 |---|---|---:|---:|---|

@@ -9,6 +9,7 @@ mean difference over the standard deviation of differences).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -144,22 +145,96 @@ def report_markdown(table: pd.DataFrame, names: tuple[str, str], figures: dict[s
     return "\n".join(lines) + "\n"
 
 
+WORLDS_COLUMNS = ("world", "total_released", "total_arrested", "net_change", "prisoners_held_final", "deals",
+                  "first_deal_round")
+ROUNDS_COLUMNS = ("world", "round", "prisoners_held")
+
+
+def check_tables(where: Path, worlds: pd.DataFrame, rounds: pd.DataFrame, months: int | None = None) -> tuple[int, int]:
+    """A run folder's tables as a comparison or a plot reads them: the columns a run writes,
+    some rows, the same worlds in both and every month its config asks for. Returns (worlds,
+    months); a table that is not a run's is one line naming the file and what it lacks."""
+    for name, table, columns in (("worlds.parquet", worlds, WORLDS_COLUMNS), ("rounds.parquet", rounds, ROUNDS_COLUMNS)):
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise ConfigError(f"{where / name}: not a run's table (no column {', '.join(missing)}); "
+                              f"a run writes {', '.join(columns)}, ...")
+        if table.empty:
+            raise ConfigError(f"{where / name}: has no rows; a finished run has one row a world"
+                              + (" and month" if name == "rounds.parquet" else ""))
+    ids = set(worlds["world"])
+    if set(rounds["world"]) != ids:
+        raise ConfigError(f"{where}: rounds.parquet and worlds.parquet hold different worlds; the folder is not one run's")
+    counted = int(rounds["round"].nunique())
+    if months is not None and counted < months:
+        raise ConfigError(f"{where / 'rounds.parquet'}: holds {counted} months and its config.yaml asks for {months} "
+                          f"(engine.rounds); the table is not the run's whole")
+    return len(ids), counted
+
+
+def side_shape(side, tables) -> tuple[int, int]:
+    """(worlds, months) of a prepared side: a folder's tables, checked, or a scenario's config."""
+    if isinstance(side, Path):
+        months = None
+        if (side / "config.yaml").exists():
+            months = _config_of(side).engine.rounds
+        return check_tables(side, tables[1], tables[2], months)
+    return side.engine.worlds, side.engine.rounds
+
+
+def check_pair(specs: tuple[str, str], sides, tables) -> None:
+    """Refuse, before anything is run or written, sides that cannot be paired world by world."""
+    (worlds_a, months_a), (worlds_b, months_b) = (side_shape(s, t) for s, t in zip(sides, tables))
+    a, b = specs
+    if worlds_a != worlds_b:
+        raise ConfigError(f"{a} has {worlds_a:,} worlds and {b} {worlds_b:,}; a comparison pairs world i of each, "
+                          f"so both sides need the same engine.worlds")
+    if months_a != months_b:
+        raise ConfigError(f"{a} runs {months_a} months and {b} {months_b}; a comparison pairs them month by month, "
+                          f"so both sides need the same engine.rounds")
+
+
 def run_comparison(spec_a: str, spec_b: str, overrides: list[str], folder: Path, resamples: int = 2000,
                    progress=None) -> Path:
     """Simulate or load both sides, compare them, and write comparison.parquet, figures/, report.md.
-    `progress` (experiments/progress.py) shows the paired runs, the bootstrap and the decomposition."""
-    from quidproquo.experiments.decompose import decomposition_worlds, switches
+    `progress` (experiments/progress.py) shows the paired runs, the bootstrap and the decomposition.
+
+    Both sides are checked before anything runs or is written (tables a run writes, the same
+    worlds and months). The folder is held like a run's (runs/lock.py); everything is written
+    into its `.staging/` and put in place of what it held before, done.json last
+    (runs/publish.replace): a re-made comparison replaces the old one whole.
+    """
     from quidproquo.experiments.progress import Silent
+    from quidproquo.runs import publish
+    from quidproquo.runs.lock import hold, release
 
     progress = progress or Silent()
     folder = Path(folder)
     label_a, label_b = ("a_" + Path(spec_a).name, "b_" + Path(spec_b).name) if spec_a == spec_b else (Path(spec_a).name, Path(spec_b).name)
     side_a, side_b = prepare_side(spec_a, overrides), prepare_side(spec_b, overrides)  # both, before any run
+    tables = [load_side(s, None) if isinstance(s, Path) else None for s in (side_a, side_b)]
+    check_pair((spec_a, spec_b), (side_a, side_b), tables)
+    hold(folder)
+    try:
+        staged = publish.staging(folder, unmark=False)
+        start = time.perf_counter()
+        report, worlds = _comparison(side_a, side_b, tables, (label_a, label_b), overrides, staged, resamples, progress)
+        publish.replace(folder, worlds, time.perf_counter() - start)
+    finally:
+        release(folder)
+    return folder / report.name
+
+
+def _comparison(side_a, side_b, tables, labels, overrides, folder: Path, resamples, progress) -> tuple[Path, int]:
+    """Every output of a comparison, written into `folder` (the staging folder): the report's path and the paired worlds."""
+    from quidproquo.experiments.decompose import decomposition_worlds, switches
+
+    label_a, label_b = labels
     simulated = [s for s in (side_a, side_b) if not isinstance(s, Path)]
     with progress.stage("paired runs", sum(s.engine.worlds * s.engine.rounds for s in simulated), "world-months",
                         f"{len(simulated)} runs x {simulated[0].engine.worlds:,} worlds" if simulated else "runs read") as stage:
-        name_a, worlds_a, rounds_a = load_side(side_a, folder / label_a, stage.update)
-        name_b, worlds_b, rounds_b = load_side(side_b, folder / label_b, stage.update)
+        name_a, worlds_a, rounds_a = tables[0] or load_side(side_a, folder / label_a, stage.update)
+        name_b, worlds_b, rounds_b = tables[1] or load_side(side_b, folder / label_b, stage.update)
     names = (name_a, name_b) if name_a != name_b else (f"{name_a} (A)", f"{name_b} (B)")
     present = [o for o in OUTCOMES if o in worlds_a and o in worlds_b]
     with progress.stage("bootstrap", len(present), "outcome", f"bootstrap {len(present)} outcomes x {resamples:,}") as stage:
@@ -191,7 +266,7 @@ def run_comparison(spec_a: str, spec_b: str, overrides: list[str], folder: Path,
     storage.write_csv(gap, folder / "gap.csv")
     storage.write_csv(parts, folder / "decomposition.csv")
     text = report_markdown(table, names, figures, about) + gap_markdown(gap, parts, names)
-    return storage.write_text(text, folder / "report.md")
+    return storage.write_text(text, folder / "report.md"), int(worlds_a["world"].nunique())
 
 
 def held_matrix(rounds: pd.DataFrame) -> np.ndarray:

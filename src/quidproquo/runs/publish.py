@@ -16,11 +16,12 @@ from quidproquo.runs import markers
 MOVE_HOOK = None  # called before each step of `publish` with the step's number: tests kill a run there
 
 
-def staging(folder: Path) -> Path:
+def staging(folder: Path, unmark: bool = True) -> Path:
     """A fresh, empty staging folder inside `folder`; the folder's result is unmarked (no
-    done.json) from now until `publish` ends."""
+    done.json) from now until `publish` ends (with `unmark` false, until `replace` begins)."""
     folder = Path(folder)
-    markers.unmark(folder)
+    if unmark:
+        markers.unmark(folder)
     staged = folder / ".staging"
     shutil.rmtree(staged, ignore_errors=True)  # what a killed run left half-staged
     staged.mkdir(parents=True)
@@ -33,6 +34,42 @@ def publish(folder: Path, worlds: int, seconds: float) -> list[Path]:
     staged = folder / ".staging"
     written = []
     for step, path in enumerate(sorted(p for p in staged.rglob("*") if p.is_file())):
+        if MOVE_HOOK is not None:
+            MOVE_HOOK(step)
+        target = folder / path.relative_to(staged)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        written.append(target)
+    shutil.rmtree(staged, ignore_errors=True)
+    if MOVE_HOOK is not None:
+        MOVE_HOOK(len(written))
+    markers.mark_done(folder, worlds, seconds)
+    return written
+
+
+def replace(folder: Path, worlds: int, seconds: float) -> list[Path]:
+    """Put what is staged in `folder/.staging/` in place of everything the folder held before
+    (a re-made comparison or calibration replaces the old one whole), `done.json` files last.
+
+    In order: the folder's own done.json goes, then every marker below it, then the old files;
+    the new files move in, then the markers of the run folders inside (a side of a comparison),
+    then done.json. A kill at any moment leaves the old result whole, or no done.json at the top
+    and a done.json below only over a new, complete run folder.
+    """
+    folder = Path(folder)
+    staged = folder / ".staging"
+    markers.unmark(folder)
+    keep = {".staging", ".lock"}
+    for old in [p for p in folder.iterdir() if p.name not in keep]:
+        for marker in (old.rglob("*") if old.is_dir() else ()):
+            if marker.name in (markers.DONE, markers.FAILED):
+                marker.unlink()
+    for old in [p for p in folder.iterdir() if p.name not in keep]:
+        shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
+    files = sorted(p for p in staged.rglob("*") if p.is_file())
+    ordered = [p for p in files if p.name != markers.DONE] + [p for p in files if p.name == markers.DONE]
+    written = []
+    for step, path in enumerate(ordered):
         if MOVE_HOOK is not None:
             MOVE_HOOK(step)
         target = folder / path.relative_to(staged)
