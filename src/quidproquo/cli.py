@@ -236,6 +236,8 @@ def compare_command(args: argparse.Namespace) -> None:
         fail(f"qpq compare: {chosen[0]}: the two scenarios are the sides A B; an override may not choose a scenario "
              f"for both (e.g. qpq compare thaw freeze engine.worlds=500)")
     check(overrides)
+    if args.grid:
+        return _compare_grid(specs, overrides, args)
     folder = args.out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
@@ -248,6 +250,22 @@ def compare_command(args: argparse.Namespace) -> None:
         fail(str(err))
     print(gap_text(folder, (Path(specs[0]).name, Path(specs[1]).name)))
     print(f"qpq: {specs[0]} vs {specs[1]} -> {report}")
+
+
+def _compare_grid(specs: list[str], overrides: list[str], args: argparse.Namespace) -> None:
+    """`qpq compare A B --grid KEY=V1,V2 ...`: the gap and its decomposition at every grid point (experiments/grid.py)."""
+    from quidproquo.config import ConfigError
+    from quidproquo.experiments.grid import parse_axes, run_grid, text
+
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    folder = args.out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}_grid" / stamp
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        about = run_grid(specs[0], specs[1], overrides, parse_axes(args.grid), folder)
+    except ConfigError as err:
+        fail(str(err))
+    print(text(about, folder))
+    print(f"qpq: {specs[0]} vs {specs[1]} over {about['points']} points -> {folder / 'grid.csv'}, {folder / 'grid.png'}")
 
 
 def rerun_command(args: argparse.Namespace) -> None:
@@ -481,9 +499,13 @@ COMMANDS = (
                      "model in this process; a hydra/launcher= choice implies --jobs)")),
             sweep_command),
     Command("compare", "compare two scenarios (or run folders) world by world: the gap, over time and by mechanism",
-            ("qpq compare thaw freeze engine.worlds=5000", "qpq compare runs/a runs/b --out cmp"),
+            ("qpq compare thaw freeze engine.worlds=5000", "qpq compare runs/a runs/b --out cmp",
+             "qpq compare thaw freeze --grid actors.minsk.goodwill=0,1 --grid actors.opposition.exile_effect=0,0.5,1"),
             lambda p: (p.add_argument("sides", nargs="+", metavar="ARG",
                                       help="two scenarios or finished run folders (A B), then KEY=VALUE overrides for both"),
+                       p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
+                                      help="the gap and its decomposition at every combination of these values (repeatable; "
+                                           "keys that may vary by world), paired world by world, in grid.csv and grid.png"),
                        _out(p, "comparisons/A_vs_B/<time>"), _trust(p)),
             compare_command),
     Command("rerun", "run again from a run folder's own config.yaml: the same tables",

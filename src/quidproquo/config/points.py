@@ -113,7 +113,7 @@ def _checked(key: str, values: np.ndarray, base: Any) -> np.ndarray:
     if isinstance(base, bool):
         if values.dtype != bool and not np.isin(values, (0, 1)).all():
             k = int(np.flatnonzero(~np.isin(values, (0, 1)))[0])
-            raise ConfigError(f"{key}={values[k]!r} (point {k}): must be true or false")
+            raise ConfigError(f"{key}={_shown(values[k])} (point {k}): must be true or false")
         return values.astype(bool)
     try:
         numbers = values.astype(np.float64)
@@ -121,11 +121,11 @@ def _checked(key: str, values: np.ndarray, base: Any) -> np.ndarray:
         raise ConfigError(f"{key}: values must be numbers") from None
     if not np.isfinite(numbers).all():
         k = int(np.flatnonzero(~np.isfinite(numbers))[0])
-        raise ConfigError(f"{key}={values[k]!r} (point {k}): must be a finite number")
+        raise ConfigError(f"{key}={_shown(values[k])} (point {k}): must be a finite number")
     if isinstance(base, int):
         if (numbers != np.round(numbers)).any():
             k = int(np.flatnonzero(numbers != np.round(numbers))[0])
-            raise ConfigError(f"{key}={values[k]!r} (point {k}): must be integer")
+            raise ConfigError(f"{key}={_shown(values[k])} (point {k}): must be integer")
         numbers = numbers.astype(np.int64)
     allowed = _range_of(key.partition("@")[0])
     if allowed is not None:
@@ -138,5 +138,10 @@ def _checked(key: str, values: np.ndarray, base: Any) -> np.ndarray:
             wrong |= numbers == high
         if wrong.any():
             k = int(np.flatnonzero(wrong)[0])
-            raise ConfigError(f"{key}={values[k]!r} (point {k}): must be {allowed}")
+            raise ConfigError(f"{key}={_shown(values[k])} (point {k}): must be {allowed}")
     return numbers
+
+
+def _shown(value) -> str:
+    """A value as the user wrote it: 1.5, not np.float64(1.5)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)

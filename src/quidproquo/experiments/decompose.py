@@ -100,8 +100,6 @@ def decompose(cfg_a: Config, held_b: np.ndarray, on_month=None) -> pd.DataFrame:
     told the world-months of every month run (progress)."""
     from quidproquo.experiments.batch import run_points
 
-    names = list(CHANNELS)
-    n = len(names)
     worlds = decomposition_worlds(cfg_a.engine.worlds)
     cfg = with_changes(cfg_a, {"engine.worlds": worlds}, check=False)
     table = switches(cfg)
@@ -113,11 +111,19 @@ def decompose(cfg_a: Config, held_b: np.ndarray, on_month=None) -> pd.DataFrame:
             held[first + k] = prisoners[:, k * worlds:(k + 1) * worlds]
 
     run_points(cfg, table, on_model=collect, on_month=on_month)
-    b = {k: v.mean() for k, v in measures(held_b[:, :worlds]).items()}
+    return shares([held[index] for index in range(len(table))], held_b[:, :worlds])
+
+
+def shares(held_a: list[np.ndarray], held_b: np.ndarray) -> pd.DataFrame:
+    """The Shapley shares of `decompose` from A's prisoners held (rounds, worlds) in each
+    combination of `switches`, in its order, and B's over the same worlds."""
+    names = list(CHANNELS)
+    n = len(names)
+    b = {k: v.mean() for k, v in measures(held_b).items()}
     value: dict[frozenset, dict[str, float]] = {}
     for index, on in enumerate(itertools.product((False, True), repeat=n)):
         active = frozenset(name for name, flag in zip(names, on) if flag)
-        a = measures(held[index])
+        a = measures(held_a[index])
         value[active] = {k: a[k].mean() - b[k] for k in a}
     rows = []
     everything = frozenset(names)
@@ -134,5 +140,5 @@ def decompose(cfg_a: Config, held_b: np.ndarray, on_month=None) -> pd.DataFrame:
         rows.append((measure, "other", value[frozenset()][measure]))
         rows.append((measure, "total", value[everything][measure]))
     out = pd.DataFrame(rows, columns=["measure", "mechanism", "gap"])
-    out["worlds"] = worlds  # how many paired worlds the shares are over
+    out["worlds"] = held_b.shape[1]  # how many paired worlds the shares are over
     return out
