@@ -307,6 +307,54 @@ def test_play_answers_as_the_built_in_strategy_until_told_otherwise():
     assert model.recorder.deal[:4].any()
 
 
+
+@pytest.mark.parametrize("seat", ["washington", "minsk"])
+def test_play_mode_defaults_let_a_deal_happen_in_either_seat(seat):
+    """Untouched, the form's first offer is one the other side's built-in strategy takes: a deal in
+    every one of the first four months in most worlds, as Washington and as Minsk (the default
+    counter-offer asked for relief and the built-in Washington refused it in every world, every month)."""
+    model = DashboardModel(scenario_name="thaw", seat=seat, worlds=20, seed=0)
+    assert model.player.accept is None and model.player.firm is False
+    for _ in range(4):
+        model.step()
+    assert (model.recorder.deal[:4].mean(axis=1) >= 0.5).all(), model.recorder.deal[:4].sum(axis=1)
+
+
+@pytest.mark.parametrize("seat", ["washington", "minsk"])
+def test_the_realised_utility_part_by_part_adds_up(seat):
+    """The verdict's parts are the recorder's realised utility component by component: they add
+    up to it, for the person's model and for the built-in strategy's baseline alike."""
+    model = DashboardModel(scenario_name="thaw", seat=seat, worlds=12, seed=3)
+    for _ in range(5):
+        model.step()
+    baseline = model.baseline()
+    for run in (model, baseline):
+        for role in ("washington", "minsk"):
+            total = realised_utility(run, role)
+            parts = run.realised[role].parts(total)
+            assert parts and run.realised[role].months == 5
+            np.testing.assert_allclose(sum(parts.values()), total, rtol=1e-9, atol=1e-6)
+    assert set(model.realised["minsk"].sums) == {"relief", "legitimacy", "security", "autonomy", "mobilisation"}
+
+
+def test_the_verdict_says_what_decided_it():
+    """A Minsk who releases the fewest for no relief beats the built-in Minsk because it releases
+    fewer prisoners: the verdict names that part first, with both medians, and counts the deals."""
+    from quidproquo.teaching.dashboard.app import verdict_reasons
+
+    model = DashboardModel(scenario_name="thaw", seat="minsk", worlds=20, seed=0)
+    for _ in range(4):
+        model.step()
+    baseline = model.baseline()
+    yours, theirs = realised_utility(model, "minsk"), realised_utility(baseline, "minsk")
+    said = verdict_reasons(model, baseline, yours, theirs)
+    assert said.startswith("What decided it: <b>prisoners released</b> (yours ")
+    security = np.median(model.realised["minsk"].sums["security"]), np.median(baseline.realised["minsk"].sums["security"])
+    assert f"yours {security[0]:,.1f}, the built-in strategy's {security[1]:,.1f}" in said
+    deals = int(model.recorder.deal[:4].sum()), int(baseline.recorder.deal[:4].sum())
+    assert f"Deals: yours in {deals[0]} of 80 world-months, the built-in strategy's in {deals[1]}." in said
+
+
 # ------------------------------------------------------------------ labels and charts
 def test_the_page_names_things_as_the_figures_do():
     from quidproquo.labels import LABELS, in_words

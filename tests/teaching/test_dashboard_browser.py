@@ -22,6 +22,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from tests_support import qpq
 
+from quidproquo.teaching.play import WORLDS
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 WAIT = 30_000  # ms: a step re-renders two charts, a Reset composes a config
 
@@ -152,9 +154,17 @@ def test_dashboard_in_a_browser(server, tmp_path):
             expect(page.locator(".qpq-try")).to_contain_text("Things to try", timeout=WAIT)
 
             # Play mode: Washington's seat, three months of offers.
+            worlds = page.locator(".qpq-knob-worlds")
+            expect(worlds.locator(".qpq-knob-label")).to_have_text(re.compile(r": 100$"))
             choose(page, ".qpq-seat", "Washington")
+            # The worlds slider says how many run while a person plays, before and after Reset.
+            expect(worlds.locator(".qpq-knob-label")).to_have_text(re.compile(rf": {WORLDS}$"), timeout=WAIT)
+            expect(worlds.locator(".qpq-knob-note")).to_have_text(f"at most {WORLDS} while a person plays")
+            expect(worlds.locator("[role=slider]")).to_have_attribute("aria-valuenow", str(WORLDS))
             page.get_by_role("button", name="Reset").click()
             expect(page.locator(".qpq-play")).to_contain_text("You are Washington", timeout=WAIT)
+            expect(page.locator(".qpq-prisoners svg")).to_have_attribute("aria-label", re.compile(rf", {WORLDS} worlds$"), timeout=WAIT)
+            expect(worlds.locator(".qpq-knob-label")).to_have_text(re.compile(rf": {WORLDS}$"))
             expect(summary).to_contain_text("at the table")
             # (relief set offered, share of the price): the relief menu lists world 0's sets, best value first
             plays, offered = [(1, "1/4 of the price"), (2, "1/2 of the price"), (0, "all of the price")], []
@@ -180,6 +190,9 @@ def test_dashboard_in_a_browser(server, tmp_path):
             print(f"play mode reached after {time.monotonic() - started:.0f} s")
             page.locator(".qpq-finish").click()
             expect(page.locator(".qpq-verdict")).to_contain_text("built-in strategy", timeout=WAIT)
+            # The verdict says what decided it, part by part, and counts the deals.
+            expect(page.locator(".qpq-verdict-words")).to_contain_text("What decided it: ")
+            expect(page.locator(".qpq-verdict-words")).to_contain_text(re.compile(rf"Deals: yours in \d+ of {3 * WORLDS} world-months"))
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
         finally:
             browser.close()

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from quidproquo.engine.future import power
+
 # Each component in the words of a seminar, with the sign it usually carries.
 WORDS = {
     "washington": {"humanitarian": "prisoners freed", "credibility": "credibility: relief given at home",
@@ -64,3 +66,46 @@ def watch(model) -> None:
 
 def words(role: str, name: str) -> str:
     return WORDS.get(role, {}).get(name, name.replace("_", " "))
+
+
+class Realised:
+    """Each world's discounted sum of an actor's monthly utility, part by part: what the
+    recorder's `realised_utility` adds up in total, kept per component (prisoners freed, relief's
+    cost, ...), so that play mode's verdict can say which part decided it. `add` is called after
+    each month is recorded; the month's parts are the actor's own utility function applied to
+    each component of `flow_components` alone, as `Parts.of` does for a menu."""
+
+    def __init__(self, model, role: str):
+        self.role = role
+        self.sums: dict[str, np.ndarray] = {}
+        self.months = 0
+
+    def add(self, model) -> None:
+        actor = getattr(model, self.role)
+        components, weights = actor.flow_components(), actor.weights()
+        factor = power(np.asarray(actor.p.discount, dtype=np.float64), model.recorder.recorded - 1)
+        for name, value in components.items():
+            part = actor.checked(actor.utility({name: value}, {name: weights.get(name, 1.0)}), (model.num_worlds,))
+            self.sums[name] = self.sums.get(name, np.zeros(model.num_worlds)) + factor * part
+        self.months = model.recorder.recorded
+
+    def parts(self, total: np.ndarray) -> dict[str, np.ndarray]:
+        """The parts, one (worlds,) array each, if they add up to `total` (the realised utility);
+        {} if not (a utility that is not a sum over components) or if a month was missed."""
+        if not self.sums:
+            return {}
+        added = sum(self.sums.values())
+        return dict(self.sums) if np.allclose(added, total, rtol=1e-9, atol=TOLERANCE) else {}
+
+
+def decided(yours: dict[str, np.ndarray], theirs: dict[str, np.ndarray], role: str, most: int = 2) -> list[tuple[str, float, float]]:
+    """The parts in which the person's game differed most from the built-in strategy's in the same
+    worlds, largest first: (words, the person's median, the built-in's median), at most `most`,
+    leaving out parts that differ by less than 1% of the largest difference."""
+    gaps = {name: float(np.median(yours[name] - theirs[name])) for name in yours if name in theirs}
+    if not gaps:
+        return []
+    largest = max(abs(g) for g in gaps.values())
+    ranked = sorted(gaps, key=lambda name: -abs(gaps[name]))
+    return [(words(role, name), float(np.median(yours[name])), float(np.median(theirs[name])))
+            for name in ranked[:most] if largest > 0 and abs(gaps[name]) >= 0.01 * largest]

@@ -159,15 +159,17 @@ class Player:
     built-in strategy would answer them, so that deals happen until the person says otherwise;
     True or False: accept or refuse them all), `firm` whether the built-in Minsk facing the person
     is `Firm` (False, the default: its built-in strategy, the one the person's result is compared
-    with, so that deals happen). They are plain indices,
+    with, so that deals happen). The first offer on the form is one the other side's built-in
+    strategy takes: Washington's, a step of relief for half its price; Minsk's counter-offer, the
+    smallest release for no relief (asking for relief in the counter, the built-in Washington
+    refuses it month after month: 0 deals in 4 months of 20 worlds). They are plain indices,
     read against whatever menu is on the table: out of range, they are clipped. `made` keeps,
     month by month, the worlds and candidates the person offered.
     """
 
-    def __init__(self, model):
+    def __init__(self, model, seat: str = "washington"):
         self.model = model
-        self.relief = 1
-        self.release = model.cfg.bargaining.release_levels // 2
+        self.relief, self.release = (1, model.cfg.bargaining.release_levels // 2) if seat == "washington" else (0, 0)
         self.accept: bool | None = None
         self.firm = False
         self.made: list[tuple[int, np.ndarray, np.ndarray]] = []  # (round, worlds, candidates)

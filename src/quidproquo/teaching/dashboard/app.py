@@ -25,14 +25,15 @@ from matplotlib.figure import Figure
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import force_update, update_counter
 
+from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.config import load
 from quidproquo.teaching.dashboard.about import MODEL, QUESTION, about
 from quidproquo.teaching.dashboard.charts import FONT, Charts
 from quidproquo.teaching.dashboard.controls import KNOBS, DashboardModel, knob_value, knob_values, knobs_for, realised_utility, scenarios
+from quidproquo.teaching.parts import decided
 from quidproquo.teaching.play import OFFERS, WORLDS
 from quidproquo.labels import in_words, scenario_name, text
 
-DEFAULT_SCENARIO = "thaw"
 PLAY_INTERVAL = 150  # ms between months while ▶ runs
 LOG_LINES = 80  # of world 0's event log on the page (all of it is in a run's events table)
 
@@ -270,10 +271,26 @@ def Verdict(model):
     with solara.Div(classes=["qpq-verdict"]):
         prose(f"<b>After {model.round} months</b>, {model.seat.capitalize()}'s discounted utility: yours median "
               f"<b>{np.median(yours):,.1f}</b>, the built-in strategy's median <b>{np.median(theirs):,.1f}</b> in the "
-              f"same worlds. You did better in {better} of {yours.size} worlds.")
+              f"same worlds. You did better in {better} of {yours.size} worlds. {verdict_reasons(model, baseline, yours, theirs)}",
+              classes=["qpq-verdict-words"])
         png = solara.use_memo(lambda: verdict_png(model.seat, yours, theirs), [model, model.round])
         with solara.Div(classes=["qpq-chart"]):
             solara.Image(png, format="png")
+
+
+def verdict_reasons(model, baseline, yours: np.ndarray, theirs: np.ndarray) -> str:
+    """What decided the verdict: the parts of the seat's utility (prisoners freed, relief's cost,
+    ...) in which the person's months differed most from the built-in strategy's, and the deals."""
+    seat = model.seat
+    reasons = decided(model.realised[seat].parts(yours), baseline.realised[seat].parts(theirs), seat)
+    if reasons:
+        said = [f"<b>{words}</b> (yours {mine:,.1f}, the built-in strategy's {its:,.1f})" for words, mine, its in reasons]
+        lead = "What decided it: " + ", then ".join(said) + " (medians, in utility)."
+    else:
+        lead = "Your months and the built-in strategy's differ in no part of the utility."
+    months = model.round * model.num_worlds
+    deals = int(model.recorder.deal[: model.round].sum()), int(baseline.recorder.deal[: baseline.round].sum())
+    return f"{lead} Deals: yours in {deals[0]} of {months} world-months, the built-in strategy's in {deals[1]}."
 
 
 def verdict_png(seat: str, yours: np.ndarray, theirs: np.ndarray) -> bytes:
@@ -318,13 +335,18 @@ def Settings(values: solara.Reactive[dict]):
     with solara.Card("Seat and sliders", classes=["qpq-settings"]):
         solara.Text("They apply when you press Reset.", classes=["qpq-description"])
         choice("seat (play mode)", SEAT_CHOICES, values.value["seat"], setter("seat"), ["qpq-seat"])
+        seated = values.value["seat"] != "nobody"
         for name, knob in KNOBS.items():
-            value = values.value[name]
+            value, high = values.value[name], knob.high
+            if name == "worlds" and seated:  # a person plays at most WORLDS worlds: the slider says so
+                value, high = min(value, WORLDS), WORLDS
             slider = solara.SliderInt if knob.integer else solara.SliderFloat
             with solara.Div(classes=["qpq-knob", f"qpq-knob-{name}"]):
                 # The value in words above its slider, always shown (a thumb label shows only while dragged).
                 solara.Text(f"{knob.label}: {value:g}", classes=["qpq-knob-label"])
-                slider("", value=value, min=knob.low, max=knob.high, step=knob.step, on_value=setter(name), thumb_label=False)
+                slider("", value=value, min=knob.low, max=high, step=knob.step, on_value=setter(name), thumb_label=False)
+                if name == "worlds" and seated:
+                    solara.Text(f"at most {WORLDS} while a person plays", classes=["qpq-description", "qpq-knob-note"])
 
 
 # --------------------------------------------------------------------------------- page

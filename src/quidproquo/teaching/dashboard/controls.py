@@ -19,6 +19,7 @@ from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.config import Config, ConfigError, load
 from quidproquo.engine.model import BargainingModel
 from quidproquo.labels import text
+from quidproquo.teaching.parts import Realised
 from quidproquo.teaching.play import SETTINGS, WORLDS, Player, firm, scenarios
 
 SEATS = ("nobody", "washington", "minsk")
@@ -162,9 +163,10 @@ class DashboardModel(BargainingModel):
         # the instruments' own rule (`Instruments.relieved_count`: a licence counts, as a lift does)
         self.relieved = np.zeros((self.rounds, self.num_worlds), dtype=np.int64)
         self.initial = InitialState(self)
+        self.realised = {role: Realised(self, role) for role in ("washington", "minsk")}  # utility part by part
         self.player = None
         if seat != "nobody":
-            self.player = Player(self)
+            self.player = Player(self, seat)
             self.talks.seats[seat] = self.player
             if seat == "washington":  # the built-in Minsk answers first, with a counter-offer left
                 self.talks.seats["minsk"] = firm(self)
@@ -194,14 +196,19 @@ class DashboardModel(BargainingModel):
     def close_month(self) -> None:
         super().close_month()
         self.relieved[self.round - 1] = self.instruments.relieved_count
+        for realised in self.realised.values():
+            realised.add(self)
         self.at_table = False
 
     def baseline(self) -> BargainingModel:
         """The same worlds with nobody seated, run as far as this model: what the built-in
-        strategy makes of them."""
+        strategy makes of them. Its `realised` holds its utility part by part, as this model's does."""
         other = BargainingModel(config=self.start_config, rng=self.seed)
+        other.realised = {role: Realised(other, role) for role in ("washington", "minsk")}
         while other.round < self.round:
             other.step()
+            for realised in other.realised.values():
+                realised.add(other)
         return other
 
 
