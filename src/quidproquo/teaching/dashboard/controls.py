@@ -196,8 +196,9 @@ class DashboardModel(BargainingModel):
     def close_month(self) -> None:
         super().close_month()
         self.relieved[self.round - 1] = self.instruments.relieved_count
-        for realised in self.realised.values():
-            realised.add(self)
+        if self.player is not None:  # for the verdict: watching, nobody is compared
+            for realised in self.realised.values():
+                realised.add(self)
         self.at_table = False
 
     def baseline(self) -> BargainingModel:
