@@ -167,11 +167,32 @@ def _trust(parser: argparse.ArgumentParser) -> None:
                              "quidproquo.* is always trusted")
 
 
+def _scenario_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario-dir", dest="search_dirs", action="append", default=[], metavar="DIR",
+                        help="a folder of your own scenarios, DIR/scenario/NAME.yaml, chosen with scenario=NAME "
+                             "(repeatable; shorthand for hydra.searchpath=[file://DIR]); a scenario may inherit "
+                             "from another with 'defaults: [thaw, _self_]'")
+
+
+def searchpath(dirs: list[str]) -> str:
+    """`--scenario-dir DIR ...` as the Hydra override it stands for, each folder checked."""
+    urls = []
+    for text in dirs:
+        folder = Path(text).expanduser()
+        if not folder.is_dir():
+            fail(f"--scenario-dir {text}: no such folder")
+        if not (folder / "scenario").is_dir():
+            fail(f"--scenario-dir {text}: has no scenario/ sub-folder; put your scenarios in {text}/scenario/NAME.yaml")
+        urls.append(f"file://{folder.resolve()}")
+    return f"hydra.searchpath=[{','.join(urls)}]"
+
+
 def _overrides(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                         help="Hydra overrides: scenario=NAME, engine.worlds=N, actors.minsk.goodwill=0.5, ... "
                              "(qpq params lists every key)")
     _trust(parser)
+    _scenario_dir(parser)
 
 
 def run_command(args: argparse.Namespace) -> None:
@@ -328,7 +349,7 @@ def params_command(args: argparse.Namespace) -> None:
     from quidproquo.config.params import table
 
     try:
-        print(table(args.group))
+        print(table(args.group, args.scenario, tuple(args.search)))
     except ConfigError as err:
         fail(str(err))
 
@@ -506,7 +527,7 @@ COMMANDS = (
                        p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                                       help="the gap and its decomposition at every combination of these values (repeatable; "
                                            "keys that may vary by world), paired world by world, in grid.csv and grid.png"),
-                       _out(p, "comparisons/A_vs_B/<time>"), _trust(p)),
+                       _out(p, "comparisons/A_vs_B/<time>"), _trust(p), _scenario_dir(p)),
             compare_command),
     Command("rerun", "run again from a run folder's own config.yaml: the same tables",
             ("qpq rerun runs/freeze", "qpq rerun runs/freeze --out runs/freeze-again"), lambda p: _folder(p, "DIR/rerun"), rerun_command),
@@ -515,8 +536,12 @@ COMMANDS = (
     Command("scenarios", "list the scenarios with their descriptions", ("qpq scenarios", "qpq scenarios | grep belarus"),
             lambda p: None, scenarios_command),
     Command("params", "list every parameter: its default, what it allows and what it means",
-            ("qpq params", "qpq params actors.minsk"),
-            lambda p: p.add_argument("group", nargs="?", help="only the keys under this prefix, e.g. actors.minsk or engine"),
+            ("qpq params actors.minsk", "qpq params actors.washington --scenario thaw"),
+            lambda p: (p.add_argument("group", nargs="?", help="only the keys under this prefix, e.g. actors.minsk or engine"),
+                       p.add_argument("--scenario", metavar="NAME",
+                                      help="show the value scenario NAME uses beside each default (its tiers, instruments "
+                                           "and EU members by name); * marks what it changes"),
+                       _scenario_dir(p)),
             params_command),
     Command("theory", "the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)",
             ("qpq theory", "qpq theory | grep Nash"), lambda p: None, theory_command),
@@ -565,6 +590,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.command is None:
         top.print_help()
         return
+    if hasattr(args, "search_dirs"):  # the verbs that compose a scenario
+        given = getattr(args, "sides", getattr(args, "overrides", []))
+        args.search = []
+        if args.search_dirs:
+            if any(o.startswith("hydra.searchpath=") for o in given):
+                fail("give your scenario folder once: --scenario-dir DIR or hydra.searchpath=[file://DIR], not both")
+            args.search = [searchpath(args.search_dirs)]
+            given.extend(args.search)
+        if args.command == "params" and args.search and args.scenario is None:
+            fail("--scenario-dir needs --scenario NAME with qpq params (the value of which scenario?)")
     try:
         if getattr(args, "trust", None):
             from quidproquo.config.trust import trust

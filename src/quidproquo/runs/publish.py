@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from quidproquo.runs import markers
+from quidproquo.runs import markers, storage
 
 MOVE_HOOK = None  # called before each step of `publish` with the step's number: tests kill a run there
 
@@ -67,15 +67,23 @@ def replace(folder: Path, worlds: int, seconds: float) -> list[Path]:
     for old in [p for p in folder.iterdir() if p.name not in keep]:
         shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
     files = sorted(p for p in staged.rglob("*") if p.is_file())
-    ordered = [p for p in files if p.name != markers.DONE] + [p for p in files if p.name == markers.DONE]
+    # The staged markers are taken out first (kept in memory) and written again after every file
+    # has moved: no done.json is left, even in .staging, over files that have moved away.
+    inner = {p.relative_to(staged): p.read_bytes() for p in files if p.name == markers.DONE}
+    for relative in inner:
+        (staged / relative).unlink()
     written = []
-    for step, path in enumerate(ordered):
+    for step, path in enumerate(p for p in files if p.name != markers.DONE):
         if MOVE_HOOK is not None:
             MOVE_HOOK(step)
         target = folder / path.relative_to(staged)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)
         written.append(target)
+    for step, (relative, body) in enumerate(inner.items(), start=len(written)):
+        if MOVE_HOOK is not None:
+            MOVE_HOOK(step)
+        written.append(storage.atomic(folder / relative, lambda tmp, body=body: tmp.write_bytes(body)))
     shutil.rmtree(staged, ignore_errors=True)
     if MOVE_HOOK is not None:
         MOVE_HOOK(len(written))
