@@ -68,6 +68,97 @@ def scenario_names() -> list[str]:
     return sorted(p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.yaml"))
 
 
+SCENARIO_DIR_HINT = ("a scenario of your own goes in DIR/scenario/NAME.yaml, added with --scenario-dir DIR "
+                     "(or hydra.searchpath=[file://DIR])")
+
+
+def no_such(group: str, choice: str, options: list[str]) -> str:
+    """`scenario=thwa: no such scenario; allowed: ...; did you mean thaw?` and, for a scenario,
+    how to add a folder of one's own."""
+    import difflib
+
+    close = difflib.get_close_matches(choice, options, n=3, cutoff=0.6)
+    out = f"{group}={choice}: no such {group}; allowed: {', '.join(options)}"
+    if close:
+        out += f"; did you mean {' or '.join(close)}?"
+    if group == "scenario":
+        out += f"{' ' if close else '; '}{SCENARIO_DIR_HINT[0].upper() if close else SCENARIO_DIR_HINT[0]}{SCENARIO_DIR_HINT[1:]}"
+    return out
+
+
+def search_roots(overrides) -> list[Path]:
+    """The config folders a composition reads, in Hydra's order of precedence: the folders of
+    `hydra.searchpath` overrides, then the project's."""
+    roots = []
+    for o in overrides:
+        if o.startswith("hydra.searchpath="):
+            roots += [Path(p.strip().strip("'\"").removeprefix("file://")) for p in o.split("=", 1)[1].strip("[]").split(",") if p.strip()]
+    return [*roots, conf_dir()]
+
+
+def scenario_files(overrides) -> list[Path]:
+    """The chosen scenario's file and the files it inherits from (its `defaults` list), nearest first."""
+    chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+    todo, out = [chosen[-1] if chosen else "thaw"], []
+    while todo and len(out) < 20:
+        name = todo.pop(0)
+        for root in search_roots(overrides):
+            path = root / "scenario" / f"{name}.yaml"
+            if path.is_file() and path not in out:
+                out.append(path)
+                try:
+                    defaults = (yaml.safe_load(path.read_text()) or {}).get("defaults") or []
+                except (yaml.YAMLError, AttributeError):
+                    defaults = []
+                todo += [d for d in defaults if isinstance(d, str) and d != "_self_"]
+                break
+    return out
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    """The line of `path` (a YAML mapping) that sets dotted `key` (or `events[N]`), if it does."""
+    try:
+        node = yaml.compose(path.read_text())
+    except yaml.YAMLError:
+        return None
+    parts = re.findall(r"[^.\[\]]+|\[\d+\]", key)
+    line = None
+    for part in parts:
+        if part.startswith("[") and isinstance(node, yaml.SequenceNode):
+            index = int(part[1:-1])
+            if index >= len(node.value):
+                return None
+            node = node.value[index]
+            line = node.start_mark.line + 1
+            continue
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == part:
+                node, line = v, k.start_mark.line + 1
+                break
+        else:
+            return None
+    return line
+
+
+def locate(message: str, overrides) -> str:
+    """A mistake that comes from a scenario file, not the command line, with the file and line
+    that set it in front: `scenarios/mine.yaml: line 7: actors.minsk.goodwil: unknown key`."""
+    key = re.match(r"([A-Za-z_][\w.]*(?:\[\d+\])?)", message)
+    if not key or key.group(1) in ("scenario", "hydra") or re.match(r"/|\w+\.yaml", message):
+        return message
+    key = key.group(1)
+    given = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
+    if key in given:
+        return message
+    for path in scenario_files(overrides):
+        line = _line_of(path, key)
+        if line is not None:
+            return f"{path}: line {line}: {message}"
+    return message
+
+
 def explain(err: Exception) -> str:
     """Hydra's and OmegaConf's composition errors, as one line naming the key and what is allowed."""
     text = str(err)
@@ -75,7 +166,7 @@ def explain(err: Exception) -> str:
     if missing:
         group, choice = missing.groups()
         options = sorted(re.findall(r"^\t(\S+)$", text, re.M)) or scenario_names()
-        return f"{group}={choice}: no such {group}; allowed: {', '.join(options)}"
+        return no_such(group, choice, options)
     key = getattr(err, "full_key", None) or (re.search(r"full_key: (\S+)", text) or [None, None])[1]
     cause = getattr(err, "__cause__", None) or getattr(err, "__context__", None)
     detail = text
@@ -128,7 +219,7 @@ def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
             chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
             message = (f"scenario={chosen[-1] if chosen else '?'}: its file sets no scenario; a scenario file starts with "
                        f"'# @package _global_' and sets name, description and the keys it changes")
-        raise ConfigError(_with_names(message, overrides)) from None
+        raise ConfigError(locate(_with_names(message, overrides), overrides)) from None
 
 
 def _with_names(message: str, overrides: tuple[str, ...]) -> str:
@@ -145,7 +236,11 @@ def _with_names(message: str, overrides: tuple[str, ...]) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _compose(overrides: tuple[str, ...]) -> Config:
-    return from_dictconfig(_compose_dict(overrides))
+    dict_cfg = _compose_dict(overrides)
+    try:
+        return from_dictconfig(dict_cfg)
+    except ConfigError as err:
+        raise ConfigError(locate(str(err), overrides)) from None
 
 
 def load(overrides: list[str] | tuple[str, ...] = ()) -> Config:
@@ -229,7 +324,10 @@ def load_many(points: list[list[str]]) -> list[Config]:
                     if "is not a valid bool" in str(err):
                         raise ConfigError(f"{key}={text!r}: must be true or false") from None
                     raise ConfigError(_with_names(explain(err), groups)) from None
-        config = from_dictconfig(cfg)
+        try:
+            config = from_dictconfig(cfg)
+        except ConfigError as err:
+            raise ConfigError(locate(str(err), point)) from None
         keep_overrides(config, point)
         out.append(config)
     return out

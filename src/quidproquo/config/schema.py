@@ -44,11 +44,11 @@ class EngineConfig:
 class BargainingConfig:
     max_offers: int = 4  # alternating offers per envoy visit (two each way); Washington proposes first
     verification_lag: int = 0  # rounds between release and relief; 0: same month, as in the 2025 visits
-    protocol: str = "alternating"  # or "nash": settle at once on the Nash bargaining solution
+    protocol: str = "alternating"  # how a visit's talks settle: "alternating" offers, or "nash": at once on the Nash bargaining solution
     release_levels: int = 4  # offers ask for 1/8, 1/4, 1/2 or all of Washington's price for the relief offered
-    talks: bool = True  # false: envoys still visit but never bargain (to switch the deal channel off)
+    talks: bool = True  # whether envoys bargain; false: they still visit but never bargain (the deal channel off)
     max_steps: int = 4  # steps of relief one deal may grant: relief is graduated, deal by deal
-    good: str = "bundles"  # or "divisible": one good of size 1 split between the two (theory)
+    good: str = "bundles"  # what is bargained over: "bundles" of releases and relief, or "divisible": one good of size 1 split between the two (theory)
     nash_weight: float = 0.5  # Washington's bargaining power in the Nash protocol; Minsk has the rest
 
 
@@ -80,15 +80,15 @@ class TierConfig:
 
 @dataclass
 class InstrumentConfig:
-    sender: str = "???"  # washington or eu: every instrument names its sender
+    sender: str = "???"  # who imposed it and may relieve it: washington or eu (every instrument names its sender)
     monthly_cost: float = 0.0  # USD m a month the instrument costs Minsk while imposed
     lift_cost: float = 0.0  # political cost to the sender of lifting it, sender's units
     legitimacy: float = 0.0  # monthly legitimacy Minsk gains while it is not imposed
-    state: str = "imposed"  # imposed, lifted or suspended at round 0
+    state: str = "imposed"  # its state at round 0: imposed, lifted or suspended
     renewal_month: int = 0  # calendar month of its scheduled renewal (EU); 0 = none
     # Graduated relief, as senders give it (data/comparative): after step k, relief[k] of the cost
     # and legitimacy is relieved, at step_cost[k] of the lift cost (cumulative, ending at 1).
-    steps: list[str] = field(default_factory=lambda: ["licence", "general licence", "suspension", "delisting"])
+    steps: list[str] = field(default_factory=lambda: ["licence", "general licence", "suspension", "delisting"])  # the names of its steps of relief, in order
     relief: list[float] = field(default_factory=lambda: [0.1, 0.3, 0.6, 1.0])  # cumulative share of cost and legitimacy relieved after each step
     step_cost: list[float] = field(default_factory=lambda: [0.05, 0.2, 0.5, 1.0])  # cumulative share of the lift cost spent after each step
 
@@ -104,7 +104,7 @@ class GoodsConfig:
 class MinskConfig:
     discount: float = 0.97  # a regime planning in years: a month's delay costs 3%
     utility: Any = field(default_factory=lambda: dict(UTILITY))  # the function that weighs its components (a _target_ node)
-    strategy: Any = None  # None: STRATEGIES["minsk"]
+    strategy: Any = None  # its concession strategy in the talks (a _target_ node); unset, STRATEGIES["minsk"]: Boulware
     relief_weight: float = 1.0  # USD m of sanctions cost avoided is the unit of Minsk's utility
     legitimacy_weight: float = 1.0  # weight of legitimacy (relief in force, visits that end in a deal)
     security_weight: float = 1.0  # weight of the prisoners released (their value to Minsk and as chips)
@@ -120,19 +120,19 @@ class MinskConfig:
     threat_response: float = 0.3  # repression rise per unit opposition mobilisation
     clemency: float = 1.0  # multiplies every tier's pardon rate
     goodwill: float = 0.0  # extra pardon multiplier in months of an envoy visit
-    visit_legitimacy: float = 10.0  # a visit that ends in a deal: recognition Minsk wants most (USD m equivalent)
+    visit_legitimacy: float = 10.0  # legitimacy of a visit that ends in a deal, the recognition Minsk wants most (USD m equivalent)
     # Prisoners are chips for later deals: releasing one also gives up what it could fetch, its
     # value to Washington times chip_value, scaled by 1 - strain. Strain is how hard the
     # sanctions bite: it moves towards the share of the sanctions' cost in force by
     # 1/strain_months a month, so the chips lose value the longer sanctions hold (estimates).
-    chip_value: float = 0.1
+    chip_value: float = 0.1  # what a held prisoner could still fetch in a later deal, as a share of its value to Washington
     strain: float = 0.3  # strain at round 0
     strain_months: float = 18.0  # months the strain takes to follow the sanctions' cost
     # Unilateral releases: a month's chance of a gesture is gesture_rate x the share of the
     # sanctions' cost in force x (1 + gesture_drift x drift from Moscow). 0.0422 gives one within 36
     # months in 78.8% of worlds under full sanctions: TIES v4.1's rate of at least partial
     # concessions where sanctions concern the release of citizens (data/comparative/README.md).
-    gesture_rate: float = 0.0422
+    gesture_rate: float = 0.0422  # monthly chance of a unilateral release under full sanctions (TIES v4.1)
     gesture_drift: float = 1.0  # how much drift from Moscow raises the chance of a unilateral release
     gesture_share: float = 0.03  # share of each tier held that a gesture frees
 
@@ -141,19 +141,19 @@ class MinskConfig:
 class WashingtonConfig:
     discount: float = 0.97  # monthly discount of future utility
     utility: Any = field(default_factory=lambda: dict(UTILITY))  # the function that weighs its components (a _target_ node)
-    strategy: Any = None  # None: STRATEGIES["washington"]
+    strategy: Any = None  # its concession strategy in the talks (a _target_ node); unset, STRATEGIES["washington"]: linear
     engagement: float = 0.0  # monthly probability of an envoy visit: none unless a scenario sends them
     channel_value: float = 0.0  # value of the channel to Moscow that a deal keeps open
     # The ask scales with what is on the table: visit_ask prisoners for a visit alone, plus
     # `price` prisoners per USD m a month of relief (legitimacy counted like money), filled
     # from the tiers Washington values most: own nationals first.
-    visit_ask: float = 10.0
+    visit_ask: float = 10.0  # prisoners Washington asks for a visit alone, without relief
     price: float = 1.5  # prisoners asked per USD m a month of relief
     reserve_weight: float = 1.0  # each step costs 1 + this x the share of US relief already given: relief kept for later
     # Any relief at all is a political signal ("no concession announced" is the norm): a deal
     # with relief costs relief_signal more, and relief's whole political cost is divided by
     # 1 + trust x prisoners freed in earlier deals -- a track record makes relief defensible.
-    relief_signal: float = 800.0
+    relief_signal: float = 800.0  # the political cost of a deal with any relief at all
     trust: float = 0.1  # relief's political cost is divided by 1 + trust x prisoners freed in earlier deals
     humanitarian_weight: float = 1.0  # weight of prisoners freed
     credibility_weight: float = 1.0  # weight of the political cost of relief
@@ -165,7 +165,7 @@ class WashingtonConfig:
 
 @dataclass
 class MemberConfig:
-    stance: str = "core"  # hawk, core or dove
+    stance: str = "core"  # its stance on relief: hawk, core or dove
     threshold: float = 0.5  # share of political prisoners freed it needs before lifting
     veto_renewal: float = 0.0  # probability it vetoes a scheduled renewal
     listing_trigger: float = 1.5  # arrests / base arrests that make it vote for new listings

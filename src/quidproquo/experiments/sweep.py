@@ -108,8 +108,17 @@ def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
     folder = Path(given[-1]) if given else default_folder(own(overrides), swept)
     if jobs or any(o.startswith(("hydra/launcher=", "hydra.launcher.")) for o in overrides):
         # One Hydra job a point: for launchers that spread jobs over machines (Ray, Slurm).
+        launcher = _launcher(overrides)
+        if launcher == "submitit_slurm":
+            slurm_ready()
         configs = check(*points)
+        if launcher == "ray":
+            ray_ready(overrides)
         hold(folder)
+        finished = finished_jobs(folder, points)
+        if finished:
+            print(f"qpq: {finished} of {len(points)} points already finished in {folder}; running the other "
+                  f"{len(points) - finished}", file=sys.stderr)
         extra = [] if given else [f"hydra.sweep.dir={folder}"]
         with Progress(folder, len(points), configs[0].engine.worlds):
             launch(["qpq sweep", "-m", *overrides, *extra, "hydra.sweep.subdir='${qpq_job_folder:${hydra.job.override_dirname}}'",
@@ -163,6 +172,81 @@ def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
         print(f"qpq: {len(failed)} of {len(points)} jobs failed; the table holds the others. "
               f"Fix the cause and run the same command again to finish them.", file=sys.stderr)
         raise JobsFailed(len(failed))
+
+
+def _launcher(overrides: list[str]) -> str:
+    chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra/launcher=")]
+    return chosen[-1] if chosen else "basic"
+
+
+def slurm_ready() -> None:
+    """Refuse, in one line and before any job, a Slurm sweep on a machine without Slurm's commands
+    (submitit needs `sbatch` to submit and `srun` inside the jobs)."""
+    import shutil
+
+    missing = [name for name in ("sbatch", "srun") if shutil.which(name) is None]
+    if missing:
+        raise ConfigError(f"hydra/launcher=submitit_slurm: {' and '.join(missing)} not found on PATH; run the sweep on a "
+                          f"Slurm login node (where `sbatch --version` works), or choose a launcher for this machine: "
+                          f"hydra/launcher=joblib (all cores) or no launcher at all")
+
+
+def ray_options(overrides: list[str]) -> dict:
+    """`ray.init`'s arguments as the ray launcher will pass them: conf/hydra/launcher/ray.yaml's,
+    then each `hydra.launcher.ray.init.KEY=VALUE` (or `+...`) override."""
+    from quidproquo.config import conf_dir
+
+    preset = yaml.safe_load((conf_dir() / "hydra" / "launcher" / "ray.yaml").read_text()) or {}
+    options = dict((preset.get("ray") or {}).get("init") or {})
+    for override in overrides:
+        key, _, text = override.lstrip("+").partition("=")
+        if key.startswith("hydra.launcher.ray.init."):
+            options[key.removeprefix("hydra.launcher.ray.init.")] = yaml.safe_load(text) if text else None
+    return options
+
+
+def ray_ready(overrides: list[str]) -> None:
+    """Start (or join) Ray here, before any job, as the launcher would: the launcher then finds it
+    running and uses it. A Ray that cannot start is one line naming why and what to do."""
+    options = ray_options(overrides)
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("hydra/launcher=ray: Ray is not installed; pip install 'quidproquo[ray]' (make installs it), "
+                          "or choose hydra/launcher=joblib") from None
+    if ray.is_initialized():
+        return
+    import logging
+    import warnings
+
+    address = options.get("address")
+    logging.disable(logging.WARNING)  # Ray's INFO lines and its client's warnings would bury the one line
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ray.init(**options)
+    except Exception as err:  # ConnectionError, RuntimeError, TimeoutError: Ray's own, many-lined
+        reason = " ".join(str(err).split())[:160] or type(err).__name__
+        if address in (None, "local"):
+            fix = ("a local Ray could not start on this machine (under heavy load its node can time out): try again when "
+                   "the machine is quieter, or sweep with hydra/launcher=joblib")
+        elif address == "auto":
+            fix = ("no running Ray cluster was found on this machine: start one with `ray start --head`, or start a local "
+                   "Ray for this sweep with hydra.launcher.ray.init.address=null, or sweep with hydra/launcher=joblib")
+        else:
+            fix = (f"the cluster at {address} cannot be reached: check the address (ray://HOST:10001 or HOST:6379) and that "
+                   f"the cluster is up (`ray status --address {address}`), or sweep with hydra/launcher=joblib")
+        raise ConfigError(f"hydra/launcher=ray: Ray could not start ({reason}); {fix}") from None
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def finished_jobs(folder: Path, points: list[list[str]]) -> int:
+    """How many of this sweep's points already have a finished job in `folder` (a re-run skips them)."""
+    wanted = _wanted(points)
+    return sum(1 for marker in Path(folder).glob(f"*/{DONE}")
+               if (marker.parent / ".hydra" / "overrides.yaml").exists()
+               and tuple(sorted(job_overrides(marker.parent).items())) in wanted)
 
 
 def _wanted(points: list[list[str]]) -> set:
