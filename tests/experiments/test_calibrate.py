@@ -1,6 +1,7 @@
 """Calibration to the Belarus record and the calibrated scenario's fit."""
 
 import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -81,3 +82,19 @@ def test_missing_calibration_data_is_a_one_line_error(tmp_path, env):
     assert out.stderr.strip().startswith("qpq: error: calibration data:") and "political_prisoners.csv" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "cal").exists() and list((tmp_path / "scen").iterdir()) == []
+
+
+def test_qpq_calibrate_leaves_a_checkout_clean(tmp_path, env):
+    """Issue 24 item 4: after `qpq calibrate --budget small` in a checkout, `git status --porcelain`
+    is empty (its run folder is under runs/, which git ignores; the tracked scenario is untouched)."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
+    env = {k: v for k, v in env.items() if k not in ("QPQ_CONF", "QPQ_DATA")}
+    done = subprocess.run([sys.executable, "-m", "quidproquo.cli", "calibrate", "--budget", "small"], cwd=clone,
+                          env={**env, "PYTHONPATH": str(clone / "src")}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert str(clone / "scenarios") not in done.stdout and "runs/calibrate/" in done.stdout
+    folders = list((clone / "runs" / "calibrate").iterdir())
+    assert len(folders) == 1 and (folders[0] / "done.json").exists() and (folders[0] / "belarus_2025_calibrated.yaml").exists()
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True).stdout
+    assert status == "", status
