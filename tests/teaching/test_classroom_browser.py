@@ -326,7 +326,8 @@ def test_no_pair_waits_for_an_absent_student(tmp_path, env):
     the instructor hands his seat to the built-in strategy; Eve loses her cookie in month 3, her
     seat passes to it after the idle time, and she takes it back by joining again with her name
     and the code. Both pairs play all months; a second "Ana" is refused in one line; the offer
-    button is in sight at 1024x768 and at 390 px without scrolling."""
+    button is in sight at 1024x768 and at 390 px without scrolling; the projector debrief's first
+    screen holds the lesson, the chart and the benchmark, and ranks only the comparable games."""
     started = time.monotonic()
     folder = tmp_path / "session"
     Room.create(folder, "thaw", SEATS_MONTHS, seed=7, idle=IDLE_S).close()
@@ -410,6 +411,25 @@ def test_no_pair_waits_for_an_absent_student(tmp_path, env):
                 for page in (dee, eve):
                     expect(page.locator(".qpq-status")).to_contain_text(f"All {SEATS_MONTHS} months are played", timeout=WAIT)
                 expect(teacher.locator(".qpq-debrief-ready")).to_be_visible(timeout=WAIT)
+
+                # The projector's debrief: its first screen at 1024x768 holds the lesson, the chart and the
+                # theory's benchmark, and nothing of the join block; the seats the built-in strategy played
+                # in are not ranked, and say why.
+                teacher.click(".qpq-debrief-link")
+                expect(teacher.locator(".qpq-debrief")).to_be_visible(timeout=WAIT)
+                for selector in (".qpq-lesson", ".qpq-debrief svg.qpq-chart", ".qpq-theory"):
+                    box = in_viewport(teacher, selector)
+                    assert box["inside"] and box["scrolled"] == 0, (selector, box)
+                assert in_viewport(teacher, ".qpq-debrief")["page_width"] <= DESK[0]
+                expect(teacher.locator(".qpq-code")).to_have_count(0)
+                expect(teacher.locator(".qr")).to_have_count(0)
+                expect(teacher.locator(".qpq-theory li")).to_have_count(3)
+                unranked = teacher.locator(".qpq-unranked")
+                expect(unranked).to_contain_text("Bob (pair 1, Minsk): the built-in strategy made")
+                expect(unranked).to_contain_text("Eve (pair 2, Minsk): the built-in strategy made")
+                expect(teacher.locator(".qpq-ranking-washington")).to_contain_text("Ana")
+                expect(teacher.locator(".qpq-ranking-washington")).to_contain_text("Dee")
+                expect(teacher.locator(".qpq-bot-moves")).to_be_visible()
             finally:
                 browser.close()
     finally:
