@@ -201,3 +201,31 @@ def test_the_models_reporters_are_means_over_the_worlds():
 def test_first_round_is_the_first_month_a_flag_holds_or_none():
     flags = np.array([[False, False, True], [True, False, True], [True, False, False]])  # (round, world)
     assert firsts(first_round(flags)) == [1, None, 0]
+
+
+def test_the_rounds_table_in_parts_is_the_table_and_its_parquet_the_same_file(tmp_path):
+    """A run writes rounds.parquet a part of the worlds at a time (issue 20's memory): the parts
+    concatenated are the table; in one part the file is the very bytes of the whole table's; in
+    many parts it reads back as the same table."""
+    from quidproquo.runs import storage
+
+    m = model("thaw", worlds=23, seed=4).run()
+    whole = m.recorder.rounds_table(m)
+    parts = list(m.recorder.rounds_parts(m, rows=5 * m.recorder.recorded))
+    assert len(parts) == 5 and [len(p) for p in parts] == [5 * m.recorder.recorded] * 4 + [3 * m.recorder.recorded]
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole, check_exact=True)
+    storage.write_parquet(whole, tmp_path / "whole.parquet")
+    storage.write_parquet_parts(m.recorder.rounds_parts(m), tmp_path / "one.parquet")
+    storage.write_parquet_parts(iter(parts), tmp_path / "many.parquet")
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "many.parquet"), pd.read_parquet(tmp_path / "whole.parquet"),
+                                  check_exact=True)
+
+
+def test_a_runs_figures_from_its_record_are_the_files_qpq_plot_draws_from_its_table(tmp_path):
+    from quidproquo.experiments.runner import draw, draw_record
+
+    m = model("thaw", worlds=40, seed=2).run()
+    for a, b in zip(draw_record(m, "thaw", tmp_path / "record"), draw(m.recorder.rounds_table(m), "thaw", tmp_path / "table"),
+                    strict=True):
+        assert a.name == b.name and a.read_bytes() == b.read_bytes(), a.name

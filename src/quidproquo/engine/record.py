@@ -133,24 +133,29 @@ class Recorder:
     released_completion = property(lambda self: self._total("completed"))
 
     # ------------------------------------------------------------------------------ tables
-    def rounds_table(self, model) -> pd.DataFrame:
-        """One row per (world, round), world-major."""
-        n, worlds = self.recorded, model.num_worlds
-        flat = lambda a: a[:n].T.reshape(-1)  # noqa: E731  (round, world) -> world-major rows
+    def rounds_table(self, model, worlds: slice = slice(None)) -> pd.DataFrame:
+        """One row per (world, round), world-major; `worlds` the positions of the worlds wanted
+        (all by default). Columns are built one at a time from the record's arrays for those
+        worlds only, so a slice costs its own rows and no more (`rounds_parts`)."""
+        n = self.recorded
+        ids = model.world_ids[worlds]
+        count = ids.size
+        flat = lambda a: a[:n, worlds].T.reshape(-1)  # noqa: E731  (round, world) -> world-major rows
+        total = lambda name: self.tier_flows[name][:n, worlds].sum(axis=2, dtype=np.int32).T.reshape(-1)  # noqa: E731
         dates = pd.period_range(model.start, periods=n, freq="M").to_timestamp()
         table = {
-            "world": np.repeat(model.world_ids, n).astype(np.int64),
-            "round": np.tile(np.arange(n, dtype=np.int64), worlds),
-            "date": np.tile(dates.values.astype("datetime64[s]"), worlds),
-            "prisoners_held": flat(self.prisoners.sum(axis=2)),
+            "world": np.repeat(ids, n).astype(np.int64),
+            "round": np.tile(np.arange(n, dtype=np.int64), count),
+            "date": np.tile(dates.values.astype("datetime64[s]"), count),
+            "prisoners_held": self.prisoners[:n, worlds].sum(axis=2).T.reshape(-1),
         }
         for t, tier in enumerate(model.prisoners.tiers):
             table[f"prisoners_{tier}"] = flat(self.prisoners[:, :, t])
         table.update({
-            "arrests": flat(self.arrests),
-            "released_deal": flat(self.released_deal),
-            "released_pardon": flat(self.released_pardon),
-            "released_completion": flat(self.released_completion),
+            "arrests": total("arrests"),
+            "released_deal": total("released_deal"),
+            "released_pardon": total("released_pardon"),
+            "released_completion": total("completed"),
             "sanctions_cost": flat(self.sanctions_cost),
             "us_engaged": flat(self.us_engaged),
             "deal": flat(self.deal),
@@ -164,6 +169,14 @@ class Recorder:
             table[f"instrument_{name}"] = pd.Categorical.from_codes(flat(self.instruments[:, :, i]), STATE_NAMES)
             table[f"relief_{name}"] = flat(self.levels[:, :, i])
         return pd.DataFrame(table)
+
+    def rounds_parts(self, model, rows: int = 1 << 16):
+        """The rounds table in parts of whole worlds, about `rows` rows each, in order: what
+        `storage.write_parquet_parts` writes without the whole table ever being in memory (at
+        100,000 worlds x 36 months the whole table and its copies cost twice the record)."""
+        per = max(1, rows // max(1, self.recorded))
+        for first in range(0, model.num_worlds, per):
+            yield self.rounds_table(model, slice(first, first + per))
 
     def worlds_table(self, model) -> pd.DataFrame:
         """One row per world: totals, timing of the first deal and of each relief, utilities."""

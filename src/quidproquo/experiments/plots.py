@@ -40,9 +40,17 @@ def _dates(rounds: pd.DataFrame):
 
 
 def prisoners_fan(rounds: pd.DataFrame, title: str):
+    return series_fan(_dates(rounds), by_round(rounds, "prisoners_held"), "prisoners_held", title)
+
+
+def series_fan(dates, values: np.ndarray, series: str, title: str):
+    """The fan chart of one series, (worlds x rounds), across worlds: what `prisoners_fan` and
+    `sanctions_cost` draw from a rounds table, here from the matrix (a run draws it from its record)."""
     fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
-    fan(ax, _dates(rounds), by_round(rounds, "prisoners_held"), "")
-    ax.set(title=title, ylabel=label("prisoners_held"), xlabel="month")
+    fan(ax, dates, values, "")
+    ax.set(title=title, ylabel=label(series), xlabel="month")
+    if series == "sanctions_cost":
+        ax.set_ylim(bottom=0)
     ax.legend(loc="best", frameon=False)
     return fig
 
@@ -61,6 +69,13 @@ def instrument_states(rounds: pd.DataFrame, instruments: list[str], title: str):
     """
     dates = pd.DatetimeIndex(_dates(rounds))
     share = np.array([100 * _relieved(rounds, name).reshape(-1, dates.size).mean(axis=0) for name in instruments])
+    return instrument_strip(dates, share, instruments, title)
+
+
+def instrument_strip(dates, share: np.ndarray, instruments: list[str], title: str):
+    """The strip of `instrument_states` from its numbers: `share` (instruments x rounds), the % of
+    worlds with relief in force."""
+    dates = pd.DatetimeIndex(dates)
     fig, ax = plt.subplots(figsize=(12, 1.6 + 0.55 * len(instruments)), layout="constrained")
     image = ax.imshow(share, aspect="auto", cmap="Blues", vmin=0, vmax=100, interpolation="nearest")
     ax.set_yticks(range(len(instruments)), [label(name) for name in instruments])
@@ -73,12 +88,7 @@ def instrument_states(rounds: pd.DataFrame, instruments: list[str], title: str):
 
 
 def sanctions_cost(rounds: pd.DataFrame, title: str):
-    fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
-    fan(ax, _dates(rounds), by_round(rounds, "sanctions_cost"), "")
-    ax.set(title=title, ylabel=label("sanctions_cost"), xlabel="month")
-    ax.set_ylim(bottom=0)
-    ax.legend(loc="best", frameon=False)
-    return fig
+    return series_fan(_dates(rounds), by_round(rounds, "sanctions_cost"), "sanctions_cost", title)
 
 
 def close(fig) -> None:

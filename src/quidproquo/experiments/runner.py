@@ -76,15 +76,46 @@ FIGURES = {
 def draw(rounds: pd.DataFrame, name: str, folder: Path) -> list[Path]:
     """Draw a run's figures from its rounds table into `folder` (what `qpq plot` redraws)."""
     instruments = [c.removeprefix("instrument_") for c in rounds.columns if c.startswith("instrument_")]
-    drawn = {
-        "prisoners_held.png": plots.prisoners_fan(rounds, f"{name}: {FIGURES['prisoners_held.png']}"),
-        "instruments.png": plots.instrument_states(rounds, instruments, f"{name}: {FIGURES['instruments.png']}"),
-        "sanctions_cost.png": plots.sanctions_cost(rounds, f"{name}: {FIGURES['sanctions_cost.png']}"),
+    makers = {
+        "prisoners_held.png": lambda title: plots.prisoners_fan(rounds, title),
+        "instruments.png": lambda title: plots.instrument_states(rounds, instruments, title),
+        "sanctions_cost.png": lambda title: plots.sanctions_cost(rounds, title),
     }
-    for filename, fig in drawn.items():
+    return _figures(makers, name, folder)
+
+
+def draw_record(model: BargainingModel, name: str, folder: Path) -> list[Path]:
+    """The figures `draw` makes from the rounds table, made from the model's record instead (the
+    same numbers, so the same files), one (worlds x rounds) series at a time: a run never builds
+    the whole rounds table for its figures."""
+    import numpy as np
+
+    from quidproquo.engine.instruments import relief_in_force
+
+    recorder, n = model.recorder, model.recorder.recorded
+    dates = pd.period_range(model.start, periods=n, freq="M").to_timestamp().values.astype("datetime64[s]")
+
+    def strip(title):
+        relieved = relief_in_force(recorder.instruments[:n], recorder.levels[:n])  # (round, world, instrument)
+        share = np.array([100 * relieved[:, :, i].T.mean(axis=0) for i in range(relieved.shape[2])])
+        return plots.instrument_strip(dates, share, list(model.instruments.names), title)
+
+    makers = {
+        "prisoners_held.png": lambda title: plots.series_fan(
+            dates, recorder.prisoners[:n].sum(axis=2).T.astype(np.float64), "prisoners_held", title),
+        "instruments.png": strip,
+        "sanctions_cost.png": lambda title: plots.series_fan(dates, recorder.sanctions_cost[:n].T, "sanctions_cost", title),
+    }
+    return _figures(makers, name, folder)
+
+
+def _figures(makers: dict, name: str, folder: Path) -> list[Path]:
+    """Make, write and close each figure in turn (one in memory at a time)."""
+    for filename, make in makers.items():
+        fig = make(f"{name}: {FIGURES[filename]}")
         storage.write_figure(fig, Path(folder) / filename)
         plots.close(fig)
-    return [Path(folder) / filename for filename in drawn]
+    return [Path(folder) / filename for filename in makers]
 
 
 def write(result: Result, folder: Path, lean: bool = False) -> list[Path]:
@@ -108,11 +139,14 @@ def stage(result: Result, folder: Path, lean: bool = False) -> Path:
     storage.write_csv(result.events, staged / "events.csv")
     if lean:
         storage.write_parquet(series_quantiles(result.model), staged / "quantiles.parquet")
-    else:
+    elif "rounds" in result.__dict__:  # already built (a comparison reads it): written as it is
         storage.write_parquet(result.rounds, staged / "rounds.parquet")
+    else:  # a part of the worlds at a time: the whole table is never in memory
+        recorder = result.model.recorder
+        storage.write_parquet_parts(recorder.rounds_parts(result.model), staged / "rounds.parquet")
     figures = result.config.output.figures and not lean
     if figures:
-        draw(result.rounds, result.config.name, staged / "figures")
+        draw_record(result.model, result.config.name, staged / "figures")
     storage.write_text(summary_markdown(result, FIGURES if figures else {}), staged / "summary.md")
     provenance.write(result.config, staged)
     return staged

@@ -38,6 +38,31 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     return atomic(path, lambda tmp: frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd"))
 
 
+def write_parquet_parts(parts, path: Path) -> Path:
+    """A Parquet table written part by part (an iterable of DataFrames with the same columns and
+    types, e.g. `Recorder.rounds_parts`): each part one row group, so only one part is ever in
+    memory. One part gives the very bytes `write_parquet` gives; read back, many give the same
+    table as their concatenation."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write(tmp: Path) -> None:
+        writer = None
+        try:
+            for frame in parts:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                del frame
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                writer.write_table(table)
+                del table
+        finally:
+            if writer is not None:
+                writer.close()
+
+    return atomic(path, write)
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
 
