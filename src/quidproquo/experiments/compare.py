@@ -127,22 +127,89 @@ def read_table(path: Path) -> pd.DataFrame:
         raise ConfigError(f"{path}: not a readable Parquet table ({reason})") from None
 
 
-def report_markdown(table: pd.DataFrame, names: tuple[str, str], figures: dict[str, str], about: str) -> str:
+def report_markdown(table: pd.DataFrame, names: tuple[str, str], figures: dict[str, str], about: str,
+                    captions: dict[str, str] | None = None) -> str:
+    """The report: the sentences, the table (an outcome no pair of worlds has is left out and
+    said why), and each figure with a sentence on how to read it (`captions`)."""
     a, b = names
+    captions = captions or {}
+    omitted = []
     lines = [f"# {a} against {b}", "", about, "", *sentences(table, a, b), "",
              f"| outcome | n | mean {a} | mean {b} | median {a} | median {b} | paired difference | 95% CI | effect size d_z |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in table.itertuples():
         label = LABELS.get(r.outcome) or human(r.outcome)
         if r.n == 0:
-            lines.append(f"| {label} | 0 | – | – | – | – | – | – | – |")
+            omitted.append(label)
             continue
         lines.append(f"| {label} | {r.n:,} | {r.mean_a:,.1f} | {r.mean_b:,.1f} | {r.median_a:,.1f} | {r.median_b:,.1f} | "
                      f"{r.difference:,.1f} | {r.ci_low:,.1f} to {r.ci_high:,.1f} | {r.effect_size:.2f} |")
     lines += ["", "Differences are paired: world i of each run shares its seed and random streams (common random "
-              "numbers). The month of the first deal is compared over worlds with a deal in both runs.", "", "## Figures", ""]
-    lines += [f"![{title}](figures/{filename})\n" for filename, title in figures.items()]
+              "numbers). The month of the first deal is compared over worlds with a deal in both runs."]
+    if "month of the first deal" in omitted:
+        lines[-1] += (f" No world has a deal in both runs here (at least one side never makes one), so that row is left "
+                      f"out; the time-to-first-deal figure shows each side's worlds without a deal, month by month.")
+    rest = [o for o in omitted if o != "month of the first deal"]
+    if rest:
+        lines[-1] += f" Left out, with no paired worlds: {', '.join(rest)}."
+    lines += ["", "## Figures", ""]
+    for filename, title in figures.items():
+        lines.append(f"![{title}](figures/{filename})\n")
+        if filename in captions:
+            lines.append(f"*How to read it:* {captions[filename]}\n")
     return "\n".join(lines) + "\n"
+
+
+def captions(names: tuple[str, str], worlds_a: pd.DataFrame, worlds_b: pd.DataFrame, rounds_a: pd.DataFrame,
+             rounds_b: pd.DataFrame) -> dict[str, str]:
+    """A sentence or two under each figure of the report: what it shows and how to read it, with
+    the arrests' split by Moscow's pressure where the data show one."""
+    a, b = names
+    out = {
+        "prisoners_held.png": (f"each line is the median month-by-month count of political prisoners across worlds, one "
+                               f"colour a run; the dark band holds the middle 50% of worlds and the light band 90%. World i "
+                               f"of {a} and of {b} share their random numbers, so the gap between the lines is the policy's "
+                               f"effect, not chance."),
+        "outcomes.png": (f"each violin is the distribution across worlds of one outcome over the whole run, {a} beside {b}; "
+                         f"its width is how many worlds end there and the black bar is the median. Net change below the "
+                         f"grey line means fewer held at the end than at the start."),
+        "first_deal.png": ("the share of worlds that have made no deal yet, month by month; a line that stays at 100% is a "
+                           "run that never makes a deal, and the month a line falls through 50% is the median month of "
+                           "the first deal."),
+        "instruments.png": ("how many sanctions instruments have relief in force (any step, lifted or suspended) in each "
+                            "month: the median and the 50% and 90% bands across worlds, and in the palest tint the range of "
+                            "all worlds, drawn as steps because each world has a whole number of them. Where the 90% "
+                            "band's floor lifts off zero, at least 95% of worlds have relief on that many instruments "
+                            "that month; the few with none lie in the palest tint below."),
+        "decomposition.png": (f"the black line is the mean gap in prisoners held, {a} minus {b}, month by month (below zero: "
+                              f"{a} holds fewer); each coloured line is one mechanism's Shapley share of it (that mechanism "
+                              f"switched off in {a}'s paired worlds, averaged over the orders of switching), and the "
+                              f"shares and \"other\" add up to the black line in every month."),
+    }
+    regimes = [sentence for sentence in (arrest_regimes(n, w, r) for n, w, r in ((a, worlds_a, rounds_a), (b, worlds_b, rounds_b)))
+               if sentence]
+    if regimes:
+        out["outcomes.png"] += " " + " ".join(regimes)
+    return out
+
+
+def arrest_regimes(name: str, worlds: pd.DataFrame, rounds: pd.DataFrame, low: float = 0.3) -> str:
+    """Why a run's arrests violin has two bulges, when it has: Moscow's pressure regimes. Worlds
+    whose mean pressure over the run stays below `low` (Moscow never escalates) against the rest;
+    said only when each regime holds at least 5% of worlds and their medians differ by a tenth."""
+    if "moscow_pressure" not in rounds or "total_arrested" not in worlds:
+        return ""
+    pressure = rounds.groupby("world")["moscow_pressure"].mean()
+    arrests = worlds.set_index("world")["total_arrested"].reindex(pressure.index)
+    calm = pressure < low
+    if not 0.05 <= calm.mean() <= 0.95:
+        return ""
+    quiet, pressed = float(arrests[calm].median()), float(arrests[~calm].median())
+    if pressed < 1.1 * quiet:
+        return ""
+    return (f"{name}'s arrests fall into two groups by Moscow's pressure on Minsk: in {calm.mean():.0%} of worlds its mean "
+            f"pressure stays below {low} (Moscow does not escalate) and their arrests have a median of {quiet:,.0f}; in the "
+            f"rest Moscow answers Minsk's drift to the West with pressure, Minsk represses, and the median is {pressed:,.0f}.")
 
 
 WORLDS_COLUMNS = ("world", "total_released", "total_arrested", "net_change", "prisoners_held_final", "deals",
@@ -244,7 +311,7 @@ def _comparison(side_a, side_b, tables, labels, overrides, folder: Path, resampl
         "prisoners_held.png": "Political prisoners held, both runs",
         "outcomes.png": "Outcomes across worlds",
         "first_deal.png": "Time to the first deal",
-        "instruments.png": "Instruments lifted or suspended",
+        "instruments.png": "Instruments with relief in force",
     }
     drawn = {
         "prisoners_held.png": plots.fan_pair(rounds_a, rounds_b, names),
@@ -262,10 +329,19 @@ def _comparison(side_a, side_b, tables, labels, overrides, folder: Path, resampl
     combinations = len(switches(cfg_a))
     with progress.stage("decomposition", combinations * worlds * cfg_a.engine.rounds, "world-months",
                         f"decomposition {combinations} combinations x {worlds:,} worlds") as stage:
-        gap, parts = gap_and_parts(side_a, rounds_a, rounds_b, on_month=stage.update)
+        monthly: list = []
+        gap, parts = gap_and_parts(side_a, rounds_a, rounds_b, on_month=stage.update, by_month=monthly)
     storage.write_csv(gap, folder / "gap.csv")
     storage.write_csv(parts, folder / "decomposition.csv")
-    text = report_markdown(table, names, figures, about) + gap_markdown(gap, parts, names)
+    by_month = monthly[0].merge(pd.DataFrame({"round": range(rounds_a["round"].nunique()), "date": plots._dates(rounds_a)}),
+                                on="round")
+    storage.write_csv(by_month, folder / "decomposition_by_month.csv")
+    fig = plots.decomposition_over_time(by_month, names)
+    storage.write_figure(fig, folder / "figures" / "decomposition.png")
+    plots.close(fig)
+    figures["decomposition.png"] = "Where the gap comes from, month by month"
+    text = (report_markdown(table, names, figures, about, captions(names, worlds_a, worlds_b, rounds_a, rounds_b))
+            + gap_markdown(gap, parts, names))
     return storage.write_text(text, folder / "report.md"), int(worlds_a["world"].nunique())
 
 
@@ -281,13 +357,15 @@ def _config_of(side):
     return load_config(side) if isinstance(side, Path) else side
 
 
-def gap_and_parts(side_a, rounds_a: pd.DataFrame, rounds_b: pd.DataFrame, on_month=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def gap_and_parts(side_a, rounds_a: pd.DataFrame, rounds_b: pd.DataFrame, on_month=None,
+                  by_month: list | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The A - B gap over time and in prisoner-months, and its decomposition by mechanism (A's
     config from the scenario, or from a run folder's config.yaml)."""
     from quidproquo.experiments.decompose import decompose, gap_over_time
 
     held_b = held_matrix(rounds_b)
-    return gap_over_time(held_matrix(rounds_a), held_b), decompose(_config_of(side_a), held_b, on_month=on_month)
+    return gap_over_time(held_matrix(rounds_a), held_b), decompose(_config_of(side_a), held_b, on_month=on_month,
+                                                                   by_month=by_month)
 
 
 def gap_text(folder: Path, names: tuple[str, str]) -> str:

@@ -92,12 +92,13 @@ def gap_over_time(held_a: np.ndarray, held_b: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def decompose(cfg_a: Config, held_b: np.ndarray, on_month=None) -> pd.DataFrame:
+def decompose(cfg_a: Config, held_b: np.ndarray, on_month=None, by_month: list | None = None) -> pd.DataFrame:
     """Shapley shares of the mean gap A - B per measure: one row per (measure, mechanism), the
     mechanisms of `CHANNELS`, "other" and "total"; for each measure the shares and "other" sum
     to "total". The 32 combinations run as points of one model (`batch.run_points`) over the first
     `decomposition_worlds` paired worlds (so "total" is the gap in those worlds). `on_month` is
-    told the world-months of every month run (progress)."""
+    told the world-months of every month run (progress); a `by_month` list receives the shares
+    of the mean gap in prisoners held month by month (`monthly_shares`), for the figure."""
     from quidproquo.experiments.batch import run_points
 
     worlds = decomposition_worlds(cfg_a.engine.worlds)
@@ -111,7 +112,32 @@ def decompose(cfg_a: Config, held_b: np.ndarray, on_month=None) -> pd.DataFrame:
             held[first + k] = prisoners[:, k * worlds:(k + 1) * worlds]
 
     run_points(cfg, table, on_model=collect, on_month=on_month)
-    return shares([held[index] for index in range(len(table))], held_b[:, :worlds])
+    held_a = [held[index] for index in range(len(table))]
+    if by_month is not None:
+        by_month.append(monthly_shares(held_a, held_b[:, :worlds]))
+    return shares(held_a, held_b[:, :worlds])
+
+
+def monthly_shares(held_a: list[np.ndarray], held_b: np.ndarray) -> pd.DataFrame:
+    """Round, mechanism and share of the mean gap A - B in prisoners held in that month: the
+    Shapley shares of `shares`, month by month (rows "other" and "total" as there)."""
+    names = list(CHANNELS)
+    n = len(names)
+    b = held_b.mean(axis=1)
+    value = {frozenset(name for name, flag in zip(names, on) if flag): held_a[index].mean(axis=1) - b
+             for index, on in enumerate(itertools.product((False, True), repeat=n))}
+    rows = []
+    for name in names:
+        share = np.zeros_like(b)
+        others = [x for x in names if x != name]
+        for size in range(n):
+            weight = factorial(size) * factorial(n - size - 1) / factorial(n)
+            for subset in itertools.combinations(others, size):
+                share = share + weight * (value[frozenset(subset) | {name}] - value[frozenset(subset)])
+        rows.append(pd.DataFrame({"round": np.arange(b.size), "mechanism": name, "gap": share}))
+    for name, part in (("other", value[frozenset()]), ("total", value[frozenset(names)])):
+        rows.append(pd.DataFrame({"round": np.arange(b.size), "mechanism": name, "gap": part}))
+    return pd.concat(rows, ignore_index=True)
 
 
 def shares(held_a: list[np.ndarray], held_b: np.ndarray) -> pd.DataFrame:

@@ -24,15 +24,31 @@ def by_round(rounds: pd.DataFrame, column: str) -> np.ndarray:
     return rounds[column].to_numpy(dtype=np.float64).reshape(-1, n_rounds)
 
 
-def fan(ax, dates, values: np.ndarray, name: str, tint: str = COLOURS["median"], world0: bool = True) -> None:
+def fan(ax, dates, values: np.ndarray, name: str, tint: str = COLOURS["median"], world0: bool = True,
+        counts: bool = False) -> None:
     """Median, 50% and 90% bands across worlds, and world 0 as a line; `name` (e.g. " thaw")
-    labels every one of them, so a legend tells two runs' bands apart."""
-    q05, q25, q50, q75, q95 = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
-    ax.fill_between(dates, q05, q95, color=tint, alpha=0.18, lw=0, label=f"90% of worlds{name}")
-    ax.fill_between(dates, q25, q75, color=tint, alpha=0.35, lw=0, label=f"50% of worlds{name}")
-    ax.plot(dates, q50, color=tint, lw=2.5, label=f"median{name}")
+    labels every one of them, so a legend tells two runs' bands apart. `counts` (a whole number a
+    world, e.g. instruments relieved) takes each quantile as a value some world has and draws
+    month by month as steps: interpolating between worlds and between months would cut a
+    triangle out of a band wherever the share of worlds at a count crosses 5% for one month."""
+    method = "inverted_cdf" if counts else "linear"
+    q05, q25, q50, q75, q95 = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0, method=method)
+    step = {"step": "post"} if counts else {}
+    if counts:  # the range of all worlds beneath: where 95% of worlds hold some count, the band's floor is no hole
+        ax.fill_between(dates, values.min(axis=0), values.max(axis=0), color=tint, alpha=0.07, lw=0,
+                        label=f"all worlds{name}", **step)
+    ax.fill_between(dates, q05, q95, color=tint, alpha=0.18, lw=0, label=f"90% of worlds{name}", **step)
+    ax.fill_between(dates, q25, q75, color=tint, alpha=0.35, lw=0, label=f"50% of worlds{name}", **step)
+    ax.plot(dates, q50, color=tint, lw=2.5, label=f"median{name}", drawstyle="steps-post" if counts else "default")
     if world0:
         ax.plot(dates, values[0], color=COLOURS["world0"], lw=1.5, ls="--", label=f"world 0{name}")
+
+
+def wrapped(text: str, width: int = 34) -> str:
+    """An axis label on as many lines as it needs, so a long one is never cut at the figure's edge."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
 def _dates(rounds: pd.DataFrame):
@@ -48,7 +64,7 @@ def series_fan(dates, values: np.ndarray, series: str, title: str):
     `sanctions_cost` draw from a rounds table, here from the matrix (a run draws it from its record)."""
     fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
     fan(ax, dates, values, "")
-    ax.set(title=title, ylabel=label(series), xlabel="month")
+    ax.set(title=title, ylabel=wrapped(label(series)), xlabel="month")
     if series == "sanctions_cost":
         ax.set_ylim(bottom=0)
     ax.legend(loc="best", frameon=False)
@@ -154,9 +170,28 @@ def instruments_relieved(rounds_a: pd.DataFrame, rounds_b: pd.DataFrame, names: 
         columns = [c for c in rounds.columns if c.startswith("instrument_")]
         relieved = sum(_relieved(rounds, c.removeprefix("instrument_")).astype(float) for c in columns)
         n_rounds = rounds["round"].nunique()
-        fan(ax, _dates(rounds), relieved.reshape(-1, n_rounds), f" {name}", tint, world0=False)
-    ax.legend(frameon=False, loc="upper left", ncols=2)
+        fan(ax, _dates(rounds), relieved.reshape(-1, n_rounds), f" {name}", tint, world0=False, counts=True)
+    ax.legend(frameon=False, loc="upper left", ncols=2, fontsize=10)
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.3)  # room for the legend above the bands
     ax.set(title="Sanctions instruments with relief in force", ylabel="instruments (any step, lifted or suspended)", xlabel="month")
+    return fig
+
+
+def decomposition_over_time(parts: pd.DataFrame, names: tuple[str, str]):
+    """The gap A - B in prisoners held, month by month, and what each mechanism contributes to it
+    (Shapley shares; `parts`: round, date, mechanism, gap, with "total" the gap itself)."""
+    fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
+    dates = pd.to_datetime(parts.loc[parts.mechanism == "total", "date"]).to_numpy()
+    palette = plt.get_cmap("tab10")
+    for k, (mechanism, part) in enumerate((m, p) for m, p in parts.groupby("mechanism", sort=False) if m != "total"):
+        ax.plot(dates, part["gap"].to_numpy(), lw=2, color="grey" if mechanism == "other" else palette(k),
+                ls=":" if mechanism == "other" else "-", label=mechanism)
+    ax.plot(dates, parts.loc[parts.mechanism == "total", "gap"].to_numpy(), color="black", lw=3.5, label="total gap")
+    ax.axhline(0, color="grey", lw=0.8)
+    a, b = names
+    ax.set(title=f"Where the gap comes from, month by month: {a} minus {b}",
+           ylabel=wrapped(f"prisoners held, {a} minus {b} (mean over paired worlds)"), xlabel="month")
+    ax.legend(frameon=False, loc="best", ncols=2)
     return fig
 
 
