@@ -3,7 +3,10 @@
 Each line of the README's `sh` blocks that runs `qpq` is a case, run in a fresh folder with a
 small number of worlds (`engine.worlds=20`, replacing the line's own, for the commands that
 simulate). A few lines cannot run as typed here, and each is listed in SPECIAL with what is done
-instead and why; a new line that fits neither way fails the test until it is listed.
+instead and why; a new line that fits neither way fails the test until it is listed. A YAML
+block with a comment naming a file (`# file: myscenarios/scenario/keen.yaml`) is written
+there first, so the README's own scenario is the one its commands use. The first sweep example
+must show a result that moves: its points' median net change differ.
 """
 
 from __future__ import annotations
@@ -39,6 +42,17 @@ NEEDS = {
 }
 
 
+def readme_files() -> dict[str, str]:
+    """The README's YAML blocks that name their file in a first-line comment: path -> text."""
+    text = (ROOT / "README.md").read_text()
+    files = {}
+    for block in re.findall(r"```yaml\n(.*?)```", text, re.S):
+        named = re.search(r"^# file: (\S+\.yaml)", block, re.M)
+        if named:
+            files[named.group(1)] = block
+    return files
+
+
 def readme_lines() -> list[str]:
     """The README's `qpq` command lines, continuations joined and comments dropped."""
     text = (ROOT / "README.md").read_text()
@@ -66,6 +80,8 @@ def treatment(line: str) -> tuple[str, str]:
 
 
 LINES = readme_lines()
+FILES = readme_files()
+FIRST_SWEEP = next(line for line in LINES if line.startswith("qpq sweep"))
 
 
 def test_the_readme_has_its_examples():
@@ -75,6 +91,10 @@ def test_the_readme_has_its_examples():
 @pytest.mark.parametrize("line", LINES)
 def test_a_readme_example_runs_as_typed(line, tmp_path, env):
     command, why = treatment(line)
+    for path, text in FILES.items():
+        if path.split("/")[0] in line:
+            (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / path).write_text(text)
     for folder, making in NEEDS.items():
         if folder in line.split("--out")[0]:
             made = subprocess.run([qpq(), *shlex.split(making)[1:]], cwd=tmp_path, capture_output=True, text=True, env=env)
@@ -89,3 +109,17 @@ def test_a_readme_example_runs_as_typed(line, tmp_path, env):
     done = subprocess.run([qpq(), *shlex.split(command)[1:]], cwd=tmp_path, capture_output=True, text=True,
                           env={**env, "RAY_USAGE_STATS_ENABLED": "0"}, timeout=600)
     assert done.returncode == 0, f"{line!r} ({why}): {done.stderr[-2000:]}"
+    if line == FIRST_SWEEP:
+        import pandas as pd
+
+        (table,) = [pd.read_parquet(p) for p in tmp_path.glob("sweeps/*/sweep.parquet")]
+        _, points = __import__("quidproquo.experiments.sweep", fromlist=["expand"]).expand(shlex.split(line)[2:])
+        swept = [o.split("=", 1)[0] for o in shlex.split(line)[2:] if "," in o]
+        medians = table.groupby(swept)["net_change"].median()
+        assert len(medians) == len(points) > 1
+        assert medians.nunique() == len(medians) and medians.max() - medians.min() > 100, medians
+
+
+def test_the_readme_scenario_that_inherits_is_tested():
+    assert "myscenarios/scenario/keen.yaml" in FILES and "- thaw" in FILES["myscenarios/scenario/keen.yaml"]
+    assert any("--scenario-dir myscenarios" in line for line in LINES)
