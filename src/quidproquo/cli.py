@@ -145,6 +145,17 @@ def _one_job(dict_cfg) -> None:
     except OSError as err:  # a full or read-only disk: the machine's fault; one line, exit 1
         print(f"qpq: error: {err.filename or folder}: {err.strerror or err}", file=sys.stderr)
         raise SystemExit(EXIT_JOBS_FAILED) from None
+    except ConfigError as err:
+        fail(str(err))
+    except Exception as err:  # a user's utility or strategy raising mid-run: one line, exit 1, no done.json
+        import os
+
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(f"qpq: error: the run into {folder} failed in month-by-month simulation: {type(err).__name__}: "
+              f"{' '.join(str(err).split())[:200]} (no done.json: the folder holds no result; HYDRA_FULL_ERROR=1 shows the traceback)",
+              file=sys.stderr)
+        raise SystemExit(EXIT_JOBS_FAILED) from None
     print(f"qpq: {cfg.name}: {cfg.engine.worlds:,} worlds x {cfg.engine.rounds} rounds -> {folder}")
     print(f"qpq: summary -> {folder / 'summary.md'}")
 
@@ -220,6 +231,13 @@ def sweep_command(args: argparse.Namespace) -> None:
     from quidproquo.experiments.sweep import JobsFailed, run_sweep
 
     overrides = overrides_of(args.overrides, "sweep")
+    from quidproquo.config import ConfigError
+    from quidproquo.config.hydra_node import check_hydra_overrides
+
+    try:  # the hydra settings of a sweep in this process too (its points' check sees only our keys)
+        check_hydra_overrides([o for o in overrides if o.lstrip("+~").startswith("hydra") and not o.startswith("hydra.searchpath=")])
+    except ConfigError as err:
+        fail(str(err))
     try:
         run_sweep(overrides, check, lambda arguments: _run_hydra(arguments), jobs=args.jobs)
     except JobsFailed:

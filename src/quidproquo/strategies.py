@@ -71,3 +71,23 @@ def spe(t: float, opponent_concession: np.ndarray, discount: float, other_discou
             mine = (remaining - level) % 2 == 0
             share = 1.0 - (other_discount if mine else discount) * share
     return np.full(np.shape(opponent_concession), 1.0 - share)
+
+
+# What each strategy's parameters allow, checked when a config names the strategy (before any run):
+# name -> {parameter: (low, high, low_open, high_open)}, None for no bound.
+ALLOWED = {
+    "time_dependent": {"exponent": (0, None, True, False), "initial": (0, 1, False, False)},
+    "boulware": {"exponent": (0, None, True, False)},
+    "conceder": {"exponent": (0, None, True, False)},
+    "tit_for_tat": {"step": (0, 1, False, False)},
+    "spe": {"discount": (0, 1, True, False), "other_discount": (0, 1, True, False), "offers": (0, 1000, False, False)},
+}
+
+
+def joint_check(name: str, params: dict) -> str | None:
+    """A rule over several parameters: what is wrong, or None."""
+    if name == "spe" and not params.get("offers") and params.get("discount") == 1 and params.get("other_discount") == 1:
+        return ("discount and other_discount are both 1: with no deadline (offers 0) Rubinstein's shares are 0/0; "
+                "allowed: at least one below 1, or a deadline (offers >= 1)")
+    return None
+

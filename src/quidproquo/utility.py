@@ -72,3 +72,12 @@ def reference_dependent(components: Mapping[str, np.ndarray], weights: Mapping[s
         return w * np.where(gain >= 0, gain, loss_aversion * gain)
 
     return _add(value(w, x) for w, x in _weighted(components, weights))
+
+
+# What each utility's parameters allow, checked when a config names the function (before any run):
+# name -> {parameter: (low, high, low_open, high_open)}, None for no bound.
+ALLOWED = {
+    "crra": {"risk_aversion": (0, 100, False, False), "scale": (0, None, True, False)},
+    "reference_dependent": {"loss_aversion": (0, 100, False, False)},
+}
+

@@ -78,6 +78,10 @@ class Range:
 
 
 UNIT, SHARE, COUNT, POSITIVE = Range(0, 1, True, True), Range(0, 1), Range(0), Range(0)
+MAX_OFFERS = 100  # offers a visit: every offer is weighed in every world, so a billion would run for hours
+# No number of a config may be larger than this: beyond it the model's sums overflow to inf and
+# its comparisons to NaN (a monthly cost of 1e308 wrote NaN into worlds.parquet).
+MAX_MAGNITUDE = 1e9
 # Every numeric key's allowed range (`*` stands for any tier, instrument or EU member), and the
 # words a text key allows: what `validate` checks and `qpq params` shows.
 RANGES: dict[str, Range] = {
@@ -85,7 +89,7 @@ RANGES: dict[str, Range] = {
     # inflow x repression 3 x mobilisation 1.5 a month over 1,200 months), and seeds inside the
     # 63 bits the streams mix.
     "engine.worlds": Range(1), "engine.rounds": Range(1, 1200), "engine.seed": Range(0, 2**63 - 1),
-    "bargaining.max_offers": Range(1), "bargaining.verification_lag": COUNT, "bargaining.release_levels": Range(1, 20),
+    "bargaining.max_offers": Range(1, MAX_OFFERS), "bargaining.verification_lag": COUNT, "bargaining.release_levels": Range(1, 20),
     "bargaining.max_steps": COUNT, "bargaining.nash_weight": UNIT, "output.event_log_worlds": COUNT,
     "goods.prisoners.*.initial": Range(0, 10_000_000), "goods.prisoners.*.inflow": Range(0, 100_000),
     "goods.prisoners.*.completion_rate": SHARE, "goods.prisoners.*.pardon_rate": SHARE,
@@ -124,6 +128,9 @@ def validate(cfg: Config) -> None:
     for pattern, allowed in RANGES.items():
         for key, value in _expand(cfg, pattern):
             _number(key, value, allowed.low, allowed.high, allowed.low_open, allowed.high_open)
+    for key, value in _walk_numbers("", cfg):  # after the ranges: a key's own bound is the line it gets
+        if abs(value) > MAX_MAGNITUDE:
+            _fail(key, value, f"must be between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g} (larger numbers overflow the model's sums)")
     for pattern, words in CHOICES.items():
         for key, value in _expand(cfg, pattern):
             if value not in words:

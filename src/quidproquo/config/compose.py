@@ -307,13 +307,27 @@ def load_many(points: list[list[str]]) -> list[Config]:
                                   f"(qpq params lists them)")
         groups = tuple(o for o in point if not is_value_override(o))
         cfg = copy.deepcopy(_compose_dict(groups))
+        for override in groups:  # `engine={}`: Hydra merges it into the group and says nothing
+            key, _, text = override.partition("=")
+            if text.strip() == "{}" and isinstance(OmegaConf.select(cfg, key.lstrip("+~"), default=None), DictConfig):
+                raise ConfigError(f"{key}={{}}: an empty mapping is not allowed here: it would leave every key of {key} "
+                                  f"as it is; set one with {key}.KEY=VALUE")
         for override in point:
             if is_value_override(override):
                 key, text = override.split("=", 1)
                 try:
                     value = yaml.safe_load(text) if text else ""
-                except (yaml.YAMLError, ValueError):  # ValueError: what YAML reads as a date, e.g. 2025-01-32
+                except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: what YAML reads as a date, e.g. 2025-01-32
                     raise ConfigError(f"{key}={text!r}: cannot be parsed") from None
+                if isinstance(value, dict) and not value:
+                    node = OmegaConf.select(cfg, key, default=None)
+                    if isinstance(node, DictConfig):
+                        # Merged, {} would leave every entry as it is without a word.
+                        names = ", ".join(str(k) for k in node.keys())
+                        raise ConfigError(f"{key}={{}}: an empty mapping is not allowed here: it must keep its entries "
+                                          f"({names}); change one with {key}.NAME.KEY=VALUE")
+                if isinstance(value, str) and "${" in value:
+                    check_interpolation(key, text)
                 try:
                     OmegaConf.update(cfg, key, value, merge=True)
                 except OmegaConfBaseException as err:
@@ -331,6 +345,17 @@ def load_many(points: list[list[str]]) -> list[Config]:
         keep_overrides(config, point)
         out.append(config)
     return out
+
+
+def check_interpolation(key: str, text: str) -> None:
+    """A `${...}` value resolves here, or is one line naming the key (OmegaConf's own names none)."""
+    probe = OmegaConf.create({"value": text})
+    try:
+        OmegaConf.to_container(probe, resolve=True)
+    except (OmegaConfBaseException, ValueError, KeyError) as err:
+        reason = " ".join(str(err).splitlines()[0].split()) if str(err).strip() else type(err).__name__
+        raise ConfigError(f"{key}={text!r}: the interpolation does not resolve ({reason}); allowed: a plain value, "
+                          f"or ${{oc.env:NAME}} of a set variable") from None
 
 
 def from_dictconfig(cfg: DictConfig) -> Config:

@@ -53,6 +53,15 @@ def check_hydra_overrides(overrides: list[str]) -> None:
         if not plain or "_target_" in bare or "_target_" in value or key.startswith(("+", "~")):
             raise ConfigError(f"{bare}: not a hydra setting qpq lets a config change (callbacks, logging handlers and "
                               f"_target_ nodes are code); {allowed}")
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        try:  # Hydra's grammar, here, so its error names the key (its own message names none)
+            OverridesParser.create().parse_overrides([override])
+        except Exception as err:  # noqa: BLE001 -- Hydra's parser raises its own and ANTLR's exceptions
+            reason = " ".join(str(err).split("See https://")[0].split()) or type(err).__name__
+            raise ConfigError(f"{bare}={value!r}: cannot be parsed ({reason})") from None
+        if "${" in value:
+            raise ConfigError(f"{bare}={value!r}: an interpolation is not resolved here; give the value itself")
 
 
 def check_hydra_node(hydra: Any) -> None:

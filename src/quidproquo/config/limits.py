@@ -67,25 +67,78 @@ def check_memory(cfg: Config) -> None:
 MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a page of YAML; this is a thousand pages
 
 
-def check_scenario_file(overrides: tuple[str, ...], conf: Path) -> None:
-    """Refuse, before Hydra reads it, a scenario file that is too large or uses YAML aliases
-    (anchors and aliases can expand without bound: the "billion laughs"; a scenario needs none)."""
-    chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
-    roots = [conf]
+MAX_NESTING = 64  # a scenario nests a few levels; YAML parsers recurse on each
+
+
+def check_search_path(overrides: tuple[str, ...]) -> list[Path]:
+    """The folders a `hydra.searchpath=[...]` names, each checked: a `file://` folder must exist and
+    a `pkg://` package must be installed (Hydra only warns and goes on without it)."""
+    import importlib.util
+
+    roots = []
     for o in overrides:
-        if o.startswith("hydra.searchpath="):
-            roots += [Path(p.strip().strip("'\"").removeprefix("file://")) for p in o.split("=", 1)[1].strip("[]").split(",")]
+        if not o.startswith("hydra.searchpath="):
+            continue
+        for entry in (p.strip().strip("'\"") for p in o.split("=", 1)[1].strip().strip("[]").split(",")):
+            if not entry:
+                continue
+            if entry.startswith("pkg://"):
+                package = entry.removeprefix("pkg://").replace("/", ".").strip(".")
+                try:
+                    found = bool(package) and importlib.util.find_spec(package.split(".")[0]) is not None
+                except (ImportError, ValueError):
+                    found = False
+                if not found:
+                    raise ConfigError(f"hydra.searchpath: {entry}: no installed package {package.split('.')[0] or '?'}; "
+                                      f"allowed: file://DIR of an existing folder or pkg://PACKAGE of an installed one")
+                continue
+            path = Path(entry.removeprefix("file://"))
+            if not path.is_dir():
+                raise ConfigError(f"hydra.searchpath: {entry}: {'is a file, not a folder' if path.exists() else 'no such folder'}; "
+                                  f"allowed: file://DIR of an existing folder or pkg://PACKAGE of an installed one")
+            roots.append(path)
+    return roots
+
+
+def check_scenario_file(overrides: tuple[str, ...], conf: Path) -> None:
+    """Refuse, before Hydra reads it, a scenario named by a path (only scenarios on the search path
+    may be chosen), or a scenario file that is too large, not UTF-8, nested too deep, or uses YAML
+    aliases (anchors and aliases can expand without bound: the "billion laughs"; a scenario needs none)."""
+    chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+    roots = [conf, *check_search_path(overrides)]
+    name = chosen[-1] if chosen else "thaw"
+    if name.startswith(("/", "~")) or ".." in Path(name).parts or "\\" in name:
+        from quidproquo.config.compose import scenario_names
+
+        raise ConfigError(f"scenario={name}: names a file by its path; allowed: a scenario on the search path "
+                          f"({', '.join(scenario_names())}, or one in a folder added with hydra.searchpath=[file://DIR])")
     for root in roots:
-        path = root / "scenario" / f"{chosen[-1] if chosen else 'thaw'}.yaml"
+        path = root / "scenario" / f"{name}.yaml"
         if not path.is_file():
             continue
         if path.stat().st_size > MAX_SCENARIO_BYTES:
             raise ConfigError(f"{path}: {path.stat().st_size:,} bytes; a scenario may have at most {MAX_SCENARIO_BYTES:,}")
         try:
-            for event in yaml.parse(path.read_text()):
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}: {err.object[err.start:err.start + 1]!r}); "
+                              f"a scenario file must be saved as UTF-8") from None
+        depth = 0
+        try:
+            for event in yaml.parse(text):
                 if isinstance(event, yaml.AliasEvent):
                     mark = event.start_mark
                     raise ConfigError(f"{path}: line {mark.line + 1}: YAML aliases are not allowed in a scenario "
                                       f"(they can expand without bound); write the values out")
+                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                    depth += 1
+                    if depth > MAX_NESTING:
+                        mark = event.start_mark
+                        raise ConfigError(f"{path}: line {mark.line + 1}: nested deeper than {MAX_NESTING} levels; "
+                                          f"a scenario may nest at most {MAX_NESTING}")
+                elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                    depth -= 1
+        except RecursionError:
+            raise ConfigError(f"{path}: nested deeper than {MAX_NESTING} levels; a scenario may nest at most {MAX_NESTING}") from None
         except yaml.YAMLError:
             pass  # Hydra reads it next and reports the syntax error with its place

@@ -109,14 +109,51 @@ class Observed:
     initial: int
 
 
-def observed(start: pd.Period, folder: Path | None = None) -> Observed:
-    folder = folder or data_dir()
+DATA_COLUMNS = {"political_prisoners.csv": ("date", "political_prisoners"), "flows.csv": ("period", "metric", "value"),
+                "events.csv": ("date", "kind", "released_political", "us_concession")}
+
+
+def read_data(path: Path) -> pd.DataFrame:
+    """One of the calibration data's CSV files with the columns the fit reads, dates parsed; or
+    one line naming the file and what it lacks (a missing, unreadable or malformed file)."""
+    columns = DATA_COLUMNS[path.name]
     try:
-        counts = pd.read_csv(folder / "political_prisoners.csv", parse_dates=["date"])
-        flows = pd.read_csv(folder / "flows.csv")
-        events = pd.read_csv(folder / "events.csv", parse_dates=["date"])
-    except FileNotFoundError as err:
-        raise ConfigError(f"calibration data: {err.filename} not found (set QPQ_DATA to the folder with the Belarus CSVs)") from None
+        table = pd.read_csv(path)
+    except FileNotFoundError:
+        raise ConfigError(f"calibration data: {path} not found (set QPQ_DATA to the folder with the Belarus CSVs)") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
+        raise ConfigError(f"calibration data: {path}: not a readable CSV table ({' '.join(str(err).split())[:120]})") from None
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ConfigError(f"calibration data: {path}: no column {', '.join(missing)}; the fit reads {', '.join(columns)}")
+    for column in [c for c in columns if c == "date"]:
+        dates = pd.to_datetime(table[column], errors="coerce", format="%Y-%m-%d")
+        if dates.isna().any():
+            row = int(dates.isna().to_numpy().argmax())
+            raise ConfigError(f"calibration data: {path}: row {row + 2}: date {table[column].iloc[row]!r} is not YYYY-MM-DD")
+        table[column] = dates
+    numeric = {"political_prisoners.csv": ("political_prisoners",), "events.csv": ("released_political",)}.get(path.name, ())
+    for column in numeric:
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = values.isna() & table[column].notna()
+        if bad.any() or (column == "political_prisoners" and values.isna().any()):
+            row = int((bad | values.isna()).to_numpy().argmax())
+            raise ConfigError(f"calibration data: {path}: row {row + 2}: {column} {table[column].iloc[row]!r} is not a number")
+        table[column] = values
+    return table
+
+
+def observed(start: pd.Period, folder: Path | None = None) -> Observed:
+    folder = Path(folder or data_dir())
+    counts, flows, events = (read_data(folder / name) for name in DATA_COLUMNS)
+    try:
+        return _observed(start, counts, flows, events)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+        raise ConfigError(f"calibration data in {folder}: {' '.join(str(err).split())[:160] or type(err).__name__}; "
+                          f"the files must hold the record from {start} to {DATA_END}") from None
+
+
+def _observed(start: pd.Period, counts: pd.DataFrame, flows: pd.DataFrame, events: pd.DataFrame) -> Observed:
     counts = counts[counts.date >= start.start_time]
     initial = int(counts.political_prisoners.iloc[0])  # the figure at the start month: the initial stock
     # A count on day d of a month is the stock at the end of the month before, unless it is the

@@ -48,6 +48,20 @@ def expand(overrides: list[str]) -> tuple[list[str], list[list[str]]]:
     return swept, [list(point) for point in itertools.product(*choices)]
 
 
+def unparsable(overrides: list[str], err: Exception) -> str:
+    """The override Hydra's grammar refused, with the reason, as one line naming its key."""
+    for override in overrides:
+        try:
+            expand([override])
+        except Exception as own_err:  # noqa: BLE001 -- Hydra's and ANTLR's exceptions
+            key = override.split("=", 1)[0]
+            reason = " ".join(str(own_err).split("See https://")[0].split()) or type(own_err).__name__
+            if "ConfigLoader is not set" in reason:
+                return f"{key}: glob() choices are not supported; list them, e.g. {key}=thaw,freeze"
+            return f"{override}: {reason}"
+    return " ".join(str(err).split())
+
+
 def default_folder(overrides: list[str], swept: list[str], today: str | None = None) -> Path:
     """`sweeps/<date>_<swept keys>_<hash>`: readable, and named after the sweep itself, so
     re-running the same command (another day too) finds and resumes the same folder."""
@@ -96,7 +110,7 @@ def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
     try:
         swept, points = expand(own(overrides))
     except Exception as err:  # Hydra's override grammar errors
-        raise ConfigError(f"cannot parse the sweep: {' '.join(str(err).split())}") from None
+        raise ConfigError(f"cannot parse the sweep: {unparsable(own(overrides), err)}") from None
     if not swept:
         raise ConfigError("qpq sweep needs a key with several values, e.g. scenario=thaw,freeze")
     if not points:

@@ -30,6 +30,8 @@ def hold(folder: Path) -> None:
     folder = Path(folder).resolve()
     if folder in _HELD:
         return
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder}: is a file, not a folder; give a folder to write the run into")
     folder.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:

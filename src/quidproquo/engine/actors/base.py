@@ -34,14 +34,49 @@ def build_callable(node: Any, key: str, example_args: tuple) -> Callable:
         # nested _target_ nodes among its arguments pass the same test (trust.py).
         function = resolve(str(target), key)
     try:
-        inspect.signature(function).bind(*example_args, **params)
+        bound = inspect.signature(function).bind(*example_args, **params)
     except TypeError as err:
         raise ConfigError(f"{key}: {name} does not accept the documented arguments ({err})") from None
     except ValueError:
-        pass  # builtins without a signature: trust them
+        bound = None  # builtins without a signature: trust them
+    if bound is not None:
+        check_parameters(function, bound, key)
     # partial rather than instantiate(_partial_=True): Hydra 1.3.8 wraps
     # instantiated callables in a policy proxy that costs ~0.3 ms a call in the hot loop.
     return functools.partial(function, **params) if params else function
+
+
+def check_parameters(function: Callable, bound: inspect.BoundArguments, key: str) -> None:
+    """A shipped utility's or strategy's parameters inside what it allows (its module's ALLOWED),
+    its defaults included: an exponent of 0 or a scale of 0 is one line here, not a division by
+    zero in the middle of a run."""
+    import math
+    import sys
+
+    module = sys.modules.get(getattr(function, "__module__", "") or "")
+    name = getattr(function, "__name__", "")
+    rules = getattr(module, "ALLOWED", {}).get(name) if module is not None and module.__name__ in (
+        "quidproquo.strategies", "quidproquo.utility") else None
+    if rules is None:
+        return
+    bound.apply_defaults()
+    values = dict(bound.arguments)
+    for parameter, (low, high, low_open, high_open) in rules.items():
+        if parameter not in values:
+            continue
+        value = values[parameter]
+        allowed = " and ".join(part for part in (
+            f"{'>' if low_open else '>='} {low:g}" if low is not None else "",
+            f"{'<' if high_open else '<='} {high:g}" if high is not None else "") if part)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"{key}.{parameter}={value!r}: {name} needs a finite number here; allowed: {allowed}")
+        if (low is not None and (value < low or (low_open and value == low))) or (
+                high is not None and (value > high or (high_open and value == high))):
+            raise ConfigError(f"{key}.{parameter}={value!r}: must be {allowed} for {name}")
+    joint = getattr(module, "joint_check", None)
+    problem = joint(name, values) if joint else None
+    if problem:
+        raise ConfigError(f"{key}: {name}: {problem}")
 
 
 class ParameterView:
