@@ -40,9 +40,14 @@ cli.main(sys.argv[1:])
 def killed(argv: list[str], cwd: Path, env: dict, at_step: int | None = None, after: float | None = None) -> int | None:
     """`qpq ARGV` in a new process group, killed by SIGKILL at a step of the final move or after
     `after` seconds; its return code (negative when killed)."""
-    child = subprocess.Popen([sys.executable, "-c", DRIVER, *argv], cwd=cwd, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env={**env, "QPQ_KILL_AT": str(-1 if at_step is None else at_step)})
+    child = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, *argv],
+        cwd=cwd,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**env, "QPQ_KILL_AT": str(-1 if at_step is None else at_step)},
+    )
     if after is not None:
         try:
             child.wait(timeout=after)
@@ -70,8 +75,11 @@ def eras(tmp_path_factory):
     for seed in (1, 2):
         folder = tmp_path_factory.mktemp("era") / "cmp"
         cli.main([*COMPARE, f"engine.seed={seed}", "--out", str(folder)])
-        out[seed] = {"comparison": table(folder / "comparison.parquet"), "report": (folder / "report.md").read_text(),
-                     **{side: table(folder / side / "worlds.parquet") for side in ("thaw", "freeze")}}
+        out[seed] = {
+            "comparison": table(folder / "comparison.parquet"),
+            "report": (folder / "report.md").read_text(),
+            **{side: table(folder / side / "worlds.parquet") for side in ("thaw", "freeze")},
+        }
     assert out[1]["thaw"] != out[2]["thaw"] and out[1]["comparison"] != out[2]["comparison"]
     return out
 
@@ -93,9 +101,24 @@ def check_comparison(folder: Path, eras: dict) -> str:
     assert len(found) == 1, "done.json over a comparison of neither run"
     seed = found.pop()
     assert (folder / "report.md").read_text() == eras[seed]["report"]
-    assert {era_of_side(folder / side, eras, side) for side in ("thaw", "freeze")} == {seed}, "old report beside new sides"
-    assert sorted(p.name for p in folder.iterdir() if p.name != ".staging") == sorted(  # what a kill left staged is cleared next time
-        [".lock", "comparison.parquet", "decomposition.csv", "done.json", "figures", "freeze", "gap.csv", "report.md", "thaw"])
+    assert {era_of_side(folder / side, eras, side) for side in ("thaw", "freeze")} == {seed}, (
+        "old report beside new sides"
+    )
+    assert sorted(
+        p.name for p in folder.iterdir() if p.name != ".staging"
+    ) == sorted(  # what a kill left staged is cleared next time
+        [
+            ".lock",
+            "comparison.parquet",
+            "decomposition.csv",
+            "done.json",
+            "figures",
+            "freeze",
+            "gap.csv",
+            "report.md",
+            "thaw",
+        ]
+    )
     return f"seed {seed}"
 
 
@@ -108,7 +131,12 @@ def test_a_remade_comparison_killed_at_any_moment_is_the_old_one_the_new_one_or_
         code = killed([*COMPARE, "engine.seed=2", "--out", str(folder)], tmp_path, env, at_step=at_step)
         outcomes.append((code, check_comparison(folder, eras)))
     for after in (2.0, 5.0):
-        code = killed([*COMPARE, "engine.seed=1" if after > 3 else "engine.seed=2", "--out", str(folder)], tmp_path, env, after=after)
+        code = killed(
+            [*COMPARE, "engine.seed=1" if after > 3 else "engine.seed=2", "--out", str(folder)],
+            tmp_path,
+            env,
+            after=after,
+        )
         outcomes.append((code, check_comparison(folder, eras)))
     assert any(code == -signal.SIGKILL for code, _ in outcomes), outcomes
     assert any(found == "none" for _, found in outcomes), outcomes  # a kill inside the move leaves no done.json
@@ -122,8 +150,16 @@ def test_a_comparison_whose_folder_is_held_stops_in_one_line_and_leaves_the_old_
     folder = tmp_path / "cmp"
     cli.main([*COMPARE, "engine.seed=1", "--out", str(folder)])
     capsys.readouterr()
-    holder = subprocess.Popen([sys.executable, "-c", f"from quidproquo.runs.lock import hold; hold({str(folder)!r}); "
-                               "print('held', flush=True); import time; time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from quidproquo.runs.lock import hold; hold({str(folder)!r}); "
+            "print('held', flush=True); import time; time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(SystemExit) as exit_:
@@ -148,7 +184,9 @@ def consistent_run(folder: Path) -> bool:
     from quidproquo.runs.provenance import load_config
 
     expected = runner.simulate(load_config(folder)).worlds.to_csv(index=False)
-    assert table(folder / "worlds.parquet") == expected, f"{folder}: done.json over tables its config.yaml does not make"
+    assert table(folder / "worlds.parquet") == expected, (
+        f"{folder}: done.json over tables its config.yaml does not make"
+    )
     return True
 
 
@@ -160,9 +198,17 @@ def test_two_reruns_into_one_folder_one_refuses_in_one_line_and_the_folder_is_ne
     refused = 0
     for attempt in range(3):
         out = tmp_path / f"out{attempt}"
-        both = [subprocess.Popen([sys.executable, "-m", "quidproquo.cli", "rerun", str(sources[seed]), "--out", str(out)],
-                                 cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for seed in (5, 6)]
+        both = [
+            subprocess.Popen(
+                [sys.executable, "-m", "quidproquo.cli", "rerun", str(sources[seed]), "--out", str(out)],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for seed in (5, 6)
+        ]
         results = [(p.wait(timeout=300), p.stderr.read()) for p in both]
         for code, err in results:
             assert code in (0, 2), err
@@ -205,14 +251,23 @@ def test_a_killed_calibration_leaves_no_done_json_over_a_partial_or_mixed_result
     started = time.monotonic()
     assert killed(argv, tmp_path, env) == 0
     took = time.monotonic() - started
-    names = {"calibration.md", "parameters.csv", "moments.csv", "forecast.png", "belarus_2025_calibrated.yaml", "done.json"}
+    names = {
+        "calibration.md",
+        "parameters.csv",
+        "moments.csv",
+        "forecast.png",
+        "belarus_2025_calibrated.yaml",
+        "done.json",
+    }
     assert {p.name for p in folder.iterdir()} == names | {".lock"}
     assert "OLD" not in (folder / "calibration.md").read_text()
 
     def check() -> str:
         if not (folder / "done.json").exists():
             return "none"
-        assert {p.name for p in folder.iterdir()} - {".staging"} == names | {".lock"}, "done.json over a partial calibration"
+        assert {p.name for p in folder.iterdir()} - {".staging"} == names | {".lock"}, (
+            "done.json over a partial calibration"
+        )
         fitted = pd.read_csv(folder / "parameters.csv")
         body = yaml.safe_load((folder / "belarus_2025_calibrated.yaml").read_text())
         inflow = fitted.set_index("parameter").value["inflow"]
