@@ -188,6 +188,7 @@ ISSUE = [
 ]
 
 MORE = [  # 40 more, across every verb
+    (["run", "goods.instruments.potash=3"], 2, "goods.instruments.potash='3': Invalid type assigned"),
     (
         ["run", "engine.worlds=${oc.env:QPQ_NO_SUCH_VARIABLE}"],
         2,

@@ -337,7 +337,10 @@ def load_many(points: list[list[str]]) -> list[Config]:
                         raise ConfigError(f"{key}={text!r}: must be {converted.group(1).lower()}") from None
                     if "is not a valid bool" in str(err):
                         raise ConfigError(f"{key}={text!r}: must be true or false") from None
-                    raise ConfigError(_with_names(explain(err), groups)) from None
+                    message = _with_names(explain(err), groups)
+                    if not message.startswith(key):  # OmegaConf's line names no key here
+                        message = f"{key}={text!r}: {re.sub(r'[.] value: .*$', '', message)}"
+                    raise ConfigError(message) from None
         try:
             config = from_dictconfig(cfg)
         except ConfigError as err:
