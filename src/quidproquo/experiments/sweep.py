@@ -151,9 +151,13 @@ def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
         if before:
             print(f"qpq: {before} of {len(points)} points already finished in {folder}; running the other "
                   f"{len(points) - before}", file=sys.stderr)
+        started = time.perf_counter()
         bar = _bar(len(points), configs[0].engine.worlds)
         table, rounds, failed = sweep_points.run_in_process(folder, swept, every, _value, lambda n: bar.update(n - bar.n))
         bar.close()
+        if bar.disable:  # not a terminal: one line instead of a bar
+            print(f"qpq: sweep: {len(points) - before} points x {configs[0].engine.worlds:,} worlds run in "
+                  f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
         for point, error in failed:
             print(f"qpq: job failed: {' '.join(point)}: {error}", file=sys.stderr)
     if table.empty:
@@ -315,7 +319,8 @@ def _bar(points: int, worlds: int):
     """A progress bar of points run in this process (stderr)."""
     from tqdm import tqdm
 
-    return tqdm(total=points, unit="point", desc="sweep", dynamic_ncols=True, postfix=f"{worlds:,} worlds a point")
+    return tqdm(total=points, unit="point", desc="sweep", dynamic_ncols=True, postfix=f"{worlds:,} worlds a point",
+                disable=not sys.stderr.isatty())
 
 
 class Progress:
@@ -330,7 +335,8 @@ class Progress:
 
         self.folder, self.total, self.worlds = Path(folder), total, worlds_per_job
         self.already = self.count()
-        self.bar = tqdm(total=total, initial=self.already, unit="job", desc="sweep", dynamic_ncols=True)
+        self.bar = tqdm(total=total, initial=self.already, unit="job", desc="sweep", dynamic_ncols=True,
+                        disable=not sys.stderr.isatty())
         self.start = time.perf_counter()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -358,3 +364,6 @@ class Progress:
         self._thread.join()
         self._update()
         self.bar.close()
+        if self.bar.disable:  # not a terminal: one line instead of a bar
+            print(f"qpq: sweep: {self.count() - self.already} jobs x {self.worlds:,} worlds run in "
+                  f"{time.perf_counter() - self.start:.0f} s", file=sys.stderr)
