@@ -78,7 +78,7 @@ class Range:
 
 
 UNIT, SHARE, COUNT, POSITIVE = Range(0, 1, True, True), Range(0, 1), Range(0), Range(0)
-MAX_OFFERS = 100  # offers a visit: every offer is weighed in every world, so a billion would run for hours
+MAX_OFFERS = 1000  # offers a visit: every offer is weighed in every world, so a billion would run for hours
 # No number of a config may be larger than this: beyond it the model's sums overflow to inf and
 # its comparisons to NaN (a monthly cost of 1e308 wrote NaN into worlds.parquet).
 MAX_MAGNITUDE = 1e9

@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from quidproquo.config.checks import ConfigError, month, validate
-from quidproquo.config.limits import check_scenario_file
+from quidproquo.config.limits import check_interpolation, check_scenario_file, refuse_empty_mapping
 from quidproquo.config.schema import ACTORS, SCHEMAS, STRATEGIES, Config
 
 # Our launcher presets (conf/hydra/launcher) share their names with the plugins' schemas, so Hydra
@@ -309,9 +309,8 @@ def load_many(points: list[list[str]]) -> list[Config]:
         cfg = copy.deepcopy(_compose_dict(groups))
         for override in groups:  # `engine={}`: Hydra merges it into the group and says nothing
             key, _, text = override.partition("=")
-            if text.strip() == "{}" and isinstance(OmegaConf.select(cfg, key.lstrip("+~"), default=None), DictConfig):
-                raise ConfigError(f"{key}={{}}: an empty mapping is not allowed here: it would leave every key of {key} "
-                                  f"as it is; set one with {key}.KEY=VALUE")
+            if text.strip() == "{}":
+                refuse_empty_mapping(cfg, key.lstrip("+~"))
         for override in point:
             if is_value_override(override):
                 key, text = override.split("=", 1)
@@ -320,12 +319,7 @@ def load_many(points: list[list[str]]) -> list[Config]:
                 except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: what YAML reads as a date, e.g. 2025-01-32
                     raise ConfigError(f"{key}={text!r}: cannot be parsed") from None
                 if isinstance(value, dict) and not value:
-                    node = OmegaConf.select(cfg, key, default=None)
-                    if isinstance(node, DictConfig):
-                        # Merged, {} would leave every entry as it is without a word.
-                        names = ", ".join(str(k) for k in node.keys())
-                        raise ConfigError(f"{key}={{}}: an empty mapping is not allowed here: it must keep its entries "
-                                          f"({names}); change one with {key}.NAME.KEY=VALUE")
+                    refuse_empty_mapping(cfg, key)
                 if isinstance(value, str) and "${" in value:
                     check_interpolation(key, text)
                 try:
@@ -348,17 +342,6 @@ def load_many(points: list[list[str]]) -> list[Config]:
         keep_overrides(config, point)
         out.append(config)
     return out
-
-
-def check_interpolation(key: str, text: str) -> None:
-    """A `${...}` value resolves here, or is one line naming the key (OmegaConf's own names none)."""
-    probe = OmegaConf.create({"value": text})
-    try:
-        OmegaConf.to_container(probe, resolve=True)
-    except (OmegaConfBaseException, ValueError, KeyError) as err:
-        reason = " ".join(str(err).splitlines()[0].split()) if str(err).strip() else type(err).__name__
-        raise ConfigError(f"{key}={text!r}: the interpolation does not resolve ({reason}); allowed: a plain value, "
-                          f"or ${{oc.env:NAME}} of a set variable") from None
 
 
 def from_dictconfig(cfg: DictConfig) -> Config:

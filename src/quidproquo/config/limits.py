@@ -108,10 +108,9 @@ def check_scenario_file(overrides: tuple[str, ...], conf: Path) -> None:
     roots = [conf, *check_search_path(overrides)]
     name = chosen[-1] if chosen else "thaw"
     if name.startswith(("/", "~")) or ".." in Path(name).parts or "\\" in name:
-        from quidproquo.config.compose import scenario_names
-
+        names = sorted(p.relative_to(conf / "scenario").with_suffix("").as_posix() for p in (conf / "scenario").rglob("*.yaml"))
         raise ConfigError(f"scenario={name}: names a file by its path; allowed: a scenario on the search path "
-                          f"({', '.join(scenario_names())}, or one in a folder added with hydra.searchpath=[file://DIR])")
+                          f"({', '.join(names)}, or one in a folder added with hydra.searchpath=[file://DIR])")
     for root in roots:
         path = root / "scenario" / f"{name}.yaml"
         if not path.is_file():
@@ -142,3 +141,28 @@ def check_scenario_file(overrides: tuple[str, ...], conf: Path) -> None:
             raise ConfigError(f"{path}: nested deeper than {MAX_NESTING} levels; a scenario may nest at most {MAX_NESTING}") from None
         except yaml.YAMLError:
             pass  # Hydra reads it next and reports the syntax error with its place
+
+
+def refuse_empty_mapping(cfg, key: str) -> None:
+    """`key={}` where the config has entries: merged, it would leave every one as it is without a word."""
+    from omegaconf import DictConfig, OmegaConf
+
+    node = OmegaConf.select(cfg, key, default=None)
+    if isinstance(node, DictConfig):
+        names = ", ".join(str(k) for k in node.keys())
+        raise ConfigError(f"{key}={{}}: an empty mapping is not allowed here: it must keep its entries ({names}); "
+                          f"change one with {key}.NAME=VALUE or {key}.NAME.KEY=VALUE")
+
+
+def check_interpolation(key: str, text: str) -> None:
+    """A `${...}` value resolves here, or is one line naming the key (OmegaConf's own names none)."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        OmegaConf.to_container(OmegaConf.create({"value": text}), resolve=True)
+    except (OmegaConfBaseException, ValueError, KeyError) as err:
+        reason = " ".join(str(err).splitlines()[0].split()) if str(err).strip() else type(err).__name__
+        raise ConfigError(f"{key}={text!r}: the interpolation does not resolve ({reason}); allowed: a plain value, "
+                          f"or ${{oc.env:NAME}} of a set variable") from None
+
