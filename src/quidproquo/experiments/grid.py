@@ -268,7 +268,7 @@ def figure(out: pd.DataFrame, gaps: np.ndarray, keys: list[str], names: tuple[st
         left.plot(dates, gap, color=tint, lw=1.8, label=name)
     left.axhline(0, color="0.4", lw=0.8)
     left.set_title(f"Prisoners held, {a} minus {b} (paired mean)", fontsize=11)
-    locator = mdates.AutoDateLocator(maxticks=7)
+    locator = mdates.AutoDateLocator()
     left.xaxis.set_major_locator(locator)
     left.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     left.set_ylabel("prisoners")
