@@ -564,7 +564,7 @@ COMMANDS = (
     Command("theory", "the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)",
             ("qpq theory", "qpq theory | grep Nash"), lambda p: None, theory_command),
     Command("calibrate", "fit belarus_2025 to the record up to 2025-06-30, and forecast",
-            ("qpq calibrate --budget small", "qpq calibrate --write-scenario", "qpq calibrate --out /tmp/cal --write-scenario --scenario-dir /tmp/cal"),
+            ("qpq calibrate --budget small --out /tmp/cal", "qpq calibrate --write-scenario"),
             _calibrate, calibrate_command),
     Command("dashboard", "serve the browser dashboard (127.0.0.1 unless --host)",
             ("qpq dashboard", "qpq dashboard scenario=freeze --port 8800"), _dashboard, dashboard_command),
