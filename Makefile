@@ -64,6 +64,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/dashboard_step.py
 	$(BIN)/python benchmarks/classroom_load.py
+	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/memory.py
+	$(BIN)/python benchmarks/points.py
 
 clean:
 	rm -rf $(VENV) runs outputs multirun sweeps comparisons classrooms
