@@ -52,7 +52,7 @@ def test_compare_draws_its_stages_on_a_terminal(tmp_path, env):
 
 
 def test_calibrate_draws_its_generations_on_a_terminal(tmp_path, env):
-    code, text = through_a_terminal(["calibrate", "--budget", "small", "--out", "cal", "--scenario-dir", "."], tmp_path, env)
+    code, text = through_a_terminal(["calibrate", "--budget", "small", "--out", "cal"], tmp_path, env)
     assert code == 0, text[-2000:]
     for stage in ("generations", "standard errors", "forecast"):
         assert stage in text, stage

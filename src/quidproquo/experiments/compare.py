@@ -207,9 +207,10 @@ def arrest_regimes(name: str, worlds: pd.DataFrame, rounds: pd.DataFrame, low: f
     quiet, pressed = float(arrests[calm].median()), float(arrests[~calm].median())
     if pressed < 1.1 * quiet:
         return ""
-    return (f"{name}'s arrests fall into two groups by Moscow's pressure on Minsk: in {calm.mean():.0%} of worlds its mean "
-            f"pressure stays below {low} (Moscow does not escalate) and their arrests have a median of {quiet:,.0f}; in the "
-            f"rest Moscow answers Minsk's drift to the West with pressure, Minsk represses, and the median is {pressed:,.0f}.")
+    return (f"{name}'s arrests violin has a second, lower bulge (or a long lower tail), and Moscow's pressure regimes are "
+            f"why: in {calm.mean():.0%} of worlds Moscow's mean pressure on Minsk stays below {low} (it never escalates) and "
+            f"their arrests have a median of {quiet:,.0f}; in the rest Moscow answers Minsk's drift to the West with "
+            f"pressure, Minsk represses, and the median is {pressed:,.0f}.")
 
 
 WORLDS_COLUMNS = ("world", "total_released", "total_arrested", "net_change", "prisoners_held_final", "deals",
