@@ -1,6 +1,6 @@
 """Reference runs: small runs whose tables are pinned by hash, so a refactor provably changes no number.
 
-`python tests/reference_runs.py --write` records the digests in `reference_hashes.json`; the test
+`python tests/engine/reference_runs.py --write` records the digests in `reference_hashes.json`; the test
 `test_reference_runs.py` recomputes them. A change to the model that *should* change numbers
 rewrites the file in the same commit, and the commit message says why.
 """
