@@ -50,7 +50,10 @@ def check_hydra_overrides(overrides: list[str]) -> None:
                 raise ConfigError(f"{bare}={value}: no such preset; allowed: {', '.join(HYDRA_GROUPS[bare])}")
             continue
         plain = bare in HYDRA_KEYS or any(k.endswith(".") and bare.startswith(k) for k in HYDRA_KEYS)
-        if not plain or "_target_" in bare or "_target_" in value or key.startswith(("+", "~")):
+        # A launcher takes options of its own a user may add (`+hydra.launcher.ray.init.X=...`, Ray's
+        # init keywords); anywhere else adding or deleting a hydra key is refused.
+        added = key.startswith(("+", "~")) and not bare.startswith("hydra.launcher.")
+        if not plain or "_target_" in bare or "_target_" in value or added:
             raise ConfigError(f"{bare}: not a hydra setting qpq lets a config change (callbacks, logging handlers and "
                               f"_target_ nodes are code); {allowed}")
         from hydra.core.override_parser.overrides_parser import OverridesParser
