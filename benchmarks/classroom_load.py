@@ -51,7 +51,10 @@ class Client:
 
     def request(self, kind: str, method: str, path: str, fields: dict | None = None) -> tuple[int, str, dict]:
         body = urlencode(fields).encode() if fields is not None else None
-        headers = {**(FORM if body is not None else {}), "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {
+            **(FORM if body is not None else {}),
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
         start = time.perf_counter()
         for attempt in (0, 1):  # a kept-alive connection the server closed: open a new one, once
             try:
@@ -154,12 +157,18 @@ def main() -> None:
         sys.exit("classroom_load: --students 2..80, --months 1..12, --seconds 10..900")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "session"
-        room = Room.create(folder, "thaw", args.months, seed=args.seed, idle=3600)  # nobody idles out: every move is a client's
+        room = Room.create(
+            folder, "thaw", args.months, seed=args.seed, idle=3600
+        )  # nobody idles out: every move is a client's
         code, key = room.session.join_code, room.session.instructor_key
         room.close()
         port = free_port()
-        server = subprocess.Popen([str(QPQ), "classroom", "--session", str(folder), "--port", str(port)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        server = subprocess.Popen(
+            [str(QPQ), "classroom", "--session", str(folder), "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             print(server.stdout.readline().strip(), flush=True)  # the server's first line: it has started
             deadline = time.monotonic() + 60
@@ -177,9 +186,21 @@ def main() -> None:
             until = started + args.seconds
             teacher = Client(port, timings, lock)
             teacher.request("instructor page", "GET", f"/instructor?key={key}")
-            threads = [threading.Thread(target=student, args=(Client(port, timings, lock), f"student {n:02d}", code,
-                                                              random.Random(args.seed * 1000 + n), until, done), daemon=True)
-                       for n in range(args.students)]
+            threads = [
+                threading.Thread(
+                    target=student,
+                    args=(
+                        Client(port, timings, lock),
+                        f"student {n:02d}",
+                        code,
+                        random.Random(args.seed * 1000 + n),
+                        until,
+                        done,
+                    ),
+                    daemon=True,
+                )
+                for n in range(args.students)
+            ]
             for thread in threads:
                 thread.start()
             while waiting(teacher) < args.students:  # every student has joined
@@ -198,8 +219,10 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"classroom load: {args.students} students ({args.students // 2} pairs), {args.months} months, thaw; "
-          f"{took:.0f} s of play; load average {load} ({os.cpu_count()} cores; the clients run here too)")
+    print(
+        f"classroom load: {args.students} students ({args.students // 2} pairs), {args.months} months, thaw; "
+        f"{took:.0f} s of play; load average {load} ({os.cpu_count()} cores; the clients run here too)"
+    )
     print(f"{'request':<20}{'count':>7}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}")
     for kind in ("join", "page", "move", "state", "instructor page", "instructor state"):
         ms = timings.get(kind, [])

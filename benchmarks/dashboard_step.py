@@ -39,8 +39,12 @@ BUDGET = 60.0  # ms, median at 100 worlds
 
 def old_charts(revision: str):
     """The chart module (`dashboard/charts.py`) as it was at `revision`, loaded under another name."""
-    source = subprocess.run(["git", "-C", str(HERE), "show", f"{revision}:src/quidproquo/teaching/dashboard/charts.py"],
-                            capture_output=True, text=True, check=True).stdout
+    source = subprocess.run(
+        ["git", "-C", str(HERE), "show", f"{revision}:src/quidproquo/teaching/dashboard/charts.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as file:
         file.write(source)
     spec = importlib.util.spec_from_file_location("quidproquo_old_dashboard_charts", file.name)
@@ -92,13 +96,21 @@ def main() -> None:
         model_ms.append(new_step(charts, new_model))
         new_ms.append(1000 * (time.perf_counter() - start))
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"dashboard step: thaw, {args.worlds} worlds, {args.months} months; model step + both charts; "
-          f"load average {load} ({os.cpu_count()} cores)")
+    print(
+        f"dashboard step: thaw, {args.worlds} worlds, {args.months} months; model step + both charts; "
+        f"load average {load} ({os.cpu_count()} cores)"
+    )
     print(f"{'':<34}{'median ms':>10}{'p90 ms':>9}")
-    for name, ms in ((f"before ({args.against}, PNG)", old_ms), ("now (SVG)", new_ms), ("  of which the model", model_ms)):
+    for name, ms in (
+        (f"before ({args.against}, PNG)", old_ms),
+        ("now (SVG)", new_ms),
+        ("  of which the model", model_ms),
+    ):
         print(f"{name:<34}{np.median(ms):>10.1f}{np.percentile(ms, 90):>9.1f}")
-    print(f"ratio before/now (median): {np.median(old_ms) / np.median(new_ms):.1f}x; "
-          f"now {'within' if np.median(new_ms) <= BUDGET else 'ABOVE'} the {BUDGET:.0f} ms budget")
+    print(
+        f"ratio before/now (median): {np.median(old_ms) / np.median(new_ms):.1f}x; "
+        f"now {'within' if np.median(new_ms) <= BUDGET else 'ABOVE'} the {BUDGET:.0f} ms budget"
+    )
     sys.stdout.flush()
 
 

@@ -46,14 +46,26 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base, _, _ = child([QPQ, "run", "--help"])  # first: ru_maxrss is the largest child so far
-        peak, wall, cpu = child([QPQ, "run", "scenario=thaw", f"engine.worlds={args.worlds}", f"engine.rounds={args.rounds}",
-                                 f"hydra.run.dir={Path(tmp) / 'run'}"])
+        peak, wall, cpu = child(
+            [
+                QPQ,
+                "run",
+                "scenario=thaw",
+                f"engine.worlds={args.worlds}",
+                f"engine.rounds={args.rounds}",
+                f"hydra.run.dir={Path(tmp) / 'run'}",
+            ]
+        )
         sizes = {p.name: p.stat().st_size / 1e6 for p in (Path(tmp) / "run").glob("*.parquet")}
     print(f"load average {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
-    print(f"qpq run scenario=thaw engine.worlds={args.worlds:,} engine.rounds={args.rounds}: peak RSS {peak:,.0f} MB "
-          f"({peak / 1000:.2f} GB), {wall:.1f} s wall, {cpu:.1f} s CPU")
-    print(f"record arrays {record_mib(args.worlds, args.rounds):,.0f} MiB; peak / record = "
-          f"{peak * 1e6 / 2**20 / record_mib(args.worlds, args.rounds):.2f}; qpq run --help peaks at {base:,.0f} MB")
+    print(
+        f"qpq run scenario=thaw engine.worlds={args.worlds:,} engine.rounds={args.rounds}: peak RSS {peak:,.0f} MB "
+        f"({peak / 1000:.2f} GB), {wall:.1f} s wall, {cpu:.1f} s CPU"
+    )
+    print(
+        f"record arrays {record_mib(args.worlds, args.rounds):,.0f} MiB; peak / record = "
+        f"{peak * 1e6 / 2**20 / record_mib(args.worlds, args.rounds):.2f}; qpq run --help peaks at {base:,.0f} MB"
+    )
     print("tables written: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in sorted(sizes.items())))
     print(f"within 1.0 GB: {'yes' if peak <= 1000 else 'NO'}")
 

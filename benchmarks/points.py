@@ -66,9 +66,20 @@ def hydra_jobs(values, worlds: int) -> float:
     """CPU seconds of `qpq sweep --jobs` over `values` (child process)."""
     with tempfile.TemporaryDirectory() as tmp:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run([QPQ, "sweep", "--jobs", "scenario=thaw", f"engine.worlds={worlds}",
-                        f"{KEY}=" + ",".join(f"{v:.6f}" for v in values), f"hydra.sweep.dir={tmp}/s"],
-                       check=True, capture_output=True, env={**os.environ, "QPQ_NO_PROGRESS": "1"})
+        subprocess.run(
+            [
+                QPQ,
+                "sweep",
+                "--jobs",
+                "scenario=thaw",
+                f"engine.worlds={worlds}",
+                f"{KEY}=" + ",".join(f"{v:.6f}" for v in values),
+                f"hydra.sweep.dir={tmp}/s",
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "QPQ_NO_PROGRESS": "1"},
+        )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -95,21 +106,31 @@ def main() -> None:
 
     half = max(1, args.jobs // 2)
     jobs_full = hydra_jobs(values[: args.jobs], args.worlds)
-    jobs_half = hydra_jobs(values[: half], args.worlds)
+    jobs_half = hydra_jobs(values[:half], args.worlds)
     marginal = (jobs_full - jobs_half) / (args.jobs - half)
     per_job = jobs_full + (args.points - args.jobs) * marginal
 
     world_months = args.points * args.worlds * base.engine.rounds
-    print(f"load average {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores; {args.points:,} points x "
-          f"{args.worlds} worlds x {base.engine.rounds} months of thaw, {KEY} from 0 to 1; CPU seconds")
-    print(f"  in one process (run_points):   {inside:8.2f} s  ({inside / world_months * 1e6:.2f} us a world-month, "
-          f"{inside / args.points * 1e3:.1f} ms a point)")
-    print(f"  one model a point:             {per_model:8.2f} s  (measured {each:.2f} s for {args.per_model} points, "
-          f"{each / args.per_model * 1e3:.0f} ms a point, x{args.points / args.per_model:g})  ratio {per_model / inside:6.1f}x")
-    print(f"  one Hydra job a point:         {per_job:8.2f} s  (measured {jobs_full:.1f} s for {args.jobs} jobs, "
-          f"{jobs_half:.1f} s for {half}; marginal job {marginal:.2f} s)  ratio {per_job / inside:6.1f}x")
-    print(f"  targets: >= 300x and >= 1,000x; the floor of (1) is its world-months: at {args.worlds} worlds a point the "
-          f"simulation alone is {world_months:,} world-months")
+    print(
+        f"load average {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores; {args.points:,} points x "
+        f"{args.worlds} worlds x {base.engine.rounds} months of thaw, {KEY} from 0 to 1; CPU seconds"
+    )
+    print(
+        f"  in one process (run_points):   {inside:8.2f} s  ({inside / world_months * 1e6:.2f} us a world-month, "
+        f"{inside / args.points * 1e3:.1f} ms a point)"
+    )
+    print(
+        f"  one model a point:             {per_model:8.2f} s  (measured {each:.2f} s for {args.per_model} points, "
+        f"{each / args.per_model * 1e3:.0f} ms a point, x{args.points / args.per_model:g})  ratio {per_model / inside:6.1f}x"
+    )
+    print(
+        f"  one Hydra job a point:         {per_job:8.2f} s  (measured {jobs_full:.1f} s for {args.jobs} jobs, "
+        f"{jobs_half:.1f} s for {half}; marginal job {marginal:.2f} s)  ratio {per_job / inside:6.1f}x"
+    )
+    print(
+        f"  targets: >= 300x and >= 1,000x; the floor of (1) is its world-months: at {args.worlds} worlds a point the "
+        f"simulation alone is {world_months:,} world-months"
+    )
     if args.profile:
         import cProfile
         import pstats

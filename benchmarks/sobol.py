@@ -25,11 +25,15 @@ import logging  # noqa: E402
 import resource  # noqa: E402
 import time  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 PROBLEM = {
-    "names": ["actors.washington.engagement", "actors.washington.channel_value", "actors.minsk.hostage_elasticity",
-              "actors.minsk.goodwill", "actors.opposition.exile_effect", "actors.moscow.responsiveness"],
+    "names": [
+        "actors.washington.engagement",
+        "actors.washington.channel_value",
+        "actors.minsk.hostage_elasticity",
+        "actors.minsk.goodwill",
+        "actors.opposition.exile_effect",
+        "actors.moscow.responsiveness",
+    ],
     "bounds": [[0.0, 1.0], [0.0, 160.0], [0.0, 2.0], [0.0, 3.0], [0.0, 1.0], [0.0, 2.0]],
 }
 PROBLEM["num_vars"] = len(PROBLEM["names"])
@@ -56,16 +60,20 @@ def main() -> None:
 
     base = load(["scenario=thaw", f"engine.worlds={args.worlds}"])
     samples = sobol_sample.sample(PROBLEM, args.n, calc_second_order=True, seed=1)
-    run = samples[: max(1, int(round(len(samples) * args.fraction)))]
+    run = samples[: max(1, round(len(samples) * args.fraction))]
     load_before = os.getloadavg()[0]
     start, cpu = time.perf_counter(), cpu_seconds()
     y = sensitivity.outcome_means(base, run, outcome="net_change", keys=PROBLEM["names"], jobs=args.jobs)
     wall, used = time.perf_counter() - start, cpu_seconds() - cpu
     scale = len(samples) / len(run)
-    print(f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (1 min), {os.cpu_count()} cores, "
-          f"{args.jobs} worker processes")
-    print(f"Sobol N={args.n}, {PROBLEM['num_vars']} parameters, second order: {len(samples):,} points x {args.worlds} "
-          f"worlds x {base.engine.rounds} months ({len(samples) * args.worlds * base.engine.rounds:,} world-months)")
+    print(
+        f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (1 min), {os.cpu_count()} cores, "
+        f"{args.jobs} worker processes"
+    )
+    print(
+        f"Sobol N={args.n}, {PROBLEM['num_vars']} parameters, second order: {len(samples):,} points x {args.worlds} "
+        f"worlds x {base.engine.rounds} months ({len(samples) * args.worlds * base.engine.rounds:,} world-months)"
+    )
     if scale == 1:
         print(f"  whole design: {wall:.1f} s wall, {used:.1f} s CPU ({used / len(samples) * 1e3:.1f} ms CPU a point)")
         start = time.perf_counter()
@@ -74,8 +82,10 @@ def main() -> None:
         print(f"  SALib analysis {time.perf_counter() - start:.1f} s; S1 and ST of the mean net change:")
         print(first.join(total).round(3).to_string())
     else:
-        print(f"  {len(run):,} of the points ({args.fraction:g}) in {wall:.1f} s wall, {used:.1f} s CPU; scaled by "
-              f"{scale:.2f} to the whole design: {wall * scale:.0f} s wall, {used * scale:.0f} s CPU (extrapolated)")
+        print(
+            f"  {len(run):,} of the points ({args.fraction:g}) in {wall:.1f} s wall, {used:.1f} s CPU; scaled by "
+            f"{scale:.2f} to the whole design: {wall * scale:.0f} s wall, {used * scale:.0f} s CPU (extrapolated)"
+        )
     print(f"  under 5 minutes: {'yes' if wall * scale < 300 else 'NO'}")
 
 

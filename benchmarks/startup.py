@@ -30,8 +30,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     repeat = parser.parse_args().repeat
-    cases = {"qpq --help": [QPQ, "--help"], "qpq run --help": [QPQ, "run", "--help"],
-             "python -c pass": [sys.executable, "-c", "pass"]}
+    cases = {
+        "qpq --help": [QPQ, "--help"],
+        "qpq run --help": [QPQ, "run", "--help"],
+        "python -c pass": [sys.executable, "-c", "pass"],
+    }
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeat):
         for name, args in cases.items():

@@ -43,16 +43,28 @@ def main() -> None:
     total = 10 * args.worlds
     work = Path(tempfile.mkdtemp(prefix="qpq-bench-"))
     try:
-        print(f"sweep: 2 scenarios x 5 values x {args.worlds:,} worlds = {total:,} worlds, whole command, {os.cpu_count()} cores")
+        print(
+            f"sweep: 2 scenarios x 5 values x {args.worlds:,} worlds = {total:,} worlds, whole command, {os.cpu_count()} cores"
+        )
         rates = {}
         for launcher in ("basic", "joblib"):
-            seconds, _ = timed([QPQ, "sweep", *grid, f"hydra/launcher={launcher}", f"hydra.sweep.dir={work / launcher}"])
+            seconds, _ = timed(
+                [QPQ, "sweep", *grid, f"hydra/launcher={launcher}", f"hydra.sweep.dir={work / launcher}"]
+            )
             rates[launcher] = total / seconds
             print(f"  {launcher:<8} {seconds:7.1f} s  {rates[launcher]:>8,.0f} worlds/s")
         print(f"  joblib / in-process: {rates['joblib'] / rates['basic']:.2f}x")
 
-        seconds, peak = timed([QPQ, "run", "scenario=thaw", "engine.worlds=100000", "output.figures=false",
-                               f"hydra.run.dir={work / 'big'}"])
+        seconds, peak = timed(
+            [
+                QPQ,
+                "run",
+                "scenario=thaw",
+                "engine.worlds=100000",
+                "output.figures=false",
+                f"hydra.run.dir={work / 'big'}",
+            ]
+        )
         print(f"\n100,000-world qpq run (tables written, no figures): {seconds:.1f} s, peak memory {peak:.2f} GB")
     finally:
         shutil.rmtree(work, ignore_errors=True)

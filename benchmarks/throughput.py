@@ -41,8 +41,13 @@ def vectorised(worlds: int, rounds: int) -> float:
 def batch_run(runs: int, rounds: int) -> float:
     """Seconds for `runs` one-world runs through mesa.batch_run."""
     start = time.perf_counter()
-    mesa.batch_run(BargainingModel, {"scenario": "thaw", "worlds": 1, "rounds": rounds}, rng=list(range(runs)),
-                   max_steps=rounds, display_progress=False)
+    mesa.batch_run(
+        BargainingModel,
+        {"scenario": "thaw", "worlds": 1, "rounds": rounds},
+        rng=list(range(runs)),
+        max_steps=rounds,
+        display_progress=False,
+    )
     return time.perf_counter() - start
 
 
@@ -61,8 +66,9 @@ print(time.perf_counter() - start)
 def timed(source: Path, worlds: int, rounds: int) -> float:
     """Seconds for one run of `worlds` worlds by the package in `source` (a checkout), in a child process."""
     env = {**os.environ, "PYTHONPATH": str(source / "src"), "QPQ_CONF": str(source / "conf")}
-    done = subprocess.run([sys.executable, "-c", ONE_RUN, str(worlds), str(rounds)], env=env, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_RUN, str(worlds), str(rounds)], env=env, capture_output=True, text=True, check=True
+    )
     return float(done.stdout.strip().splitlines()[-1])
 
 
@@ -71,10 +77,15 @@ def against(revision: str, sizes: list[int], rounds: int, repeats: int) -> None:
     here = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as scratch:
         other = Path(scratch) / "other"
-        subprocess.run(["git", "-C", str(here), "worktree", "add", "--detach", str(other), revision], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(here), "worktree", "add", "--detach", str(other), revision],
+            check=True,
+            capture_output=True,
+        )
         try:
-            print(f"\nthaw, {rounds} rounds, one core: this checkout against {revision} (best of {repeats}, alternating)")
+            print(
+                f"\nthaw, {rounds} rounds, one core: this checkout against {revision} (best of {repeats}, alternating)"
+            )
             print(f"{'worlds':>10} {'now w/s':>10} {revision[:10]:>12} {'ratio':>7}")
             for worlds in sizes:
                 now, then = [], []

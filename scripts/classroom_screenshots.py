@@ -91,8 +91,11 @@ class Serving:
 
     def __enter__(self):
         self.log = tempfile.TemporaryFile("w+")
-        self.process = subprocess.Popen([QPQ, "classroom", "--session", str(self.folder), "--port", str(self.port)],
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [QPQ, "classroom", "--session", str(self.folder), "--port", str(self.port)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -119,7 +122,9 @@ class Serving:
 
 def context(browser, viewport: tuple[int, int]):
     made = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
-    made.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort())
+    made.route(
+        "**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort()
+    )
     return made
 
 
@@ -158,14 +163,19 @@ def main() -> None:
                     expect(page.locator(".qpq-lesson")).to_be_visible(timeout=30_000)
                     page.screenshot(path=str(args.out / "classroom_debrief_1024x768.png"))
                 with Serving(Path(tmp) / "student") as server:
-                    for viewport, name in (((1024, 768), "classroom_student_1024x768.png"), ((390, 844), "classroom_student_390.png")):
+                    for viewport, name in (
+                        ((1024, 768), "classroom_student_1024x768.png"),
+                        ((390, 844), "classroom_student_390.png"),
+                    ):
                         made = context(browser, viewport)
                         made.add_cookies([{"name": SEAT_COOKIE, "value": ana.token, "url": server.url}])
                         page = made.new_page()
                         page.goto(server.url)
                         form = page.locator(".qpq-offer-form")
                         expect(form).to_be_visible(timeout=30_000)
-                        form.locator("label:has(input[type=radio])").nth(6).click()  # relief 1 at half the price: its parts show why relief costs
+                        form.locator("label:has(input[type=radio])").nth(
+                            6
+                        ).click()  # relief 1 at half the price: its parts show why relief costs
                         expect(form.locator(".qpq-choice")).to_contain_text("Your choice: release")
                         page.evaluate("window.scrollTo(0, 0)")
                         page.screenshot(path=str(args.out / name))

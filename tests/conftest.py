@@ -27,18 +27,24 @@ def env():
 # test` runs them all. A file's kind is its concern (a real browser, a Ray cluster, executed
 # notebooks, whole commands run many times over), not how long one run happened to take.
 KINDS = {
-    "test_classroom_browser.py": "browser", "test_dashboard_browser.py": "browser",
+    "test_classroom_browser.py": "browser",
+    "test_dashboard_browser.py": "browser",
     "test_ray.py": "ray",
     "test_notebooks.py": "notebook",
 }
 
 
 def pytest_configure(config):
-    for kind, meaning in (("browser", "drives a real Chromium through Playwright"),
-                          ("ray", "starts a local Ray cluster"),
-                          ("notebook", "executes the seminar notebooks"),
-                          ("slow", "a test make test-fast leaves out (every browser, ray and notebook test, and "
-                                   "whole commands run many times: kills, sweeps of jobs, the trust matrix)")):
+    for kind, meaning in (
+        ("browser", "drives a real Chromium through Playwright"),
+        ("ray", "starts a local Ray cluster"),
+        ("notebook", "executes the seminar notebooks"),
+        (
+            "slow",
+            "a test make test-fast leaves out (every browser, ray and notebook test, and "
+            "whole commands run many times: kills, sweeps of jobs, the trust matrix)",
+        ),
+    ):
         config.addinivalue_line("markers", f"{kind}: {meaning}")
 
 

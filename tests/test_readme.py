@@ -20,19 +20,27 @@ import pytest
 from tests_support import ROOT, qpq
 
 SIMULATING = {"run", "sweep", "compare"}
-LOCAL_RAY = ("hydra.launcher.ray.init.address=null +hydra.launcher.ray.init._node_ip_address=127.0.0.1 "
-             "+hydra.launcher.ray.init.include_dashboard=false +hydra.launcher.ray.init.num_cpus=2")
+LOCAL_RAY = (
+    "hydra.launcher.ray.init.address=null +hydra.launcher.ray.init._node_ip_address=127.0.0.1 "
+    "+hydra.launcher.ray.init.include_dashboard=false +hydra.launcher.ray.init.num_cpus=2"
+)
 # line (its start) -> (what is run instead, why)
 SPECIAL = {
-    "qpq calibrate ": ("qpq calibrate --budget small --out cal --write-scenario --scenario-dir .", "a full fit takes a minute"),
+    "qpq calibrate ": (
+        "qpq calibrate --budget small --out cal --write-scenario --scenario-dir .",
+        "a full fit takes a minute",
+    ),
     "qpq calibrate\n": ("qpq calibrate --budget small --out cal", "a full fit takes a minute"),
     "qpq dashboard": ("{line} --help", "a server runs until stopped; tests/test_dashboard*.py serve it for real"),
     "qpq classroom": ("{line} --help", "a server runs until stopped; tests/test_classroom*.py serve it for real"),
-    "qpq sweep scenario=thaw,freeze engine.seed=range(0,20) engine.worlds=100000 hydra/launcher=submitit_slurm":
-        ("compose", "there is no Slurm cluster here: the sweep's configs are composed and checked, not submitted"),
-    "qpq sweep scenario=thaw,freeze engine.seed=range(0,20) hydra/launcher=ray hydra.launcher.ray.init.address=auto":
-        (f"qpq sweep scenario=thaw,freeze engine.seed=0,1 hydra/launcher=ray {LOCAL_RAY}",
-         "address=auto joins a running cluster; here a local Ray stands in (tests/test_ray.py checks its table)"),
+    "qpq sweep scenario=thaw,freeze engine.seed=range(0,20) engine.worlds=100000 hydra/launcher=submitit_slurm": (
+        "compose",
+        "there is no Slurm cluster here: the sweep's configs are composed and checked, not submitted",
+    ),
+    "qpq sweep scenario=thaw,freeze engine.seed=range(0,20) hydra/launcher=ray hydra.launcher.ray.init.address=auto": (
+        f"qpq sweep scenario=thaw,freeze engine.seed=0,1 hydra/launcher=ray {LOCAL_RAY}",
+        "address=auto joins a running cluster; here a local Ray stands in (tests/test_ray.py checks its table)",
+    ),
 }
 # What a line needs to exist before it runs (what `make demo` or an earlier example made).
 NEEDS = {
@@ -97,17 +105,25 @@ def test_a_readme_example_runs_as_typed(line, tmp_path, env):
             (tmp_path / path).write_text(text)
     for folder, making in NEEDS.items():
         if folder in line.split("--out")[0]:
-            made = subprocess.run([qpq(), *shlex.split(making)[1:]], cwd=tmp_path, capture_output=True, text=True, env=env)
+            made = subprocess.run(
+                [qpq(), *shlex.split(making)[1:]], cwd=tmp_path, capture_output=True, text=True, env=env
+            )
             assert made.returncode == 0, made.stderr
     if command == "compose":
         from quidproquo.cli import check, own
         from quidproquo.experiments.sweep import expand
 
-        _, points = expand(own([w for w in shlex.split(line)[2:]]))
+        _, points = expand(own(list(shlex.split(line)[2:])))
         assert len(check(*points)) == len(points) > 1, why
         return
-    done = subprocess.run([qpq(), *shlex.split(command)[1:]], cwd=tmp_path, capture_output=True, text=True,
-                          env={**env, "RAY_USAGE_STATS_ENABLED": "0"}, timeout=600)
+    done = subprocess.run(
+        [qpq(), *shlex.split(command)[1:]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**env, "RAY_USAGE_STATS_ENABLED": "0"},
+        timeout=600,
+    )
     assert done.returncode == 0, f"{line!r} ({why}): {done.stderr[-2000:]}"
     if line == FIRST_SWEEP:
         import pandas as pd

@@ -18,8 +18,13 @@ def test_without_chromium_and_without_root_the_check_stops_at_once_saying_what_t
         target = subprocess.run(["bash", "-c", f"command -v {tool}"], capture_output=True, text=True).stdout.strip()
         (bin_dir / tool).symlink_to(target)
     started = time.monotonic()
-    done = subprocess.run([str(ROOT / "scripts" / "ensure-browser")], capture_output=True, text=True,
-                          env={"PATH": str(bin_dir), "QPQ_NO_INSTALL": "1"}, timeout=30)
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "ensure-browser")],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(bin_dir), "QPQ_NO_INSTALL": "1"},
+        timeout=30,
+    )
     assert time.monotonic() - started < 5
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
@@ -33,8 +38,13 @@ def test_with_chromium_on_the_path_the_check_passes(tmp_path):
     (bin_dir / "chromium").chmod(0o755)
     bash = subprocess.run(["bash", "-c", "command -v bash"], capture_output=True, text=True).stdout.strip()
     (bin_dir / "bash").symlink_to(bash)
-    done = subprocess.run([str(ROOT / "scripts" / "ensure-browser")], capture_output=True, text=True,
-                          env={"PATH": str(bin_dir)}, timeout=30)
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "ensure-browser")],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(bin_dir)},
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr
     assert os.access(ROOT / "scripts" / "ensure-browser", os.X_OK)
 
@@ -54,8 +64,14 @@ def test_make_lab_opens_the_notebooks_in_jupyterlab_with_the_projects_own_kernel
         port = s.getsockname()[1]
     token = secrets.token_hex(8)
     base = f"http://127.0.0.1:{port}/api"
-    lab = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS=--no-browser --port={port} --IdentityProvider.token={token}"],
-                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lab = subprocess.Popen(
+        ["make", "-s", "lab", f"LAB_ARGS=--no-browser --port={port} --IdentityProvider.token={token}"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -71,10 +87,12 @@ def test_make_lab_opens_the_notebooks_in_jupyterlab_with_the_projects_own_kernel
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=30) as response:
             assert response.status == 200 and b"JupyterLab" in response.read()
 
-        request = urllib.request.Request(f"{base}/kernels?token={token}", data=b"{}", method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{base}/kernels?token={token}", data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             kernel = json.load(response)["id"]
+
         def command_lines():
             for path in Path("/proc").glob("[0-9]*/cmdline"):
                 try:

@@ -14,8 +14,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def model(scenario: str = "thaw", worlds: int = 3, seed: int = 0, **changes) -> BargainingModel:
     """A model built from a composed scenario; `changes` are Hydra overrides ("a.b" = value)."""
-    cfg = load([f"scenario={scenario}", f"engine.worlds={worlds}", f"engine.seed={seed}",
-                *(f"{k}={v}" for k, v in changes.items())])
+    cfg = load(
+        [
+            f"scenario={scenario}",
+            f"engine.worlds={worlds}",
+            f"engine.seed={seed}",
+            *(f"{k}={v}" for k, v in changes.items()),
+        ]
+    )
     return BargainingModel(config=cfg)
 
 
@@ -27,5 +33,5 @@ def qpq() -> str:
 def model_with_utility(key: str, node: dict, worlds: int = 2, rounds: int = 6) -> BargainingModel:
     cfg = load(["scenario=thaw", f"engine.worlds={worlds}", f"engine.rounds={rounds}"])
     actor = key.split(".")[1]
-    setattr(getattr(cfg.actors, actor), "utility", node)
+    getattr(cfg.actors, actor).utility = node
     return BargainingModel(config=cfg)

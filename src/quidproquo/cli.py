@@ -14,10 +14,10 @@ import contextlib
 import functools
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 # Only the standard library at import: `qpq --help` and a mistyped command answer at once. Hydra,
 # pandas, Mesa, SciPy and matplotlib are imported by the commands that need them (a test holds
@@ -152,9 +152,11 @@ def _one_job(dict_cfg) -> None:
 
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
-        print(f"qpq: error: the run into {folder} failed in month-by-month simulation: {type(err).__name__}: "
-              f"{' '.join(str(err).split())[:200]} (no done.json: the folder holds no result; HYDRA_FULL_ERROR=1 shows the traceback)",
-              file=sys.stderr)
+        print(
+            f"qpq: error: the run into {folder} failed in month-by-month simulation: {type(err).__name__}: "
+            f"{' '.join(str(err).split())[:200]} (no done.json: the folder holds no result; HYDRA_FULL_ERROR=1 shows the traceback)",
+            file=sys.stderr,
+        )
         raise SystemExit(EXIT_JOBS_FAILED) from None
     print(f"qpq: {cfg.name}: {cfg.engine.worlds:,} worlds x {cfg.engine.rounds} rounds -> {folder}")
     print(f"qpq: summary -> {folder / 'summary.md'}")
@@ -173,16 +175,26 @@ class Command:
 
 
 def _trust(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--trust", action="append", default=[], metavar="MODULE",
-                        help="let _target_ nodes name functions of MODULE (your own code); repeatable; "
-                             "quidproquo.* is always trusted")
+    parser.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="let _target_ nodes name functions of MODULE (your own code); repeatable; quidproquo.* is always trusted",
+    )
 
 
 def _scenario_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario-dir", dest="search_dirs", action="append", default=[], metavar="DIR",
-                        help="a folder of your own scenarios, DIR/scenario/NAME.yaml, chosen with scenario=NAME "
-                             "(repeatable; shorthand for hydra.searchpath=[file://DIR]); a scenario may inherit "
-                             "from another with 'defaults: [thaw, _self_]'")
+    parser.add_argument(
+        "--scenario-dir",
+        dest="search_dirs",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of your own scenarios, DIR/scenario/NAME.yaml, chosen with scenario=NAME "
+        "(repeatable; shorthand for hydra.searchpath=[file://DIR]); a scenario may inherit "
+        "from another with 'defaults: [thaw, _self_]'",
+    )
 
 
 def searchpath(dirs: list[str]) -> str:
@@ -199,9 +211,13 @@ def searchpath(dirs: list[str]) -> str:
 
 
 def _overrides(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
-                        help="Hydra overrides: scenario=NAME, engine.worlds=N, actors.minsk.goodwill=0.5, ... "
-                             "(qpq params lists every key)")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="Hydra overrides: scenario=NAME, engine.worlds=N, actors.minsk.goodwill=0.5, ... "
+        "(qpq params lists every key)",
+    )
     _trust(parser)
     _scenario_dir(parser)
 
@@ -215,7 +231,11 @@ def run_command(args: argparse.Namespace) -> None:
     given = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.run.dir=")]
     # The folder is known and taken before Hydra writes anything into it: a second run into the
     # same folder stops here; a default folder gets a suffix no other run can have.
-    folder = Path(given[-1]) if given else fresh_name(Path("outputs") / cfg.name / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+    folder = (
+        Path(given[-1])
+        if given
+        else fresh_name(Path("outputs") / cfg.name / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+    )
     try:
         hold(folder)
     except ConfigError as err:
@@ -235,7 +255,9 @@ def sweep_command(args: argparse.Namespace) -> None:
     from quidproquo.config.hydra_node import check_hydra_overrides
 
     try:  # the hydra settings of a sweep in this process too (its points' check sees only our keys)
-        check_hydra_overrides([o for o in overrides if o.lstrip("+~").startswith("hydra") and not o.startswith("hydra.searchpath=")])
+        check_hydra_overrides(
+            [o for o in overrides if o.lstrip("+~").startswith("hydra") and not o.startswith("hydra.searchpath=")]
+        )
     except ConfigError as err:
         fail(str(err))
     try:
@@ -272,12 +294,16 @@ def compare_command(args: argparse.Namespace) -> None:
         fail("qpq compare: hydra.run.dir does not apply to a comparison; give the folder with --out DIR")
     chosen = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") == "scenario"]
     if chosen:
-        fail(f"qpq compare: {chosen[0]}: the two scenarios are the sides A B; an override may not choose a scenario "
-             f"for both (e.g. qpq compare thaw freeze engine.worlds=500)")
+        fail(
+            f"qpq compare: {chosen[0]}: the two scenarios are the sides A B; an override may not choose a scenario "
+            f"for both (e.g. qpq compare thaw freeze engine.worlds=500)"
+        )
     check(overrides)
     if args.grid:
         return _compare_grid(specs, overrides, args)
-    folder = args.out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    folder = args.out or Path(
+        "comparisons"
+    ) / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         from quidproquo.experiments.progress import Progress
@@ -304,7 +330,9 @@ def _compare_grid(specs: list[str], overrides: list[str], args: argparse.Namespa
     except ConfigError as err:
         fail(str(err))
     print(text(about, folder))
-    print(f"qpq: {specs[0]} vs {specs[1]} over {about['points']} points -> {folder / 'grid.csv'}, {folder / 'grid.png'}")
+    print(
+        f"qpq: {specs[0]} vs {specs[1]} over {about['points']} points -> {folder / 'grid.csv'}, {folder / 'grid.png'}"
+    )
 
 
 def rerun_command(args: argparse.Namespace) -> None:
@@ -358,7 +386,9 @@ def scenarios_command(args: argparse.Namespace) -> None:
     from quidproquo.config import conf_dir, scenario_names
 
     for name in scenario_names():
-        description = (yaml.safe_load((conf_dir() / "scenario" / f"{name}.yaml").read_text()) or {}).get("description", "")
+        description = (yaml.safe_load((conf_dir() / "scenario" / f"{name}.yaml").read_text()) or {}).get(
+            "description", ""
+        )
         print(f"{name:<24} {description}")
 
 
@@ -393,8 +423,10 @@ def calibrate_command(args: argparse.Namespace) -> None:
     from quidproquo.runs.lock import fresh_name
 
     if args.scenario_dir and not args.write_scenario:
-        fail(f"--scenario-dir={args.scenario_dir!r}: says where --write-scenario writes the calibrated scenario; "
-             f"add --write-scenario (without it only the run folder is written)")
+        fail(
+            f"--scenario-dir={args.scenario_dir!r}: says where --write-scenario writes the calibrated scenario; "
+            f"add --write-scenario (without it only the run folder is written)"
+        )
     out = args.out or fresh_name(Path("runs") / "calibrate" / f"{datetime.now():%Y-%m-%d}_{args.budget}")
     scenario_dir = Path(args.scenario_dir or conf_dir() / "scenario") if args.write_scenario else None
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -406,10 +438,14 @@ def calibrate_command(args: argparse.Namespace) -> None:
         progress.close()
     except ConfigError as err:
         fail(str(err))
-    print(f"qpq: calibrated scenario -> {numbers['scenario']} ({numbers['evaluations']} evaluations, {numbers['seconds']:.0f} s)")
-    print(f"qpq: forecast for {numbers['date']}: prisoners held median {numbers['prisoners_median']:,.0f} "
-          f"(90% band {numbers['prisoners_q05']:,.0f}-{numbers['prisoners_q95']:,.0f}); "
-          f"released 2025-07..12 median {numbers['released_median']:,.0f}")
+    print(
+        f"qpq: calibrated scenario -> {numbers['scenario']} ({numbers['evaluations']} evaluations, {numbers['seconds']:.0f} s)"
+    )
+    print(
+        f"qpq: forecast for {numbers['date']}: prisoners held median {numbers['prisoners_median']:,.0f} "
+        f"(90% band {numbers['prisoners_q05']:,.0f}-{numbers['prisoners_q95']:,.0f}); "
+        f"released 2025-07..12 median {numbers['released_median']:,.0f}"
+    )
     print(f"qpq: report -> {out / 'calibration.md'}, figure -> {out / 'forecast.png'} (done.json last)")
 
 
@@ -422,28 +458,39 @@ def _calibrate(parser: argparse.ArgumentParser) -> None:
             fail(f"--budget={text!r}: allowed: {', '.join(BUDGETS)}")
         return text
 
-    parser.add_argument("--budget", default="default", type=budget, metavar="|".join(BUDGETS),
-                        help="how hard to search (default: default)")
+    parser.add_argument(
+        "--budget",
+        default="default",
+        type=budget,
+        metavar="|".join(BUDGETS),
+        help="how hard to search (default: default)",
+    )
     _out(parser, "runs/calibrate/<date>_<budget>_<random>")
-    parser.add_argument("--write-scenario", action="store_true",
-                        help="also write belarus_2025_calibrated.yaml among the scenarios (a tracked file), "
-                             "once the run folder is complete")
+    parser.add_argument(
+        "--write-scenario",
+        action="store_true",
+        help="also write belarus_2025_calibrated.yaml among the scenarios (a tracked file), "
+        "once the run folder is complete",
+    )
 
     def existing(text: str) -> str:
         if not Path(text).is_dir():
             fail(f"--scenario-dir={text!r}: must be an existing folder")
         return text
 
-    parser.add_argument("--scenario-dir", metavar="DIR", type=existing,
-                        help="where --write-scenario writes belarus_2025_calibrated.yaml (default: the scenarios)")
+    parser.add_argument(
+        "--scenario-dir",
+        metavar="DIR",
+        type=existing,
+        help="where --write-scenario writes belarus_2025_calibrated.yaml (default: the scenarios)",
+    )
 
 
 def dashboard_command(args: argparse.Namespace) -> None:
     """Serve the dashboard; it binds 127.0.0.1 unless --host says otherwise (e.g. 0.0.0.0 for a classroom)."""
+    from quidproquo.config.schema import DEFAULT_SCENARIO
     from quidproquo.teaching.dashboard.controls import scenarios as dashboard_scenarios
     from quidproquo.teaching.dashboard.serve import serve
-
-    from quidproquo.config.schema import DEFAULT_SCENARIO
 
     scenario = DEFAULT_SCENARIO
     for arg in args.choice:
@@ -468,7 +515,9 @@ def _port(text: str) -> int:
 
 
 def _dashboard(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("choice", nargs="*", metavar="scenario=NAME", help="the scenario the page opens with (default thaw)")
+    parser.add_argument(
+        "choice", nargs="*", metavar="scenario=NAME", help="the scenario the page opens with (default thaw)"
+    )
     parser.add_argument("--host", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
 
@@ -509,15 +558,25 @@ def _classroom(parser: argparse.ArgumentParser) -> None:
         except ValueError:
             fail(f"--idle={text!r}: must be a whole number of seconds, e.g. 60")
 
-    parser.add_argument("choice", nargs="*", metavar="scenario=NAME", help="the scenario every pair plays (default thaw)")
+    parser.add_argument(
+        "choice", nargs="*", metavar="scenario=NAME", help="the scenario every pair plays (default thaw)"
+    )
     parser.add_argument("--months", type=months, help="months each pair bargains (default 6)")
-    parser.add_argument("--idle", type=seconds, metavar="SECONDS",
-                        help="seconds without a move after which a seat passes to the built-in strategy (default 60)")
+    parser.add_argument(
+        "--idle",
+        type=seconds,
+        metavar="SECONDS",
+        help="seconds without a move after which a seat passes to the built-in strategy (default 60)",
+    )
     parser.add_argument("--host", help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for a room)")
     parser.add_argument("--port", type=_port, default=8766, help="port (default 8766)")
-    parser.add_argument("--session", type=Path, metavar="DIR",
-                        help="the session folder: resumed if it holds classroom.sqlite, else a new session starts there "
-                             "(default: classrooms/<date>_<random>)")
+    parser.add_argument(
+        "--session",
+        type=Path,
+        metavar="DIR",
+        help="the session folder: resumed if it holds classroom.sqlite, else a new session starts there "
+        "(default: classrooms/<date>_<random>)",
+    )
 
 
 def _folder(parser: argparse.ArgumentParser, out_default: str) -> None:
@@ -527,65 +586,150 @@ def _folder(parser: argparse.ArgumentParser, out_default: str) -> None:
 
 
 COMMANDS = (
-    Command("run", "run a scenario over many worlds into a run folder",
-            ("qpq run scenario=thaw engine.worlds=1000", "qpq run scenario=freeze engine.seed=3 hydra.run.dir=runs/freeze"),
-            _overrides, run_command),
-    Command("sweep", "run every combination of several values (a Hydra multirun) and gather one table",
-            ("qpq sweep scenario=thaw,freeze engine.worlds=500", "qpq sweep actors.minsk.hostage_elasticity=0,0.5,1 engine.seed=range(0,3)"),
-            lambda p: (_overrides(p), p.add_argument(
-                "--jobs", action="store_true",
+    Command(
+        "run",
+        "run a scenario over many worlds into a run folder",
+        ("qpq run scenario=thaw engine.worlds=1000", "qpq run scenario=freeze engine.seed=3 hydra.run.dir=runs/freeze"),
+        _overrides,
+        run_command,
+    ),
+    Command(
+        "sweep",
+        "run every combination of several values (a Hydra multirun) and gather one table",
+        (
+            "qpq sweep scenario=thaw,freeze engine.worlds=500",
+            "qpq sweep actors.minsk.hostage_elasticity=0,0.5,1 engine.seed=range(0,3)",
+        ),
+        lambda p: (
+            _overrides(p),
+            p.add_argument(
+                "--jobs",
+                action="store_true",
                 help="one Hydra job a point, each in its own folder (the default runs numeric axes as points of one "
-                     "model in this process; a hydra/launcher= choice implies --jobs)")),
-            sweep_command),
-    Command("compare", "compare two scenarios (or run folders) world by world: the gap, over time and by mechanism",
-            ("qpq compare thaw freeze engine.worlds=5000", "qpq compare runs/a runs/b --out cmp",
-             "qpq compare thaw freeze --grid actors.minsk.goodwill=0,1 --grid actors.opposition.exile_effect=0,0.5,1"),
-            lambda p: (p.add_argument("sides", nargs="+", metavar="ARG",
-                                      help="two scenarios or finished run folders (A B), then KEY=VALUE overrides for both"),
-                       p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
-                                      help="the gap and its decomposition at every combination of these values (repeatable; "
-                                           "keys that may vary by world), paired world by world, in grid.csv and grid.png"),
-                       _out(p, "comparisons/A_vs_B/<time>"), _trust(p), _scenario_dir(p)),
-            compare_command),
-    Command("rerun", "run again from a run folder's own config.yaml: the same tables",
-            ("qpq rerun runs/freeze", "qpq rerun runs/freeze --out runs/freeze-again"), lambda p: _folder(p, "DIR/rerun"), rerun_command),
-    Command("plot", "draw a run folder's figures again from its tables",
-            ("qpq plot runs/freeze", "qpq plot runs/freeze --out figures-again"), lambda p: _folder(p, "DIR/figures"), plot_command),
-    Command("scenarios", "list the scenarios with their descriptions", ("qpq scenarios", "qpq scenarios | grep belarus"),
-            lambda p: None, scenarios_command),
-    Command("params", "list every parameter: its default, what it allows and what it means",
-            ("qpq params actors.minsk", "qpq params actors.washington --scenario thaw"),
-            lambda p: (p.add_argument("group", nargs="?", help="only the keys under this prefix, e.g. actors.minsk or engine"),
-                       p.add_argument("--scenario", metavar="NAME",
-                                      help="show the value scenario NAME uses beside each default (its tiers, instruments "
-                                           "and EU members by name); * marks what it changes"),
-                       _scenario_dir(p)),
-            params_command),
-    Command("theory", "the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)",
-            ("qpq theory", "qpq theory | grep Nash"), lambda p: None, theory_command),
-    Command("calibrate", "fit belarus_2025 to the record up to 2025-06-30, and forecast",
-            ("qpq calibrate --budget small --out /tmp/cal", "qpq calibrate --write-scenario"),
-            _calibrate, calibrate_command),
-    Command("dashboard", "serve the browser dashboard (127.0.0.1 unless --host)",
-            ("qpq dashboard", "qpq dashboard scenario=freeze --port 8800"), _dashboard, dashboard_command),
-    Command("classroom", "serve a classroom session: students bargain in pairs, the instructor sees them and debriefs",
-            ("qpq classroom scenario=thaw --months 6", "qpq classroom --session classrooms/2025-10-07_3fa2c1 --host 0.0.0.0"),
-            _classroom, classroom_command),
+                "model in this process; a hydra/launcher= choice implies --jobs)",
+            ),
+        ),
+        sweep_command,
+    ),
+    Command(
+        "compare",
+        "compare two scenarios (or run folders) world by world: the gap, over time and by mechanism",
+        (
+            "qpq compare thaw freeze engine.worlds=5000",
+            "qpq compare runs/a runs/b --out cmp",
+            "qpq compare thaw freeze --grid actors.minsk.goodwill=0,1 --grid actors.opposition.exile_effect=0,0.5,1",
+        ),
+        lambda p: (
+            p.add_argument(
+                "sides",
+                nargs="+",
+                metavar="ARG",
+                help="two scenarios or finished run folders (A B), then KEY=VALUE overrides for both",
+            ),
+            p.add_argument(
+                "--grid",
+                action="append",
+                default=[],
+                metavar="KEY=V1,V2,...",
+                help="the gap and its decomposition at every combination of these values (repeatable; "
+                "keys that may vary by world), paired world by world, in grid.csv and grid.png",
+            ),
+            _out(p, "comparisons/A_vs_B/<time>"),
+            _trust(p),
+            _scenario_dir(p),
+        ),
+        compare_command,
+    ),
+    Command(
+        "rerun",
+        "run again from a run folder's own config.yaml: the same tables",
+        ("qpq rerun runs/freeze", "qpq rerun runs/freeze --out runs/freeze-again"),
+        lambda p: _folder(p, "DIR/rerun"),
+        rerun_command,
+    ),
+    Command(
+        "plot",
+        "draw a run folder's figures again from its tables",
+        ("qpq plot runs/freeze", "qpq plot runs/freeze --out figures-again"),
+        lambda p: _folder(p, "DIR/figures"),
+        plot_command,
+    ),
+    Command(
+        "scenarios",
+        "list the scenarios with their descriptions",
+        ("qpq scenarios", "qpq scenarios | grep belarus"),
+        lambda p: None,
+        scenarios_command,
+    ),
+    Command(
+        "params",
+        "list every parameter: its default, what it allows and what it means",
+        ("qpq params actors.minsk", "qpq params actors.washington --scenario thaw"),
+        lambda p: (
+            p.add_argument("group", nargs="?", help="only the keys under this prefix, e.g. actors.minsk or engine"),
+            p.add_argument(
+                "--scenario",
+                metavar="NAME",
+                help="show the value scenario NAME uses beside each default (its tiers, instruments "
+                "and EU members by name); * marks what it changes",
+            ),
+            _scenario_dir(p),
+        ),
+        params_command,
+    ),
+    Command(
+        "theory",
+        "the engine against bargaining theory (Rubinstein, Nash, time-dependent offers)",
+        ("qpq theory", "qpq theory | grep Nash"),
+        lambda p: None,
+        theory_command,
+    ),
+    Command(
+        "calibrate",
+        "fit belarus_2025 to the record up to 2025-06-30, and forecast",
+        ("qpq calibrate --budget small --out /tmp/cal", "qpq calibrate --write-scenario"),
+        _calibrate,
+        calibrate_command,
+    ),
+    Command(
+        "dashboard",
+        "serve the browser dashboard (127.0.0.1 unless --host)",
+        ("qpq dashboard", "qpq dashboard scenario=freeze --port 8800"),
+        _dashboard,
+        dashboard_command,
+    ),
+    Command(
+        "classroom",
+        "serve a classroom session: students bargain in pairs, the instructor sees them and debriefs",
+        (
+            "qpq classroom scenario=thaw --months 6",
+            "qpq classroom --session classrooms/2025-10-07_3fa2c1 --host 0.0.0.0",
+        ),
+        _classroom,
+        classroom_command,
+    ),
 )
 
 
 def parser() -> Parser:
     from quidproquo import __version__
 
-    top = Parser(prog="qpq", formatter_class=argparse.RawDescriptionHelpFormatter,
-                 description="quidproquo: a sanctions-and-concessions bargaining simulator.",
-                 epilog="Run `qpq COMMAND --help` for a command's options and examples.")
+    top = Parser(
+        prog="qpq",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="quidproquo: a sanctions-and-concessions bargaining simulator.",
+        epilog="Run `qpq COMMAND --help` for a command's options and examples.",
+    )
     top.add_argument("--version", action="version", version=f"qpq {__version__}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
-        sub = commands.add_parser(command.name, help=command.help, description=command.help,
-                                  epilog="examples:\n" + "\n".join(f"  {e}" for e in command.examples),
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub = commands.add_parser(
+            command.name,
+            help=command.help,
+            description=command.help,
+            epilog="examples:\n" + "\n".join(f"  {e}" for e in command.examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         command.configure(sub)
         sub.set_defaults(handler=command.run)
     return top

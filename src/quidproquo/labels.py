@@ -88,7 +88,9 @@ def label(key: str) -> str:
     if known is not None:
         return str(known)
     if key.startswith("utility_"):
-        actor = {"eu": "the EU", "opposition": "the opposition"}.get(key.removeprefix("utility_"), key.removeprefix("utility_").capitalize())
+        actor = {"eu": "the EU", "opposition": "the opposition"}.get(
+            key.removeprefix("utility_"), key.removeprefix("utility_").capitalize()
+        )
         return f"{actor[0].upper() + actor[1:]}'s realised utility (its own units, discounted)"
     return key.rsplit(".", 1)[-1].replace("_", " ")
 
@@ -106,9 +108,22 @@ def scenario_name(scenario: str) -> str:
 
 # Code names a sentence of the event log may contain (tiers, instruments, actors), longest first
 # so that `airspace_belavia` is replaced whole, never as `belavia`.
-_IN_WORDS = {key: (LABELS[key].text if key in ("rank_and_file", "prominent", "foreign") else str(LABELS[key]))
-             for key in ("rank_and_file", "prominent", "foreign", "belavia", "embassy", "potash", "petroleum",
-                         "airspace_belavia", "potash_transit", "sectoral_packages", "envoy_visits")}
+_IN_WORDS = {
+    key: (LABELS[key].text if key in ("rank_and_file", "prominent", "foreign") else str(LABELS[key]))
+    for key in (
+        "rank_and_file",
+        "prominent",
+        "foreign",
+        "belavia",
+        "embassy",
+        "potash",
+        "petroleum",
+        "airspace_belavia",
+        "potash_transit",
+        "sectoral_packages",
+        "envoy_visits",
+    )
+}
 _CODE_WORD = re.compile(r"(?<!\w)(" + "|".join(sorted(map(re.escape, _IN_WORDS), key=len, reverse=True)) + r")(?!\w)")
 
 
@@ -116,6 +131,7 @@ def in_words(sentence: str) -> str:
     """A sentence of the event log with its code names in words: '39 rank_and_file' ->
     '39 rank-and-file', 'renews airspace_belavia' -> 'renews airspace ban (EU)'. The log keeps
     the code names (its tables are data); a page shows this."""
+
     def swap(match: re.Match) -> str:
         words = _IN_WORDS[match.group(1)]
         # A sentence already worded with the label ("2 foreign nationals") stays as it is.

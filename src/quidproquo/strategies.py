@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def time_dependent(t: float, opponent_concession: np.ndarray, exponent: float = 1.0,
-                   initial: float = 0.0) -> np.ndarray:
+def time_dependent(
+    t: float, opponent_concession: np.ndarray, exponent: float = 1.0, initial: float = 0.0
+) -> np.ndarray:
     """Faratin, Sierra & Jennings (1998): F(t) = initial + (1 - initial) t^(1/exponent).
 
     exponent < 1 is Boulware (holds firm, concedes at the deadline), 1 is linear, > 1 is
@@ -48,8 +49,9 @@ def tit_for_tat(t: float, opponent_concession: np.ndarray, step: float = 0.1) ->
     return np.clip(np.asarray(opponent_concession, dtype=np.float64) + step, 0.0, 1.0)
 
 
-def spe(t: float, opponent_concession: np.ndarray, discount: float, other_discount: float,
-        offers: int = 0) -> np.ndarray:
+def spe(
+    t: float, opponent_concession: np.ndarray, discount: float, other_discount: float, offers: int = 0
+) -> np.ndarray:
     """The subgame-perfect strategy of Rubinstein's alternating-offers game over one good of size 1,
     valued linearly with reservation 0 (`bargaining.good: divisible`).
 
@@ -87,7 +89,8 @@ ALLOWED = {
 def joint_check(name: str, params: dict) -> str | None:
     """A rule over several parameters: what is wrong, or None."""
     if name == "spe" and not params.get("offers") and params.get("discount") == 1 and params.get("other_discount") == 1:
-        return ("discount and other_discount are both 1: with no deadline (offers 0) Rubinstein's shares are 0/0; "
-                "allowed: at least one below 1, or a deadline (offers >= 1)")
+        return (
+            "discount and other_discount are both 1: with no deadline (offers 0) Rubinstein's shares are 0/0; "
+            "allowed: at least one below 1, or a deadline (offers >= 1)"
+        )
     return None
-

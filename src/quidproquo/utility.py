@@ -41,8 +41,9 @@ def linear(components: Mapping[str, np.ndarray], weights: Mapping[str, float]) -
     return _add(w * x for w, x in _weighted(components, weights))
 
 
-def crra(components: Mapping[str, np.ndarray], weights: Mapping[str, float],
-         risk_aversion: float = 1.0, scale: float = 100.0) -> np.ndarray:
+def crra(
+    components: Mapping[str, np.ndarray], weights: Mapping[str, float], risk_aversion: float = 1.0, scale: float = 100.0
+) -> np.ndarray:
     """Concave (constant relative risk aversion) utility of each component.
 
     Each component x is valued as scale * phi(x / scale), phi(y) = sign(y) ((1+|y|)^(1-eta) - 1)
@@ -59,14 +60,19 @@ def crra(components: Mapping[str, np.ndarray], weights: Mapping[str, float],
     return _add(w * scale * phi(x / scale) for w, x in _weighted(components, weights))
 
 
-def reference_dependent(components: Mapping[str, np.ndarray], weights: Mapping[str, float],
-                        reference: float = 0.0, loss_aversion: float = 2.25) -> np.ndarray:
+def reference_dependent(
+    components: Mapping[str, np.ndarray],
+    weights: Mapping[str, float],
+    reference: float = 0.0,
+    loss_aversion: float = 2.25,
+) -> np.ndarray:
     """Prospect-theory value: gains above the reference count once, losses `loss_aversion` times.
 
     Applied component by component, so an actor who "fears selling himself short" weighs every
     prisoner released (a security loss) more heavily than the relief it buys. 2.25 is Tversky and
     Kahneman's (1992) estimate.
     """
+
     def value(w: float, x: np.ndarray) -> np.ndarray:
         gain = x - reference
         return w * np.where(gain >= 0, gain, loss_aversion * gain)
@@ -80,4 +86,3 @@ ALLOWED = {
     "crra": {"risk_aversion": (0, 100, False, False), "scale": (0, None, True, False)},
     "reference_dependent": {"loss_aversion": (0, 100, False, False)},
 }
-

@@ -11,8 +11,10 @@ SCENARIOS = {
     "duplicate": "# @package _global_\nname: dup\nname: dup2\n",
     "empty": "",
     "early_event": '# @package _global_\nname: early\nevents:\n  - date: "2019-01"\n    text: x\n    changes: {actors.moscow.tolerance: 0.2}\n',
-    "twice": ('# @package _global_\nname: twice\nevents:\n  - date: "2025-09"\n    changes: {actors.moscow.tolerance: 0.2}\n'
-              '  - date: "2025-09"\n    changes: {actors.moscow.tolerance: 0.3}\n'),
+    "twice": (
+        '# @package _global_\nname: twice\nevents:\n  - date: "2025-09"\n    changes: {actors.moscow.tolerance: 0.2}\n'
+        '  - date: "2025-09"\n    changes: {actors.moscow.tolerance: 0.3}\n'
+    ),
     "bad_date": '# @package _global_\nname: bad\nevents:\n  - date: "2025/09"\n    changes: {actors.moscow.tolerance: 0.2}\n',
     "bad_change": '# @package _global_\nname: bad\nevents:\n  - date: "2025-09"\n    changes: {actors.moscow.tolerence: 0.2}\n',
     "bad_type": "# @package _global_\nname: bad\nengine:\n  rounds: many\n",
@@ -53,13 +55,29 @@ RUN = [  # (overrides, what stderr must name, what it must say is allowed)
     (["goods.instruments.potash.state=frozen"], "goods.instruments.potash.state", "imposed, lifted, suspended"),
     (["actors.eu.members.HU.stance=owl"], "actors.eu.members.HU.stance", "hawk, core, dove"),
     (["actors.minsk.utility._target_=no.such.function", "--trust", "no"], "actors.minsk.utility", "cannot be imported"),
-    (["actors.minsk.utility._target_=math.sqrt", "--trust", "math"], "actors.minsk.utility", "does not accept the documented arguments"),
+    (
+        ["actors.minsk.utility._target_=math.sqrt", "--trust", "math"],
+        "actors.minsk.utility",
+        "does not accept the documented arguments",
+    ),
     (["actors.minsk.utility._target_=no.such.function"], "actors.minsk.utility", "no.such is not a trusted module"),
     (["actors.minsk.utility={_target_: builtins.eval}"], "actors.minsk.utility", "builtins can never be trusted"),
-    (["actors.washington.strategy={_target_: subprocess.call}"], "actors.washington.strategy", "subprocess can never be trusted"),
+    (
+        ["actors.washington.strategy={_target_: subprocess.call}"],
+        "actors.washington.strategy",
+        "subprocess can never be trusted",
+    ),
     (["actors.moscow.utility._target_=os.system"], "actors.moscow.utility", "os can never be trusted"),
-    (["actors.eu.utility._target_=quidproquo_evil.utility"], "actors.eu.utility", "quidproquo_evil is not a trusted module"),
-    (["actors.washington.strategy={_target_: quidproquo.strategies.linear, exponent: 2}"], "actors.washington.strategy", "exponent"),
+    (
+        ["actors.eu.utility._target_=quidproquo_evil.utility"],
+        "actors.eu.utility",
+        "quidproquo_evil is not a trusted module",
+    ),
+    (
+        ["actors.washington.strategy={_target_: quidproquo.strategies.linear, exponent: 2}"],
+        "actors.washington.strategy",
+        "exponent",
+    ),
     (["actors.washington.strategy.exponent=2"], "actors.washington.strategy", "a strategy is set whole"),
     (["scenario=nope"], "scenario=nope", "no such scenario; allowed: bad_change"),
     (["events=[{date:2025-08,changes:{actors.nope:1}}]"], "events[0].changes", "names no config key"),
@@ -68,11 +86,22 @@ RUN = [  # (overrides, what stderr must name, what it must say is allowed)
     (["scenario=empty"], "scenario=empty", "@package _global_"),
     (["scenario=early_event"], "events[0].date", "must not fall before the run starts"),
     (["scenario=twice"], "events[1].changes", "events[0] already changes it on 2025-09"),
-    (["events=[{date: '2025-08', changes: {actors.minsk.discount: 5.0}}]"], "events[0] (2025-08): actors.minsk.discount", "< 1"),
+    (
+        ["events=[{date: '2025-08', changes: {actors.minsk.discount: 5.0}}]"],
+        "events[0] (2025-08): actors.minsk.discount",
+        "< 1",
+    ),
     (["events=[{date: '2025-08', changes: {engine.worlds: 5}}]"], "events[0].changes", "may not change engine.*"),
-    (["events=[{date: '2025-08', changes: {actors.minsk.utility: {_target_: builtins.eval}}}]"], "events[0].changes",
-     "may not change engine.* or a _target_ node"),
-    (["events=[{date: '2025-08', changes: {goods.prisoners.foreign.inflow: -4.0}}]"], "goods.prisoners.foreign.inflow", ">= 0"),
+    (
+        ["events=[{date: '2025-08', changes: {actors.minsk.utility: {_target_: builtins.eval}}}]"],
+        "events[0].changes",
+        "may not change engine.* or a _target_ node",
+    ),
+    (
+        ["events=[{date: '2025-08', changes: {goods.prisoners.foreign.inflow: -4.0}}]"],
+        "goods.prisoners.foreign.inflow",
+        ">= 0",
+    ),
     (["engine.seed=18446744073709551616"], "engine.seed", "<= 9223372036854775807"),
     (["goods.prisoners.rank_and_file.initial=3000000000"], "goods.prisoners.rank_and_file.initial", "<= 10000000"),
     (["goods.prisoners.rank_and_file.inflow=1e12"], "goods.prisoners.rank_and_file.inflow", "<= 100000"),
@@ -83,10 +112,22 @@ RUN = [  # (overrides, what stderr must name, what it must say is allowed)
     (["name=../../../X"], "name", "it names the run's folder"),
     (["name=/etc/passwd"], "name", "it names the run's folder"),
     # The blocklist: modules whose functions run code, processes or files, even when the user trusts them.
-    (["actors.minsk.utility._target_=builtins.eval", "--trust", "builtins"], "--trust='builtins'", "builtins can never be trusted"),
-    (["actors.minsk.utility._target_=subprocess.call", "--trust", "subprocess"], "--trust='subprocess'", "can never be trusted"),
+    (
+        ["actors.minsk.utility._target_=builtins.eval", "--trust", "builtins"],
+        "--trust='builtins'",
+        "builtins can never be trusted",
+    ),
+    (
+        ["actors.minsk.utility._target_=subprocess.call", "--trust", "subprocess"],
+        "--trust='subprocess'",
+        "can never be trusted",
+    ),
     (["actors.minsk.utility._target_=os.system", "--trust", "os.path"], "--trust='os.path'", "os can never be trusted"),
-    (["actors.minsk.utility._target_=importlib.import_module", "--trust", "importlib"], "--trust='importlib'", "can never be trusted"),
+    (
+        ["actors.minsk.utility._target_=importlib.import_module", "--trust", "importlib"],
+        "--trust='importlib'",
+        "can never be trusted",
+    ),
     (["actors.minsk.utility._target_=shutil.rmtree", "--trust", "shutil"], "--trust='shutil'", "can never be trusted"),
     (["actors.minsk.utility._target_=pickle.loads", "--trust", "pickle"], "--trust='pickle'", "can never be trusted"),
     (["actors.minsk.utility._target_=runpy.run_path"], "actors.minsk.utility", "runpy can never be trusted"),
@@ -99,8 +140,16 @@ RUN = [  # (overrides, what stderr must name, what it must say is allowed)
     (["engine.worlds=1000000000"], "engine.worlds=1000000000", "worlds x"),
     (["goods.prisoners.foreign.initial=10000001"], "goods.prisoners.foreign.initial", "<= 10000000"),
     (["events=[{date: '2025-08', changes: {engine.seed: 3}}]"], "events[0].changes", "may not change engine.*"),
-    (["events=[{date: '2025-08', changes: {actors.washington.engagement: 1.5}}]"], "actors.washington.engagement", "<= 1"),
-    (["events=[{date: '2025-08', changes: {goods.prisoners.prominent.inflow: 1e9}}]"], "goods.prisoners.prominent.inflow", "<= 100000"),
+    (
+        ["events=[{date: '2025-08', changes: {actors.washington.engagement: 1.5}}]"],
+        "actors.washington.engagement",
+        "<= 1",
+    ),
+    (
+        ["events=[{date: '2025-08', changes: {goods.prisoners.prominent.inflow: 1e9}}]"],
+        "goods.prisoners.prominent.inflow",
+        "<= 100000",
+    ),
     (["scenario=bad_date"], "events[0].date", "YYYY-MM"),
     (["scenario=bad_change"], "events[0].changes", "names no config key"),
     (["scenario=bad_type"], "engine.rounds", "integer"),
@@ -139,7 +188,10 @@ def test_run_mistakes(capsys, tmp_path, user_scenarios, overrides, key, allowed)
 
 OTHER = [  # (command line with {tmp} for the test's folder, what the line must say)
     (["sweep", "engine.worlds=10", "hydra.sweep.dir={tmp}/out"], "several values"),
-    (["sweep", "actors.washington.enagement=0.1,0.2", "hydra.sweep.dir={tmp}/out"], "actors.washington.enagement: unknown key"),
+    (
+        ["sweep", "actors.washington.enagement=0.1,0.2", "hydra.sweep.dir={tmp}/out"],
+        "actors.washington.enagement: unknown key",
+    ),
     (["sweep", "engine.worlds=10,-3", "hydra.sweep.dir={tmp}/out"], "engine.worlds=-3"),
     (["sweep", "engine.worlds=[10,", "hydra.sweep.dir={tmp}/out"], "cannot parse the sweep"),
     (["sweep", "engine.seed=1,1", "hydra.sweep.dir={tmp}/out"], "some points repeat"),
@@ -149,7 +201,10 @@ OTHER = [  # (command line with {tmp} for the test's folder, what the line must 
     (["compare", "thaw", "--out", "{tmp}/out"], "takes two scenarios or run folders"),
     (["compare", "thaw", "nope", "--out", "{tmp}/out"], "scenario=nope"),
     (["rerun", "{tmp}/norun", "--out", "{tmp}/out"], "no config.yaml"),
-    (["plot", "{tmp}/norun", "--out", "{tmp}/out"], "not a finished run folder (missing worlds.parquet, rounds.parquet, done.json)"),
+    (
+        ["plot", "{tmp}/norun", "--out", "{tmp}/out"],
+        "not a finished run folder (missing worlds.parquet, rounds.parquet, done.json)",
+    ),
     (["plot", "{tmp}/nowhere", "--out", "{tmp}/out"], "not a finished run folder"),
     (["calibrate", "--budget", "all", "--out", "{tmp}/out"], "--budget='all': allowed: default, small"),
     (["theory", "--fast"], "unrecognized arguments: --fast"),

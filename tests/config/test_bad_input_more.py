@@ -241,7 +241,7 @@ MORE = [  # 40 more, across every verb
     (
         [
             "run",
-            "actors.minsk.strategy={_target_: quidproquo.strategies.spe, discount: 0.9, other_discount: 0.9, offers: 5000}",  # noqa: E501
+            "actors.minsk.strategy={_target_: quidproquo.strategies.spe, discount: 0.9, other_discount: 0.9, offers: 5000}",
         ],
         2,
         "offers=5000: must be >= 0 and <= 1000",

@@ -44,7 +44,7 @@ def entry_of(key: str) -> tuple[type, list[str]] | None:
     key's path within the entry."""
     for parent, kind in ENTRIES.items():
         if key.startswith(parent + "."):
-            return kind, key[len(parent) + 1:].split(".")[1:]
+            return kind, key[len(parent) + 1 :].split(".")[1:]
     return None
 
 
@@ -108,9 +108,13 @@ def test_the_checks_catch_a_second_default(tmp_path):
     (tmp_path / "goods").mkdir()
     (tmp_path / "goods" / "tiny.yaml").write_text("prisoners:\n  few: {initial: 3, inflow: 0.0}\n")
     assert group_problems(tmp_path / "engine" / "default.yaml") == [
-        "engine/default.yaml: engine.worlds is a schema scalar; its default belongs in schema.py"]
+        "engine/default.yaml: engine.worlds is a schema scalar; its default belongs in schema.py"
+    ]
     assert group_problems(tmp_path / "goods" / "tiny.yaml") == [
-        "goods/tiny.yaml: goods.prisoners.few.inflow: 0.0 is the schema's own default"]
+        "goods/tiny.yaml: goods.prisoners.few.inflow: 0.0 is the schema's own default"
+    ]
     scenario = tmp_path / "quiet.yaml"
-    scenario.write_text("# @package _global_\nname: quiet\nactors:\n  washington: {engagement: 0.0, channel_value: 5.0}\n")
+    scenario.write_text(
+        "# @package _global_\nname: quiet\nactors:\n  washington: {engagement: 0.0, channel_value: 5.0}\n"
+    )
     assert scenario_problems(scenario) == ["quiet.yaml: actors.washington.engagement: 0.0 is what it would be anyway"]

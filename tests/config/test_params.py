@@ -45,7 +45,9 @@ def test_target_defaults_are_shown_whole():
 
 
 def test_a_scenario_value_stands_beside_its_default(env):
-    done = subprocess.run([qpq(), "params", "actors.washington", "--scenario", "thaw"], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [qpq(), "params", "actors.washington", "--scenario", "thaw"], capture_output=True, text=True, env=env
+    )
     assert done.returncode == 0, done.stderr
     header, *lines = done.stdout.splitlines()
     assert header.split()[:3] == ["key", "default", "thaw"]
@@ -75,7 +77,10 @@ def write(folder, name, text):
 
 
 def test_a_scenario_of_ones_own_inherits_from_another_through_scenario_dir(tmp_path, env):
-    write(tmp_path / "mine", "keen", """\
+    write(
+        tmp_path / "mine",
+        "keen",
+        """\
         # @package _global_
         defaults:
           - thaw
@@ -85,15 +90,33 @@ def test_a_scenario_of_ones_own_inherits_from_another_through_scenario_dir(tmp_p
         actors:
           minsk:
             goodwill: 2.0
-        """)
-    done = subprocess.run([qpq(), "params", "actors", "--scenario", "keen", "--scenario-dir", str(tmp_path / "mine")],
-                          capture_output=True, text=True, env=env)
+        """,
+    )
+    done = subprocess.run(
+        [qpq(), "params", "actors", "--scenario", "keen", "--scenario-dir", str(tmp_path / "mine")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     lines = {line.split()[0]: line.split() for line in done.stdout.splitlines()[1:-1]}
     assert lines["actors.minsk.goodwill"][1:4] == ["0.0", "2.0", "*"]  # its own value
     assert lines["actors.washington.channel_value"][1:4] == ["0.0", "40.0", "*"]  # inherited from thaw
-    ran = subprocess.run([qpq(), "run", "scenario=keen", "engine.worlds=5", "engine.rounds=3", f"hydra.run.dir={tmp_path / 'run'}",
-                          "--scenario-dir", str(tmp_path / "mine")], capture_output=True, text=True, env=env)
+    ran = subprocess.run(
+        [
+            qpq(),
+            "run",
+            "scenario=keen",
+            "engine.worlds=5",
+            "engine.rounds=3",
+            f"hydra.run.dir={tmp_path / 'run'}",
+            "--scenario-dir",
+            str(tmp_path / "mine"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert ran.returncode == 0, ran.stderr
     assert "name: keen" in (tmp_path / "run" / "config.yaml").read_text()
 
@@ -105,7 +128,9 @@ def test_scenario_dir_is_in_every_composing_verbs_help(env):
 
 
 def test_a_scenario_dir_without_scenarios_is_one_line(tmp_path, env):
-    done = subprocess.run([qpq(), "run", "scenario=x", "--scenario-dir", str(tmp_path)], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [qpq(), "run", "scenario=x", "--scenario-dir", str(tmp_path)], capture_output=True, text=True, env=env
+    )
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "has no scenario/ sub-folder" in done.stderr
 
 
@@ -118,7 +143,10 @@ def test_no_such_scenario_names_the_close_ones_and_how_to_add_a_folder():
 
 
 def test_a_mistake_in_a_scenario_file_names_the_file_and_line(tmp_path):
-    write(tmp_path, "typo", """\
+    write(
+        tmp_path,
+        "typo",
+        """\
         # @package _global_
         defaults:
           - thaw
@@ -127,18 +155,25 @@ def test_a_mistake_in_a_scenario_file_names_the_file_and_line(tmp_path):
         actors:
           minsk:
             goodwil: 2.0
-        """)
-    write(tmp_path, "bad", """\
+        """,
+    )
+    write(
+        tmp_path,
+        "bad",
+        """\
         # @package _global_
         name: bad
         actors:
           minsk:
             discount: 1.5
-        """)
+        """,
+    )
     search = f"hydra.searchpath=[file://{tmp_path}]"
     with pytest.raises(ConfigError) as caught:
         load(["scenario=typo", search])
-    assert str(caught.value).startswith(f"{tmp_path / 'scenario' / 'typo.yaml'}: line 8: actors.minsk.goodwil: unknown key")
+    assert str(caught.value).startswith(
+        f"{tmp_path / 'scenario' / 'typo.yaml'}: line 8: actors.minsk.goodwil: unknown key"
+    )
     with pytest.raises(ConfigError) as caught:
         load(["scenario=bad", search])
     assert str(caught.value) == f"{tmp_path / 'scenario' / 'bad.yaml'}: line 5: actors.minsk.discount=1.5: must be < 1"

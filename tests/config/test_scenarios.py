@@ -1,10 +1,8 @@
 """The two shipped scenarios do what their descriptions say."""
 
-
-from tests_support import model
-
 from quidproquo.engine.instruments import IMPOSED
 from quidproquo.engine.model import BargainingModel
+from tests_support import model
 
 
 def test_under_freeze_nothing_is_ever_lifted_and_no_deal_releases_anyone():
@@ -42,8 +40,12 @@ def test_a_dated_event_acts_on_goods_keys():
     """An event that raises a tier's inflow raises arrests from its month on (the goods read the
     model's own config, which events change, not the caller's)."""
     quiet = model("freeze", worlds=200, seed=4, **{"engine.rounds": 6})
-    loud = model("freeze", worlds=200, seed=4, **{"engine.rounds": 6,
-                 "events": "[{date: '2025-10', changes: {goods.prisoners.rank_and_file.inflow: 400.0}}]"})
+    loud = model(
+        "freeze",
+        worlds=200,
+        seed=4,
+        **{"engine.rounds": 6, "events": "[{date: '2025-10', changes: {goods.prisoners.rank_and_file.inflow: 400.0}}]"},
+    )
     quiet.run(), loud.run()
     before, after = slice(0, 3), slice(3, 6)
     assert (loud.recorder.arrests[before] == quiet.recorder.arrests[before]).all()
@@ -56,7 +58,9 @@ def test_a_command_line_value_holds_over_a_dated_event_that_sets_the_same_key(ca
     cfg = load(["scenario=belarus_2025", "actors.washington.engagement=0.9"])
     capsys.readouterr()
     january = next(e for e in cfg.events if e.date == "2025-01")
-    assert "actors.washington.engagement" not in january.changes and "actors.washington.channel_value" in january.changes
+    assert (
+        "actors.washington.engagement" not in january.changes and "actors.washington.channel_value" in january.changes
+    )
     m = BargainingModel(config=load(["scenario=belarus_2025", "actors.washington.engagement=0.9", "engine.worlds=2"]))
     m.run()
     assert m.cfg.actors.washington.engagement == 0.9  # before and after the event's month
@@ -69,12 +73,25 @@ def test_qpq_run_says_in_one_line_which_event_it_skips(tmp_path, env):
 
     from tests_support import qpq
 
-    done = subprocess.run([qpq(), "run", "scenario=belarus_2025", "engine.worlds=5", "actors.minsk.clemency=0.3",
-                           f"hydra.run.dir={tmp_path / 'run'}"], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [
+            qpq(),
+            "run",
+            "scenario=belarus_2025",
+            "engine.worlds=5",
+            "actors.minsk.clemency=0.3",
+            f"hydra.run.dir={tmp_path / 'run'}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if line.startswith("qpq: note:")]
-    assert notes == ["qpq: note: actors.minsk.clemency is set on the command line, so the scenario's event of 2025-02 "
-                     "(actors.minsk.clemency = 0.45) is skipped for it"]
+    assert notes == [
+        "qpq: note: actors.minsk.clemency is set on the command line, so the scenario's event of 2025-02 "
+        "(actors.minsk.clemency = 0.45) is skipped for it"
+    ]
     assert "clemency: 0.3" in (tmp_path / "run" / "config.yaml").read_text()
     assert "actors.minsk.clemency: 0.45" not in (tmp_path / "run" / "config.yaml").read_text()
 
@@ -84,7 +101,11 @@ def test_a_run_shorter_than_the_scenario_says_which_event_never_happens(tmp_path
 
     from tests_support import qpq
 
-    done = subprocess.run([qpq(), "run", "scenario=thaw", "engine.worlds=3", "engine.rounds=1", f"hydra.run.dir={tmp_path / 'r'}"],
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [qpq(), "run", "scenario=thaw", "engine.worlds=3", "engine.rounds=1", f"hydra.run.dir={tmp_path / 'r'}"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert "qpq: note: events[0] (2025-09: Zapad-2025" in done.stderr and "never happens" in done.stderr

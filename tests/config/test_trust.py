@@ -17,7 +17,6 @@ import quidproquo
 from quidproquo import cli
 from quidproquo.config import ConfigError
 from quidproquo.config.trust import check_arguments, resolve
-
 from tests_support import ROOT
 
 
@@ -44,7 +43,9 @@ def chains_through_imports():
                 function = next((n for n, f in vars(value).items() if callable(f) and not n.startswith("_")), None)
                 if function:
                     out.append(f"{info.name}.{attribute}.{function}")
-            elif (inspect.isfunction(value) or inspect.isclass(value)) and not value.__module__.startswith("quidproquo"):
+            elif (inspect.isfunction(value) or inspect.isclass(value)) and not value.__module__.startswith(
+                "quidproquo"
+            ):
                 out.append(f"{info.name}.{attribute}")  # a name imported from elsewhere
     return sorted(set(out))
 
@@ -54,7 +55,9 @@ CHAINS = chains_through_imports()
 
 def test_the_chains_cover_the_package():
     assert len(CHAINS) > 100
-    assert "quidproquo.runs.provenance.subprocess.run" in CHAINS or any(c.startswith("quidproquo.runs.provenance.subprocess.") for c in CHAINS)
+    assert "quidproquo.runs.provenance.subprocess.run" in CHAINS or any(
+        c.startswith("quidproquo.runs.provenance.subprocess.") for c in CHAINS
+    )
 
 
 @pytest.mark.parametrize("target", CHAINS)
@@ -104,22 +107,26 @@ def user_module(tmp_path, monkeypatch):
     (tmp_path / "mymodels" / "__init__.py").write_text(
         "import subprocess\nfrom subprocess import call\nfrom pathlib import Path\n"
         "class Fear:\n    @staticmethod\n    def utility(components, weights):\n        return sum(components.values())\n"
-        "def fear(components, weights, loss=2.0):\n    return sum(components.values())\n")
+        "def fear(components, weights, loss=2.0):\n    return sum(components.values())\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("QPQ_TRUST", "mymodels")
     yield "mymodels"
     sys.modules.pop("mymodels", None)
 
 
-@pytest.mark.parametrize("target,says", [
-    ("mymodels.subprocess.call", "not a class"),
-    ("mymodels.call", "defined in subprocess, not in mymodels"),
-    ("mymodels.Path.write_text", "defined in pathlib"),
-    ("mymodels.Path", "defined in pathlib"),
-    ("mymodels.fear.__globals__", "starts with '_'"),
-    ("mymodels.Fear.__init__", "starts with '_'"),
-    ("mymodels.Fear.nothing", "has no 'nothing'"),
-])
+@pytest.mark.parametrize(
+    "target,says",
+    [
+        ("mymodels.subprocess.call", "not a class"),
+        ("mymodels.call", "defined in subprocess, not in mymodels"),
+        ("mymodels.Path.write_text", "defined in pathlib"),
+        ("mymodels.Path", "defined in pathlib"),
+        ("mymodels.fear.__globals__", "starts with '_'"),
+        ("mymodels.Fear.__init__", "starts with '_'"),
+        ("mymodels.Fear.nothing", "has no 'nothing'"),
+    ],
+)
 def test_a_trusted_user_module_lends_only_what_it_defines(user_module, target, says):
     with pytest.raises(ConfigError) as err:
         resolve(target, "k")
@@ -169,28 +176,52 @@ def test_command_line_overrides_cannot_write(capsys, tmp_path, index):
     assert not sentinel.exists() and not out.exists()
 
 
-@pytest.mark.parametrize("text,says", [
-    ("hydra:\n  callbacks:\n    x:\n      _target_: pathlib.Path.touch\n      self: {sentinel}\n", "callbacks are code"),
-    ("hydra:\n  job_logging:\n    handlers:\n      file:\n        filename: {sentinel}\n", "a log file goes in the run folder"),
-    ("actors:\n  minsk:\n    utility:\n      _target_: quidproquo.utility.np.save\n      file: {sentinel}\n", "not a class"),
-])
+@pytest.mark.parametrize(
+    "text,says",
+    [
+        (
+            "hydra:\n  callbacks:\n    x:\n      _target_: pathlib.Path.touch\n      self: {sentinel}\n",
+            "callbacks are code",
+        ),
+        (
+            "hydra:\n  job_logging:\n    handlers:\n      file:\n        filename: {sentinel}\n",
+            "a log file goes in the run folder",
+        ),
+        (
+            "actors:\n  minsk:\n    utility:\n      _target_: quidproquo.utility.np.save\n      file: {sentinel}\n",
+            "not a class",
+        ),
+    ],
+)
 def test_a_shared_scenario_folder_cannot_write(capsys, tmp_path, text, says):
     sentinel = tmp_path / "owned"
     folder = tmp_path / "shared" / "scenario"
     folder.mkdir(parents=True)
     (folder / "gift.yaml").write_text("# @package _global_\nname: gift\n" + text.format(sentinel=sentinel))
     out = tmp_path / "out"
-    line = one_line_error(capsys, ["run", "scenario=gift", f"hydra.searchpath=[file://{folder.parent}]", "engine.worlds=2",
-                                   "engine.rounds=2", f"hydra.run.dir={out}"])
+    line = one_line_error(
+        capsys,
+        [
+            "run",
+            "scenario=gift",
+            f"hydra.searchpath=[file://{folder.parent}]",
+            "engine.worlds=2",
+            "engine.rounds=2",
+            f"hydra.run.dir={out}",
+        ],
+    )
     assert says in line, line
     assert not sentinel.exists() and not out.exists()
 
 
-@pytest.mark.parametrize("utility", [
-    "{_target_: quidproquo.runs.provenance.subprocess.getoutput}",
-    "{_target_: quidproquo.utility.crra, x: {_target_: pathlib.Path.touch, self: SENTINEL}}",
-    "{_target_: quidproquo.strategies.np.save, file: SENTINEL, arr: 1}",
-])
+@pytest.mark.parametrize(
+    "utility",
+    [
+        "{_target_: quidproquo.runs.provenance.subprocess.getoutput}",
+        "{_target_: quidproquo.utility.crra, x: {_target_: pathlib.Path.touch, self: SENTINEL}}",
+        "{_target_: quidproquo.strategies.np.save, file: SENTINEL, arr: 1}",
+    ],
+)
 def test_rerun_of_someone_elses_folder_runs_nothing(capsys, tmp_path, utility):
     folder = tmp_path / "theirs"
     cli.main(["run", "engine.worlds=2", "engine.rounds=2", f"hydra.run.dir={folder}"])

@@ -23,14 +23,31 @@ RUNS: dict[str, list[str]] = {
     "nash": ["scenario=theory/nash", "engine.worlds=3", "actors.minsk.reservation=0.1"],
     "time_dependent": ["scenario=theory/time_dependent", "engine.worlds=2"],
     "thaw_nash_protocol": ["scenario=thaw", "engine.worlds=120", "bargaining.protocol=nash", "engine.seed=4"],
-    "thaw_staged_relief": ["scenario=thaw", "engine.worlds=120", "bargaining.verification_lag=2", "actors.washington.engagement=0.8"],
-    "thaw_hostage_market": ["scenario=thaw", "engine.worlds=120", "actors.minsk.hostage_elasticity=0.6",
-                            "actors.washington.channel_value=80", "actors.opposition.lobbying=0.6"],
-    "thaw_eu_doves": ["scenario=thaw", "engine.worlds=120", "actors.eu.members.HU.veto_renewal=0.5",
-                      "actors.eu.members.HU.threshold=0.05", "actors.eu.members.SK.threshold=0.05",
-                      "actors.eu.members.PL.threshold=0.05", "actors.eu.members.LT.threshold=0.05",
-                      "actors.eu.members.LV.threshold=0.05", "actors.eu.members.DE.threshold=0.05",
-                      "actors.eu.members.FR.threshold=0.05"],
+    "thaw_staged_relief": [
+        "scenario=thaw",
+        "engine.worlds=120",
+        "bargaining.verification_lag=2",
+        "actors.washington.engagement=0.8",
+    ],
+    "thaw_hostage_market": [
+        "scenario=thaw",
+        "engine.worlds=120",
+        "actors.minsk.hostage_elasticity=0.6",
+        "actors.washington.channel_value=80",
+        "actors.opposition.lobbying=0.6",
+    ],
+    "thaw_eu_doves": [
+        "scenario=thaw",
+        "engine.worlds=120",
+        "actors.eu.members.HU.veto_renewal=0.5",
+        "actors.eu.members.HU.threshold=0.05",
+        "actors.eu.members.SK.threshold=0.05",
+        "actors.eu.members.PL.threshold=0.05",
+        "actors.eu.members.LT.threshold=0.05",
+        "actors.eu.members.LV.threshold=0.05",
+        "actors.eu.members.DE.threshold=0.05",
+        "actors.eu.members.FR.threshold=0.05",
+    ],
 }
 
 
@@ -42,7 +59,12 @@ def digest(overrides: list[str]) -> str:
     model = BargainingModel(config=load(overrides)).run()
     recorder = model.recorder
     sha = hashlib.sha256()
-    for table in (recorder.rounds_table(model), recorder.worlds_table(model), model.events.table(), recorder.offers_table()):
+    for table in (
+        recorder.rounds_table(model),
+        recorder.worlds_table(model),
+        model.events.table(),
+        recorder.offers_table(),
+    ):
         sha.update(table.to_csv(index=False).encode())
     return sha.hexdigest()
 

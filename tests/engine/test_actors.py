@@ -6,10 +6,10 @@ defaults (src/quidproquo/config/schema.py, conf/goods/belarus.yaml, scenarios/th
 
 import numpy as np
 import pytest
-from tests_support import model
 
-from quidproquo.engine.instruments import IMPOSED, LIFTED, SUSPENDED
 from quidproquo.engine.future import annuity
+from quidproquo.engine.instruments import IMPOSED, LIFTED, SUSPENDED
+from tests_support import model
 
 A36 = annuity(0.97, 36)  # present value of a month from round 0 to the end of 36 rounds
 
@@ -97,8 +97,16 @@ def menu_of_one(m, asked: int, lifted: list[str]):
         steps[0, 1, idx(m, name)] = m.instruments.step_count[idx(m, name)]
     full = (steps > 0).astype(float)
     order = np.argsort(-m.prisoners.valuation("washington"), kind="stable")
-    return build_menu(np.array([[asked, asked]], dtype=float), m.prisoners.held[:1], order, steps, full, full,
-                      m.instruments.steps_left("washington", np.array([0])), levels=4)
+    return build_menu(
+        np.array([[asked, asked]], dtype=float),
+        m.prisoners.held[:1],
+        order,
+        steps,
+        full,
+        full,
+        m.instruments.steps_left("washington", np.array([0])),
+        levels=4,
+    )
 
 
 def test_minsk_values_a_bundle_by_relief_legitimacy_security_chips_autonomy_and_exile():

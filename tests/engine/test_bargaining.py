@@ -83,13 +83,23 @@ def test_menu_by_hand():
     held = np.array([[5, 1]])  # tier 1 is taken first
     steps = np.array([[[0, 0], [1, 0], [1, 1]]])  # no relief; a step on instrument 0; a step on each
     relief = steps.astype(float)
-    menu = build_menu(np.array([[2.0, 4.0, 8.0]]), held, np.array([1, 0]), steps, relief, relief, np.array([[1, 1]]), levels=3)
+    menu = build_menu(
+        np.array([[2.0, 4.0, 8.0]]), held, np.array([1, 0]), steps, relief, relief, np.array([[1, 1]]), levels=3
+    )
     assert menu.asked[0].tolist() == [[0, 1, 2], [1, 2, 4], [2, 4, 6]]  # 1/4, 1/2, all of the price; at most all held
     # A bundle that frees no one is never offered.
     assert menu.valid.reshape(3, 3).tolist() == [[False, True, True], [True, True, True], [True, True, True]]
     # A world with one step left has the two-step set marked invalid.
-    two = build_menu(np.array([[2.0, 4.0, 8.0]] * 2), np.array([[5, 1]] * 2), np.array([1, 0]), np.repeat(steps, 2, axis=0),
-                     np.repeat(relief, 2, axis=0), np.repeat(relief, 2, axis=0), np.array([[1, 1], [1, 0]]), levels=3)
+    two = build_menu(
+        np.array([[2.0, 4.0, 8.0]] * 2),
+        np.array([[5, 1]] * 2),
+        np.array([1, 0]),
+        np.repeat(steps, 2, axis=0),
+        np.repeat(relief, 2, axis=0),
+        np.repeat(relief, 2, axis=0),
+        np.array([[1, 1], [1, 0]]),
+        levels=3,
+    )
     assert two.valid.reshape(2, 3, 3)[1].tolist() == [[False, True, True], [True, True, True], [False, False, False]]
     releases, lift = menu.bundle(np.array([0]), np.array([2 * 3 + 1]))
     assert releases.tolist() == [[3, 1]] and lift.tolist() == [[1, 1]]

@@ -11,8 +11,12 @@ from quidproquo.engine.model import BargainingModel
 
 
 def tables(m) -> dict[str, pd.DataFrame]:
-    return {"rounds": m.recorder.rounds_table(m), "worlds": m.recorder.worlds_table(m), "events": m.events.table(),
-            "offers": m.recorder.offers_table()}
+    return {
+        "rounds": m.recorder.rounds_table(m),
+        "worlds": m.recorder.worlds_table(m),
+        "events": m.events.table(),
+        "offers": m.recorder.offers_table(),
+    }
 
 
 def same_bytes(a: pd.DataFrame, b: pd.DataFrame, name: str) -> None:
@@ -28,8 +32,10 @@ def same_bytes(a: pd.DataFrame, b: pd.DataFrame, name: str) -> None:
 
 def test_world_17_alone_is_world_17_among_1000_in_every_column():
     among = BargainingModel(config=load(["scenario=thaw", "engine.worlds=1000", "engine.seed=42"])).run()
-    alone = BargainingModel(config=load(["scenario=thaw", "engine.worlds=1", "engine.seed=42",
-                                         "output.event_log_worlds=100"]), world_ids=np.array([17])).run()
+    alone = BargainingModel(
+        config=load(["scenario=thaw", "engine.worlds=1", "engine.seed=42", "output.event_log_worlds=100"]),
+        world_ids=np.array([17]),
+    ).run()
     big, small = tables(among), tables(alone)
     for name in big:
         same_bytes(big[name][big[name].world == 17], small[name], name)
@@ -38,15 +44,24 @@ def test_world_17_alone_is_world_17_among_1000_in_every_column():
 
 def test_world_i_of_point_k_is_world_i_of_a_run_of_point_k_alone():
     base = load(["scenario=thaw", "engine.worlds=40", "engine.rounds=24", "engine.seed=3", "output.event_log_worlds=0"])
-    grid = pd.DataFrame({"actors.minsk.goodwill": [0.0, 0.6, 1.0], "actors.opposition.exile_effect": [1.0, 0.0, 0.5],
-                         "bargaining.talks": [True, True, False]})
+    grid = pd.DataFrame(
+        {
+            "actors.minsk.goodwill": [0.0, 0.6, 1.0],
+            "actors.opposition.exile_effect": [1.0, 0.0, 0.5],
+            "bargaining.talks": [True, True, False],
+        }
+    )
     many = BargainingModel(config=base, points=points(base, grid)).run()
     rounds, worlds = many.recorder.rounds_table(many), many.recorder.worlds_table(many)
     per_world = len(rounds) // len(worlds)
     for k, point in grid.iterrows():
-        alone = BargainingModel(config=with_changes(base, {key: v.item() if hasattr(v, "item") else v
-                                                           for key, v in point.items()})).run()
+        alone = BargainingModel(
+            config=with_changes(base, {key: v.item() if hasattr(v, "item") else v for key, v in point.items()})
+        ).run()
         block = slice(k * 40, (k + 1) * 40)
         same_bytes(worlds.iloc[block], alone.recorder.worlds_table(alone), f"point {k} worlds")
-        same_bytes(rounds.iloc[k * 40 * per_world:(k + 1) * 40 * per_world], alone.recorder.rounds_table(alone),
-                   f"point {k} rounds")
+        same_bytes(
+            rounds.iloc[k * 40 * per_world : (k + 1) * 40 * per_world],
+            alone.recorder.rounds_table(alone),
+            f"point {k} rounds",
+        )

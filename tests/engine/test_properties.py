@@ -13,22 +13,30 @@ from quidproquo.engine.model import BargainingModel
 BASE = {name: load([f"scenario={name}"]) for name in ("thaw", "freeze")}
 
 unit = st.floats(0.0, 1.0)
-params = st.fixed_dictionaries({
-    "scenario": st.sampled_from(["thaw", "freeze"]),
-    "worlds": st.integers(1, 6),
-    "rounds": st.integers(1, 14),
-    "seed": st.integers(0, 2**31),
-    "inflow_scale": st.floats(0.0, 50.0),
-    "initial_scale": st.floats(0.0, 3.0),
-    "completion": unit, "pardon": unit, "engagement": unit,
-    "channel": st.floats(0.0, 500.0),
-    "discount_w": st.floats(0.01, 0.999), "discount_m": st.floats(0.01, 0.999),
-    "elasticity": st.floats(0.0, 5.0), "goodwill": st.floats(0.0, 3.0),
-    "max_offers": st.integers(1, 6), "lag": st.integers(0, 3),
-    "veto": unit, "snapback": st.floats(0.0, 3.0),
-    "lifted_at_start": st.booleans(),
-    "exponent": st.floats(0.05, 20.0),
-})
+params = st.fixed_dictionaries(
+    {
+        "scenario": st.sampled_from(["thaw", "freeze"]),
+        "worlds": st.integers(1, 6),
+        "rounds": st.integers(1, 14),
+        "seed": st.integers(0, 2**31),
+        "inflow_scale": st.floats(0.0, 50.0),
+        "initial_scale": st.floats(0.0, 3.0),
+        "completion": unit,
+        "pardon": unit,
+        "engagement": unit,
+        "channel": st.floats(0.0, 500.0),
+        "discount_w": st.floats(0.01, 0.999),
+        "discount_m": st.floats(0.01, 0.999),
+        "elasticity": st.floats(0.0, 5.0),
+        "goodwill": st.floats(0.0, 3.0),
+        "max_offers": st.integers(1, 6),
+        "lag": st.integers(0, 3),
+        "veto": unit,
+        "snapback": st.floats(0.0, 3.0),
+        "lifted_at_start": st.booleans(),
+        "exponent": st.floats(0.05, 20.0),
+    }
+)
 
 
 def build(p) -> BargainingModel:
@@ -65,7 +73,9 @@ def test_every_tier_conserves_prisoners_and_states_stay_valid(p):
     start = np.array([t.initial for t in m.cfg.goods.prisoners.values()])
     before = np.concatenate([np.broadcast_to(start, (1, *held.shape[1:])), held[:-1]])
     flows = rec.tier_flows
-    assert np.array_equal(held, before + flows["arrests"] - flows["released_deal"] - flows["released_pardon"] - flows["completed"])
+    assert np.array_equal(
+        held, before + flows["arrests"] - flows["released_deal"] - flows["released_pardon"] - flows["completed"]
+    )
     for array in (held, *flows.values()):
         assert array.dtype.kind == "i" and array.min() >= 0
     assert np.isin(rec.instruments, range(len(STATE_NAMES))).all()

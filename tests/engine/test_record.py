@@ -218,14 +218,18 @@ def test_the_rounds_table_in_parts_is_the_table_and_its_parquet_the_same_file(tm
     storage.write_parquet_parts(m.recorder.rounds_parts(m), tmp_path / "one.parquet")
     storage.write_parquet_parts(iter(parts), tmp_path / "many.parquet")
     assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "many.parquet"), pd.read_parquet(tmp_path / "whole.parquet"),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "many.parquet"), pd.read_parquet(tmp_path / "whole.parquet"), check_exact=True
+    )
 
 
 def test_a_runs_figures_from_its_record_are_the_files_qpq_plot_draws_from_its_table(tmp_path):
     from quidproquo.experiments.runner import draw, draw_record
 
     m = model("thaw", worlds=40, seed=2).run()
-    for a, b in zip(draw_record(m, "thaw", tmp_path / "record"), draw(m.recorder.rounds_table(m), "thaw", tmp_path / "table"),
-                    strict=True):
+    for a, b in zip(
+        draw_record(m, "thaw", tmp_path / "record"),
+        draw(m.recorder.rounds_table(m), "thaw", tmp_path / "table"),
+        strict=True,
+    ):
         assert a.name == b.name and a.read_bytes() == b.read_bytes(), a.name

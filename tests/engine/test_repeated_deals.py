@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from quidproquo.experiments import calibrate
 from quidproquo.config import load
 from quidproquo.engine.menu import build_menu, relief_sets
 from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments import calibrate
 from tests_support import model
 
 DATA_ROUNDS = 12  # 2024-07 .. 2025-06
@@ -18,7 +18,9 @@ DATA_ROUNDS = 12  # 2024-07 .. 2025-06
 
 @pytest.fixture(scope="module")
 def calibrated():
-    return BargainingModel(config=load(["scenario=belarus_2025_calibrated", "engine.worlds=1000", "output.event_log_worlds=0"])).run()
+    return BargainingModel(
+        config=load(["scenario=belarus_2025_calibrated", "engine.worlds=1000", "output.event_log_worlds=0"])
+    ).run()
 
 
 def band(values: np.ndarray) -> tuple[float, float]:
@@ -40,9 +42,11 @@ def test_observed_counts_to_2025_06_lie_in_the_90_percent_band(calibrated):
 def test_envoy_releases_to_2025_06_match_the_record_within_the_band(calibrated):
     obs = calibrated_observed(calibrated)
     deals = calibrated.recorder.released_deal[6:DATA_ROUNDS]  # 2025-01 .. 2025-06, (rounds, worlds)
-    for name, observed, simulated in [("months with a visit release", obs.visit_months, (deals > 0).sum(axis=0)),
-                                      ("released in visits", obs.visit_releases, deals.sum(axis=0)),
-                                      ("largest visit release", obs.largest_visit, deals.max(axis=0))]:
+    for name, observed, simulated in [
+        ("months with a visit release", obs.visit_months, (deals > 0).sum(axis=0)),
+        ("released in visits", obs.visit_releases, deals.sum(axis=0)),
+        ("largest visit release", obs.largest_visit, deals.max(axis=0)),
+    ]:
         low, high = band(simulated)
         assert low <= observed <= high, (name, observed, low, high)
 

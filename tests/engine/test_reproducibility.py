@@ -2,11 +2,11 @@
 
 import numpy as np
 import pandas as pd
-from tests_support import model
 
 from quidproquo.config import load
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments.runner import simulate, write
+from tests_support import model
 
 
 def tables(m):
@@ -25,7 +25,9 @@ def test_world_17_is_the_same_in_a_1000_world_run_and_a_20_world_run():
 def test_a_world_run_alone_equals_the_same_world_in_company():
     cfg = load(["scenario=thaw", "engine.worlds=50", "engine.seed=5"])
     company = BargainingModel(config=cfg).run()
-    alone = BargainingModel(config=load(["scenario=thaw", "engine.worlds=1", "engine.seed=5"]), world_ids=np.array([33])).run()
+    alone = BargainingModel(
+        config=load(["scenario=thaw", "engine.worlds=1", "engine.seed=5"]), world_ids=np.array([33])
+    ).run()
     a, b = company.recorder.worlds_table(company), alone.recorder.worlds_table(alone)
     pd.testing.assert_frame_equal(a[a.world == 33].reset_index(drop=True), b)
 
@@ -51,8 +53,21 @@ def test_a_run_folder_records_its_making_and_qpq_rerun_reproduces_it(tmp_path, e
     from tests_support import qpq
 
     first = tmp_path / "first"
-    done = subprocess.run([qpq(), "run", "scenario=thaw", "engine.worlds=40", "engine.rounds=10", "engine.seed=11",
-                           "actors.minsk.hostage_elasticity=0.7", f"hydra.run.dir={first}"], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [
+            qpq(),
+            "run",
+            "scenario=thaw",
+            "engine.worlds=40",
+            "engine.rounds=10",
+            "engine.seed=11",
+            "actors.minsk.hostage_elasticity=0.7",
+            f"hydra.run.dir={first}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     about = json.loads((first / "run.json").read_text())
     assert about["seed"] == 11 and about["quidproquo"] and about["scenario"] == "thaw"
@@ -60,9 +75,12 @@ def test_a_run_folder_records_its_making_and_qpq_rerun_reproduces_it(tmp_path, e
     assert "hostage_elasticity: 0.7" in (first / "config.yaml").read_text()
     # Everything needed is in the folder: copy it elsewhere and rerun from the copy.
     import shutil
+
     alone = tmp_path / "copied"
     shutil.copytree(first, alone)
-    again = subprocess.run([qpq(), "rerun", str(alone), "--out", str(tmp_path / "again")], capture_output=True, text=True, env=env)
+    again = subprocess.run(
+        [qpq(), "rerun", str(alone), "--out", str(tmp_path / "again")], capture_output=True, text=True, env=env
+    )
     assert again.returncode == 0, again.stderr
     for name in ("rounds.parquet", "worlds.parquet", "events.csv"):
         assert (tmp_path / "again" / name).read_bytes() == (first / name).read_bytes(), name
@@ -86,18 +104,32 @@ def test_a_rerun_of_a_folder_naming_untrusted_code_refuses_and_runs_nothing(tmp_
     from tests_support import qpq
 
     first = tmp_path / "first"
-    done = subprocess.run([qpq(), "run", "scenario=freeze", "engine.worlds=3", "engine.rounds=2", f"hydra.run.dir={first}"],
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [qpq(), "run", "scenario=freeze", "engine.worlds=3", "engine.rounds=2", f"hydra.run.dir={first}"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     marker = tmp_path / "it_ran"
-    (tmp_path / "gift.py").write_text(f"open({str(marker)!r}, 'w').write('x')\ndef utility(components, weights):\n    return 0\n")
+    (tmp_path / "gift.py").write_text(
+        f"open({str(marker)!r}, 'w').write('x')\ndef utility(components, weights):\n    return 0\n"
+    )
     config = (first / "config.yaml").read_text()
     assert "_target_: quidproquo.utility.linear" in config
-    (first / "config.yaml").write_text(config.replace("_target_: quidproquo.utility.linear", "_target_: gift.utility", 1))
+    (first / "config.yaml").write_text(
+        config.replace("_target_: quidproquo.utility.linear", "_target_: gift.utility", 1)
+    )
     for target in ("gift.utility", "subprocess.call"):
-        (first / "config.yaml").write_text(config.replace("_target_: quidproquo.utility.linear", f"_target_: {target}", 1))
-        again = subprocess.run([qpq(), "rerun", str(first), "--out", str(tmp_path / "again")], capture_output=True, text=True,
-                               env={**env, "PYTHONPATH": os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])})
+        (first / "config.yaml").write_text(
+            config.replace("_target_: quidproquo.utility.linear", f"_target_: {target}", 1)
+        )
+        again = subprocess.run(
+            [qpq(), "rerun", str(first), "--out", str(tmp_path / "again")],
+            capture_output=True,
+            text=True,
+            env={**env, "PYTHONPATH": os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])},
+        )
         says = "can never be trusted" if target == "subprocess.call" else "is not a trusted module"
         assert again.returncode == 2 and says in again.stderr, again.stderr
         assert not marker.exists() and not (tmp_path / "again").exists()

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from tests_support import model_with_utility
 
 from quidproquo import strategies, utility
+from tests_support import model_with_utility
 
 
 def spiteful(components, weights, spite=2.0):
@@ -31,7 +31,9 @@ def test_reference_dependent_weighs_losses_more():
     assert np.allclose(u, [10.0 - 22.5])
 
 
-@pytest.mark.parametrize("exponent,t,expected", [(1.0, 0.5, 0.5), (0.5, 0.5, 0.25), (2.0, 0.25, 0.5), (0.2, 1.0, 1.0), (5.0, 0.0, 0.0)])
+@pytest.mark.parametrize(
+    "exponent,t,expected", [(1.0, 0.5, 0.5), (0.5, 0.5, 0.25), (2.0, 0.25, 0.5), (0.2, 1.0, 1.0), (5.0, 0.0, 0.0)]
+)
 def test_time_dependent_concession_follows_the_formula(exponent, t, expected):
     assert np.allclose(strategies.time_dependent(t, np.zeros(2), exponent=exponent), expected)
 
@@ -46,7 +48,9 @@ def test_tit_for_tat_matches_the_opponent_plus_a_step():
 
 
 def test_utility_is_chosen_per_actor_by_target():
-    m = model_with_utility("actors.minsk.utility", {"_target_": "quidproquo.utility.reference_dependent", "loss_aversion": 3.0})
+    m = model_with_utility(
+        "actors.minsk.utility", {"_target_": "quidproquo.utility.reference_dependent", "loss_aversion": 3.0}
+    )
     assert m.minsk.utility.func is utility.reference_dependent
     assert m.minsk.utility.keywords == {"loss_aversion": 3.0}
     assert m.washington.utility is utility.linear

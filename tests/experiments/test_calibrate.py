@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from tests_support import ROOT, qpq
 
-from quidproquo.experiments import calibrate
 from quidproquo.config import load, value_of, with_changes
 from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments import calibrate
+from tests_support import ROOT, qpq
 
 
 def test_the_observed_figures_are_read_from_the_data():
@@ -35,11 +35,33 @@ def test_a_fitted_parameter_set_by_an_event_changes_the_event():
 def test_qpq_calibrate_runs_end_to_end_and_its_scenario_runs(tmp_path, env):
     conf = tmp_path / "myconf"
     (conf / "scenario").mkdir(parents=True)  # --scenario-dir must exist
-    out = subprocess.run([qpq(), "calibrate", "--budget", "small", "--out", str(tmp_path / "cal"), "--write-scenario",
-                          "--scenario-dir", str(conf / "scenario")], capture_output=True, text=True, env=env, timeout=300)
+    out = subprocess.run(
+        [
+            qpq(),
+            "calibrate",
+            "--budget",
+            "small",
+            "--out",
+            str(tmp_path / "cal"),
+            "--write-scenario",
+            "--scenario-dir",
+            str(conf / "scenario"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     scenario = conf / "scenario" / "belarus_2025_calibrated.yaml"
-    for name in ("forecast.png", "calibration.md", "parameters.csv", "moments.csv", "belarus_2025_calibrated.yaml", "done.json"):
+    for name in (
+        "forecast.png",
+        "calibration.md",
+        "parameters.csv",
+        "moments.csv",
+        "belarus_2025_calibrated.yaml",
+        "done.json",
+    ):
         assert (tmp_path / "cal" / name).stat().st_size > 0
     assert scenario.read_bytes() == (tmp_path / "cal" / "belarus_2025_calibrated.yaml").read_bytes()
     fitted = pd.read_csv(tmp_path / "cal" / "parameters.csv")
@@ -49,16 +71,33 @@ def test_qpq_calibrate_runs_end_to_end_and_its_scenario_runs(tmp_path, env):
     assert body["name"] == "belarus_2025_calibrated"
     inflow = fitted.set_index("parameter").value["inflow"]
     assert body["goods"]["prisoners"]["rank_and_file"]["inflow"] == pytest.approx(inflow, abs=1e-6)
-    run = subprocess.run([qpq(), "run", f"hydra.searchpath=[file://{conf}]", "scenario=belarus_2025_calibrated",
-                          "engine.worlds=20", f"hydra.run.dir={tmp_path / 'run'}"], capture_output=True, text=True, env=env, timeout=120)
+    run = subprocess.run(
+        [
+            qpq(),
+            "run",
+            f"hydra.searchpath=[file://{conf}]",
+            "scenario=belarus_2025_calibrated",
+            "engine.worlds=20",
+            f"hydra.run.dir={tmp_path / 'run'}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     worlds = pd.read_parquet(tmp_path / "run" / "worlds.parquet")
     assert len(worlds) == 20
 
 
 def test_qpq_calibrate_rejects_an_unknown_budget(env, tmp_path):
-    out = subprocess.run([qpq(), "calibrate", "--budget", "huge", "--out", str(tmp_path / "cal")],
-                         capture_output=True, text=True, env=env, timeout=60)
+    out = subprocess.run(
+        [qpq(), "calibrate", "--budget", "huge", "--out", str(tmp_path / "cal")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert out.returncode == 2 and out.stderr.strip() == "qpq: error: --budget='huge': allowed: default, small"
     assert not (tmp_path / "cal").exists()
 
@@ -76,8 +115,23 @@ def test_the_calibrated_scenario_covers_the_observed_counts_in_its_90_percent_ba
 def test_missing_calibration_data_is_a_one_line_error(tmp_path, env):
     env = {**env, "QPQ_DATA": str(tmp_path / "nowhere")}
     (tmp_path / "scen").mkdir()
-    out = subprocess.run([qpq(), "calibrate", "--budget", "small", "--out", str(tmp_path / "cal"), "--write-scenario",
-                          "--scenario-dir", str(tmp_path / "scen")], capture_output=True, text=True, env=env, timeout=60)
+    out = subprocess.run(
+        [
+            qpq(),
+            "calibrate",
+            "--budget",
+            "small",
+            "--out",
+            str(tmp_path / "cal"),
+            "--write-scenario",
+            "--scenario-dir",
+            str(tmp_path / "scen"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert out.returncode == 2, out.stderr
     assert out.stderr.strip().startswith("qpq: error: calibration data:") and "political_prisoners.csv" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
@@ -90,11 +144,23 @@ def test_qpq_calibrate_leaves_a_checkout_clean(tmp_path, env):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
     env = {k: v for k, v in env.items() if k not in ("QPQ_CONF", "QPQ_DATA")}
-    done = subprocess.run([sys.executable, "-m", "quidproquo.cli", "calibrate", "--budget", "small"], cwd=clone,
-                          env={**env, "PYTHONPATH": str(clone / "src")}, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "quidproquo.cli", "calibrate", "--budget", "small"],
+        cwd=clone,
+        env={**env, "PYTHONPATH": str(clone / "src")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert str(clone / "scenarios") not in done.stdout and "runs/calibrate/" in done.stdout
     folders = list((clone / "runs" / "calibrate").iterdir())
-    assert len(folders) == 1 and (folders[0] / "done.json").exists() and (folders[0] / "belarus_2025_calibrated.yaml").exists()
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True).stdout
+    assert (
+        len(folders) == 1
+        and (folders[0] / "done.json").exists()
+        and (folders[0] / "belarus_2025_calibrated.yaml").exists()
+    )
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True
+    ).stdout
     assert status == "", status

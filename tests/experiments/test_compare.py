@@ -5,15 +5,20 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from tests_support import qpq
 
 from quidproquo.experiments.compare import compare, paired_difference
+from tests_support import qpq
 
 
 def test_identical_scenarios_differ_by_nothing(tmp_path, env):
     out = tmp_path / "same"
-    done = subprocess.run([qpq(), "compare", "thaw", "thaw", "engine.worlds=200", "engine.rounds=12", "--out", str(out)],
-                          capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(
+        [qpq(), "compare", "thaw", "thaw", "engine.worlds=200", "engine.rounds=12", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     table = pd.read_parquet(out / "comparison.parquet")
     assert (table["ci_low"] <= 0).all() and (table["ci_high"] >= 0).all()
@@ -22,31 +27,53 @@ def test_identical_scenarios_differ_by_nothing(tmp_path, env):
 
 def test_thaw_frees_more_than_freeze(tmp_path, env):
     out = tmp_path / "thaw_freeze"
-    done = subprocess.run([qpq(), "compare", "thaw", "freeze", "engine.worlds=400", "engine.rounds=24", "--out", str(out)],
-                          capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(
+        [qpq(), "compare", "thaw", "freeze", "engine.worlds=400", "engine.rounds=24", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert "report.md" in done.stdout
     table = pd.read_parquet(out / "comparison.parquet").set_index("outcome")
     released = table.loc["total_released"]
     assert released.difference > 0 and released.ci_low > 0
     assert {"mean_a", "mean_b", "median_a", "median_b", "ci_low", "ci_high", "effect_size"} <= set(table.columns)
-    assert {"total_released", "total_arrested", "net_change", "prisoners_held_final", "deals", "first_deal_round",
-            "utility_minsk", "utility_opposition"} <= set(table.index)
+    assert {
+        "total_released",
+        "total_arrested",
+        "net_change",
+        "prisoners_held_final",
+        "deals",
+        "first_deal_round",
+        "utility_minsk",
+        "utility_opposition",
+    } <= set(table.index)
     report = (out / "report.md").read_text()
     assert "thaw frees" in report and "95% CI" in report
     for figure in ("prisoners_held.png", "outcomes.png", "first_deal.png", "instruments.png"):
         assert (out / "figures" / figure).stat().st_size > 10_000
     # The run folders it wrote can be compared again, as folders.
-    again = subprocess.run([qpq(), "compare", str(out / "thaw"), str(out / "freeze"), "--out", str(tmp_path / "again")],
-                           capture_output=True, text=True, env=env, timeout=600)
+    again = subprocess.run(
+        [qpq(), "compare", str(out / "thaw"), str(out / "freeze"), "--out", str(tmp_path / "again")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert again.returncode == 0, again.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "again" / "comparison.parquet"), table.reset_index())
 
 
 def test_compare_rejects_a_folder_that_holds_no_run(tmp_path, env):
     (tmp_path / "empty").mkdir()
-    done = subprocess.run([qpq(), "compare", str(tmp_path / "empty"), "freeze", "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [qpq(), "compare", str(tmp_path / "empty"), "freeze", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 2 and "not a finished run folder" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -73,7 +100,12 @@ def test_the_gap_decomposes_into_mechanisms_that_sum_to_it():
     m = decomposition_worlds(600)  # up to 1,000 paired worlds it runs all of them
     assert m == 600 and decomposition_worlds(1200) == 1000 and decomposition_worlds(16_000) == 2000
     gap = gap_over_time(held_of(thaw)[:, :m], freeze[:, :m]).set_index("measure").gap
-    assert list(gap.index) == ["held after 12 months", "held after 24 months", "held after 36 months", "prisoner-months"]
+    assert list(gap.index) == [
+        "held after 12 months",
+        "held after 24 months",
+        "held after 36 months",
+        "prisoner-months",
+    ]
     for measure, rows in parts.groupby("measure"):
         shares = rows[~rows.mechanism.isin(["total"])].gap.sum()
         total = rows.loc[rows.mechanism == "total", "gap"].item()
@@ -101,18 +133,36 @@ def test_the_decomposition_with_every_mechanism_on_is_the_scenario_even_where_ev
     def collect(model, first):
         record = model.recorder.prisoners.sum(axis=2)
         for k in range(len(model.points)):
-            held[first + k] = record[:, k * 40:(k + 1) * 40]
+            held[first + k] = record[:, k * 40 : (k + 1) * 40]
 
     run_points(cfg, table, on_model=collect)
     np.testing.assert_array_equal(held[len(table) - 1], held_of(cfg))
-    assert table.iloc[0]["actors.moscow.channel_benefit@2025-01"] == 0.0 and table.iloc[-1]["actors.moscow.channel_benefit@2025-01"] == 0.05
+    assert (
+        table.iloc[0]["actors.moscow.channel_benefit@2025-01"] == 0.0
+        and table.iloc[-1]["actors.moscow.channel_benefit@2025-01"] == 0.05
+    )
 
 
 def test_qpq_compare_prints_the_gap_over_time_and_its_decomposition(tmp_path, env):
-    done = subprocess.run([qpq(), "compare", "thaw", "freeze", "engine.worlds=60", "--out", str(tmp_path / "cmp")],
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [qpq(), "compare", "thaw", "freeze", "engine.worlds=60", "--out", str(tmp_path / "cmp")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
-    for words in ("held after 12 months", "held after 36 months", "prisoner-months", "deal releases", "hostage-market arrests",
-                  "Moscow pressure", "opposition mobilisation", "goodwill pardons", "| total |"):
+    for words in (
+        "held after 12 months",
+        "held after 36 months",
+        "prisoner-months",
+        "deal releases",
+        "hostage-market arrests",
+        "Moscow pressure",
+        "opposition mobilisation",
+        "goodwill pardons",
+        "| total |",
+    ):
         assert words in done.stdout, words
-    assert (tmp_path / "cmp" / "decomposition.csv").exists() and "Where the gap comes from" in (tmp_path / "cmp" / "report.md").read_text()
+    assert (tmp_path / "cmp" / "decomposition.csv").exists() and "Where the gap comes from" in (
+        tmp_path / "cmp" / "report.md"
+    ).read_text()

@@ -23,9 +23,20 @@ def without_slurm(env: dict) -> dict:
 
 
 def test_slurm_without_srun_or_sbatch_is_one_line_before_any_job(tmp_path, env):
-    done = subprocess.run([qpq(), "sweep", *SMALL, "hydra/launcher=submitit_slurm", "hydra.launcher.partition=short",
-                           f"hydra.sweep.dir={tmp_path / 'sweep'}"], capture_output=True, text=True, env=without_slurm(env),
-                          timeout=120)
+    done = subprocess.run(
+        [
+            qpq(),
+            "sweep",
+            *SMALL,
+            "hydra/launcher=submitit_slurm",
+            "hydra.launcher.partition=short",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        capture_output=True,
+        text=True,
+        env=without_slurm(env),
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -37,10 +48,25 @@ def test_ray_that_cannot_start_is_one_line_before_any_job(tmp_path, env):
     # An address that can never answer (port 9, discard, is closed here), and Ray's client told to
     # give up after a second an attempt (it tries three times, 5 to 30 s each, by default).
     start = time.monotonic()
-    done = subprocess.run([qpq(), "sweep", *SMALL, "hydra/launcher=ray", "hydra.launcher.ray.init.address=ray://127.0.0.1:9",
-                           f"hydra.sweep.dir={tmp_path / 'sweep'}"], capture_output=True, text=True,
-                          env={**env, "RAY_USAGE_STATS_ENABLED": "0", "RAY_CLIENT_INITIAL_CONNECTION_TIMEOUT_S": "1",
-                               "RAY_CLIENT_MAX_CONNECTION_TIMEOUT_S": "1"}, timeout=120)
+    done = subprocess.run(
+        [
+            qpq(),
+            "sweep",
+            *SMALL,
+            "hydra/launcher=ray",
+            "hydra.launcher.ray.init.address=ray://127.0.0.1:9",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        capture_output=True,
+        text=True,
+        env={
+            **env,
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "RAY_CLIENT_INITIAL_CONNECTION_TIMEOUT_S": "1",
+            "RAY_CLIENT_MAX_CONNECTION_TIMEOUT_S": "1",
+        },
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr

@@ -15,24 +15,39 @@ from quidproquo.experiments.decompose import CHANNELS, monthly_shares
 
 
 def table_with_no_paired_first_deal() -> pd.DataFrame:
-    rows = [[o, 10, 1.0, 2.0, 1.0, 2.0, -1.0, -1.5, -0.5, -0.8]
-            for o in ("total_released", "total_arrested", "prisoners_held_final", "deals")]
+    rows = [
+        [o, 10, 1.0, 2.0, 1.0, 2.0, -1.0, -1.5, -0.5, -0.8]
+        for o in ("total_released", "total_arrested", "prisoners_held_final", "deals")
+    ]
     rows.append(["first_deal_round", 0, *[np.nan] * 8])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def test_an_outcome_without_paired_worlds_is_left_out_and_said_why():
-    text = report_markdown(table_with_no_paired_first_deal(), ("thaw", "freeze"), {"first_deal.png": "Time to the first deal"},
-                           "10 paired worlds", {"first_deal.png": "the share of worlds without a deal."})
+    text = report_markdown(
+        table_with_no_paired_first_deal(),
+        ("thaw", "freeze"),
+        {"first_deal.png": "Time to the first deal"},
+        "10 paired worlds",
+        {"first_deal.png": "the share of worlds without a deal."},
+    )
     assert "| month of the first deal |" not in text and "– | –" not in text
     assert "No world has a deal in both runs here" in text
-    assert "![Time to the first deal](figures/first_deal.png)\n\n*How to read it:* the share of worlds without a deal." in text
+    assert (
+        "![Time to the first deal](figures/first_deal.png)\n\n*How to read it:* the share of worlds without a deal."
+        in text
+    )
 
 
 def worlds_and_rounds(pressure: np.ndarray, arrests: np.ndarray, months: int = 3):
     worlds = pd.DataFrame({"world": np.arange(pressure.size), "total_arrested": arrests})
-    rounds = pd.DataFrame({"world": np.repeat(np.arange(pressure.size), months), "round": np.tile(np.arange(months), pressure.size),
-                           "moscow_pressure": np.repeat(pressure, months)})
+    rounds = pd.DataFrame(
+        {
+            "world": np.repeat(np.arange(pressure.size), months),
+            "round": np.tile(np.arange(months), pressure.size),
+            "moscow_pressure": np.repeat(pressure, months),
+        }
+    )
     return worlds, rounds
 
 
@@ -68,8 +83,13 @@ def test_the_monthly_shares_add_up_to_the_gap_in_every_month():
 
 def test_the_decomposition_figure_draws_the_gap_and_each_share():
     dates = pd.date_range("2025-07-01", periods=4, freq="MS")
-    parts = pd.concat([pd.DataFrame({"round": range(4), "date": dates, "mechanism": m, "gap": np.arange(4.0) * k})
-                       for k, m in enumerate([*CHANNELS, "other", "total"])], ignore_index=True)
+    parts = pd.concat(
+        [
+            pd.DataFrame({"round": range(4), "date": dates, "mechanism": m, "gap": np.arange(4.0) * k})
+            for k, m in enumerate([*CHANNELS, "other", "total"])
+        ],
+        ignore_index=True,
+    )
     fig = plots.decomposition_over_time(parts, ("thaw", "freeze"))
     labels = [line.get_label() for line in fig.axes[0].lines]
     assert [*CHANNELS, "other", "total gap"] == [x for x in labels if not x.startswith("_")]

@@ -58,7 +58,11 @@ def test_common_random_numbers_a_point_at_the_base_values_is_the_base_run(base):
 def test_points_never_change_the_base_config(base):
     before = (base.actors.minsk.goodwill, base.output.event_log_worlds)
     configured = configure(base, {GOODWILL: np.float64(4.0), "engine.worlds": 2})
-    assert (configured.actors.minsk.goodwill, configured.engine.worlds, configured.output.event_log_worlds) == (4.0, 2, 0)
+    assert (configured.actors.minsk.goodwill, configured.engine.worlds, configured.output.event_log_worlds) == (
+        4.0,
+        2,
+        0,
+    )
     assert type(configured.actors.minsk.goodwill) is float and type(configured.engine.worlds) is int
     assert (base.actors.minsk.goodwill, base.output.event_log_worlds) == before
 
@@ -78,6 +82,9 @@ def test_worker_processes_give_the_same_table_and_end_with_the_call(base):
     # psutil comes with ipykernel (test extra). A worker left running would outlive a notebook kernel.
     import psutil
 
-    workers = [p for p in psutil.Process().children(recursive=True)
-               if p.is_running() and p.status() != psutil.STATUS_ZOMBIE and "popen_loky" in " ".join(p.cmdline())]
+    workers = [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if p.is_running() and p.status() != psutil.STATUS_ZOMBIE and "popen_loky" in " ".join(p.cmdline())
+    ]
     assert workers == []

@@ -7,14 +7,20 @@ import time
 
 import pandas as pd
 import pytest
+
 from tests_support import qpq
 
 GRID = ["scenario=thaw,freeze", "actors.washington.channel_value=10,40", "engine.worlds=150", "engine.rounds=12"]
 
 
 def sweep(folder, *extra, env=None):
-    return subprocess.run([qpq(), "sweep", *GRID, f"hydra.sweep.dir={folder}", *extra], capture_output=True, text=True,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [qpq(), "sweep", *GRID, f"hydra.sweep.dir={folder}", *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
 
 
 def read_sorted(path):
@@ -73,10 +79,18 @@ def test_a_killed_sweep_resumes_to_the_same_table(tmp_path, env):
     # so a kill after the first lands with most still to run, however loaded the machine.
     grid = ["engine.seed=range(1,9)", "actors.washington.channel_value=10,40", "engine.worlds=3000", "engine.rounds=24"]
     whole = tmp_path / "whole"
-    assert subprocess.run([qpq(), "sweep", *grid, f"hydra.sweep.dir={whole}"], capture_output=True, env=env).returncode == 0
+    assert (
+        subprocess.run([qpq(), "sweep", *grid, f"hydra.sweep.dir={whole}"], capture_output=True, env=env).returncode
+        == 0
+    )
     folder = tmp_path / "killed"
-    process = subprocess.Popen([qpq(), "sweep", *grid, f"hydra.sweep.dir={folder}"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    process = subprocess.Popen(
+        [qpq(), "sweep", *grid, f"hydra.sweep.dir={folder}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.time() + 300
     while time.time() < deadline and len(list(folder.glob("groups/*/done.json"))) < 1:
         time.sleep(0.02)
@@ -85,7 +99,9 @@ def test_a_killed_sweep_resumes_to_the_same_table(tmp_path, env):
     finished = len(list(folder.glob("groups/*/done.json")))
     assert 1 <= finished < 8, "the kill should land part-way"
     assert not (folder / "sweep.parquet").exists()
-    resumed = subprocess.run([qpq(), "sweep", *grid, f"hydra.sweep.dir={folder}"], capture_output=True, text=True, env=env)
+    resumed = subprocess.run(
+        [qpq(), "sweep", *grid, f"hydra.sweep.dir={folder}"], capture_output=True, text=True, env=env
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert f"{2 * finished} of 16 points already finished" in resumed.stderr
     assert (folder / "sweep.parquet").read_bytes() == (whole / "sweep.parquet").read_bytes()
@@ -105,17 +121,28 @@ def test_parallel_launchers_give_the_same_table(reference, jobs, tmp_path, env, 
 
 def test_a_sweep_needs_a_swept_key_and_valid_points(tmp_path, env):
     out = tmp_path / "bad"
-    done = subprocess.run([qpq(), "sweep", "engine.worlds=10", f"hydra.sweep.dir={out}"], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [qpq(), "sweep", "engine.worlds=10", f"hydra.sweep.dir={out}"], capture_output=True, text=True, env=env
+    )
     assert done.returncode == 2 and "several values" in done.stderr and not out.exists()
-    done = subprocess.run([qpq(), "sweep", "engine.worlds=10,-3", f"hydra.sweep.dir={out}"], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [qpq(), "sweep", "engine.worlds=10,-3", f"hydra.sweep.dir={out}"], capture_output=True, text=True, env=env
+    )
     assert done.returncode == 2 and "engine.worlds=-3" in done.stderr and not out.exists()
 
 
 def test_sweep_figures_by_hand():
     from quidproquo.experiments import plots
 
-    table = pd.DataFrame({"scenario": ["thaw"] * 8, "a": [0, 0, 1, 1] * 2, "b": [0.5, 2.0] * 4, "world": range(8),
-                          "net_change": [-10, -20, 30, 40, -12, -18, 32, 38]})
+    table = pd.DataFrame(
+        {
+            "scenario": ["thaw"] * 8,
+            "a": [0, 0, 1, 1] * 2,
+            "b": [0.5, 2.0] * 4,
+            "world": range(8),
+            "net_change": [-10, -20, 30, 40, -12, -18, 32, 38],
+        }
+    )
     heat = plots.outcome_heatmap(table, "a", "b", "net_change", "t")
     cells = heat.axes[0].images[0].get_array()
     assert cells.tolist() == [[-11.0, 31.0], [-19.0, 39.0]]  # rows b = 0.5, 2.0; columns a = 0, 1

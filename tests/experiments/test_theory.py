@@ -10,10 +10,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize
-from tests_support import qpq
 
 from quidproquo.experiments import theory
 from quidproquo.utility import crra
+from tests_support import qpq
 
 discounts = st.floats(0.0, 1.0, exclude_min=True, exclude_max=True)
 curvature = st.sampled_from([None, 0.5, 1.0, 2.0, 4.0])  # None: linear utility of one's share
@@ -71,8 +71,9 @@ def test_nash_protocol_maximises_the_weighted_nash_product(weight, f1, f2, eta1,
     # Search where both gain: between the shares that just meet each disagreement point.
     low = optimize.brentq(lambda x: u1(x) - r1, 0, 1) if r1 > 0 else 0.0
     high = optimize.brentq(lambda x: u2(1 - x) - r2, 0, 1) if r2 > 0 else 1.0
-    best = optimize.minimize_scalar(lambda x: -log_product(x), bounds=(low, high), method="bounded",
-                                    options={"xatol": 1e-12})
+    best = optimize.minimize_scalar(
+        lambda x: -log_product(x), bounds=(low, high), method="bounded", options={"xatol": 1e-12}
+    )
     share = theory.nash_engine(weight, r1, r2, eta1, eta2)
     assert abs(share - best.x) < 1e-6
     assert log_product(share) >= -best.fun - 1e-12  # the engine's split is at least as good
@@ -119,7 +120,11 @@ def test_qpq_theory_prints_the_table(env):
     out = subprocess.run([qpq(), "theory"], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0].split()[:2] == ["game", "parameters"] and lines[0].split()[-3:] == ["analytic", "engine", "difference"]
+    assert lines[0].split()[:2] == ["game", "parameters"] and lines[0].split()[-3:] == [
+        "analytic",
+        "engine",
+        "difference",
+    ]
     assert sum("Rubinstein" in line for line in lines) == 8
     assert sum("Nash bargaining" in line for line in lines) == 6
     assert sum("Time-dependent" in line for line in lines) == 12

@@ -6,6 +6,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+
 from tests_support import ROOT, qpq
 
 
@@ -19,14 +20,30 @@ def nan_utility(components, weights):
     return np.full(np.broadcast_shapes(*(np.shape(v) for v in components.values())), np.nan)
 
 
-@pytest.mark.parametrize("faulty,message", [("explode", "RuntimeError: the user's model of Minsk gave up"),
-                                            ("nan_utility", "actors.minsk.utility returned NaN")])
+@pytest.mark.parametrize(
+    "faulty,message",
+    [
+        ("explode", "RuntimeError: the user's model of Minsk gave up"),
+        ("nan_utility", "actors.minsk.utility returned NaN"),
+    ],
+)
 def test_one_failing_job_is_reported_and_the_others_complete(tmp_path, env, faulty, message):
-    env = dict(env, PYTHONPATH=os.pathsep.join([str(ROOT / "tests" / "runs"), str(ROOT / "tests"), env.get("PYTHONPATH", "")]))
+    env = dict(
+        env, PYTHONPATH=os.pathsep.join([str(ROOT / "tests" / "runs"), str(ROOT / "tests"), env.get("PYTHONPATH", "")])
+    )
     folder = tmp_path / "sweep"
     targets = f"actors.minsk.utility._target_=quidproquo.utility.linear,test_faults.{faulty}"
-    args = [qpq(), "sweep", "scenario=thaw,freeze", targets, "engine.worlds=30", "engine.rounds=6", f"hydra.sweep.dir={folder}",
-            "--trust", "test_faults"]
+    args = [
+        qpq(),
+        "sweep",
+        "scenario=thaw,freeze",
+        targets,
+        "engine.worlds=30",
+        "engine.rounds=6",
+        f"hydra.sweep.dir={folder}",
+        "--trust",
+        "test_faults",
+    ]
     done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
     # Under thaw the faulty utility is called (flows and offers); under freeze too (flows): both fail.
     assert done.returncode == 1, done.stderr
@@ -41,8 +58,17 @@ def test_one_failing_job_is_reported_and_the_others_complete(tmp_path, env, faul
     assert again.returncode == 1 and "2 of 4 jobs failed" in again.stderr
 
 
-RESULTS = ("rounds.parquet", "worlds.parquet", "events.csv", "summary.md", "config.yaml", "run.json",
-           "figures/prisoners_held.png", "figures/instruments.png", "figures/sanctions_cost.png")
+RESULTS = (
+    "rounds.parquet",
+    "worlds.parquet",
+    "events.csv",
+    "summary.md",
+    "config.yaml",
+    "run.json",
+    "figures/prisoners_held.png",
+    "figures/instruments.png",
+    "figures/sanctions_cost.png",
+)
 
 
 def test_a_run_killed_at_any_moment_leaves_a_complete_result_or_none(tmp_path, env):
@@ -51,8 +77,13 @@ def test_a_run_killed_at_any_moment_leaves_a_complete_result_or_none(tmp_path, e
     outcomes = set()
     for i, delay in enumerate([0.5, 1.5, 2.5, 3.0, 3.5, 4.0, 5.0, 30.0]):
         out = tmp_path / f"run{i}"
-        process = subprocess.Popen([qpq(), "run", "scenario=thaw", "engine.worlds=3000", f"hydra.run.dir={out}"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        process = subprocess.Popen(
+            [qpq(), "run", "scenario=thaw", "engine.worlds=3000", f"hydra.run.dir={out}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         try:
             process.wait(timeout=delay)
         except subprocess.TimeoutExpired:

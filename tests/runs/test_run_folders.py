@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from quidproquo.config import load
 from quidproquo.experiments import runner
 from quidproquo.runs import publish
-from quidproquo.config import load
 
 RUN = ["run", "scenario=freeze", "engine.worlds=5", "engine.rounds=3", "output.figures=false"]
 
@@ -43,21 +43,25 @@ def pool():
 
 
 def worlds_for(seed: int) -> bytes:
-    return runner.simulate(load([a for a in RUN[1:]] + [f"engine.seed={seed}"])).worlds.to_csv(index=False).encode()
+    return runner.simulate(load([*list(RUN[1:]), f"engine.seed={seed}"])).worlds.to_csv(index=False).encode()
 
 
 def test_two_runs_into_one_folder_never_mix_their_files(pool, tmp_path):
     expected = {5: worlds_for(5), 6: worlds_for(6)}
     for attempt in range(20):
         folder = tmp_path / f"same{attempt}"
-        jobs = [pool.apply_async(qpq_in_worker, ([*RUN, f"engine.seed={seed}", f"hydra.run.dir={folder}"], str(tmp_path)))
-                for seed in (5, 6)]
+        jobs = [
+            pool.apply_async(qpq_in_worker, ([*RUN, f"engine.seed={seed}", f"hydra.run.dir={folder}"], str(tmp_path)))
+            for seed in (5, 6)
+        ]
         results = [job.get(timeout=120) for job in jobs]
         codes = sorted(code for code, _ in results)
         assert codes in ([0, 0], [0, 2]), results
         for code, err in results:
             if code == 2:
-                assert "held by" in err and len(err.strip().splitlines()) == 1, err  # the holder may not have signed yet
+                assert "held by" in err and len(err.strip().splitlines()) == 1, (
+                    err
+                )  # the holder may not have signed yet
         seed = yaml.safe_load((folder / "config.yaml").read_text())["engine"]["seed"]
         assert (folder / "done.json").exists()
         assert pd.read_parquet(folder / "worlds.parquet").to_csv(index=False).encode() == expected[seed], attempt
@@ -90,9 +94,11 @@ def test_a_run_killed_inside_the_final_move_leaves_a_complete_result_or_none(tmp
         kill_at = attempt % (moves + 2)  # before each rename, before done.json, or never
         child = os.fork()
         if child == 0:  # only file renames happen here: safe after fork
-            def hook(step):
+
+            def hook(step, kill_at=kill_at):
                 if step == kill_at:
                     os.kill(os.getpid(), signal.SIGKILL)
+
             publish.MOVE_HOOK = hook
             try:
                 publish.publish(folder, 5, 0.0)
@@ -118,8 +124,16 @@ def test_a_run_into_a_folder_another_process_holds_stops_in_one_line_and_writes_
     from quidproquo import cli
 
     folder = tmp_path / "held"
-    holder = subprocess.Popen([sys.executable, "-c", f"from quidproquo.runs.lock import hold; hold({str(folder)!r}); "
-                               "print('held', flush=True); import time; time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from quidproquo.runs.lock import hold; hold({str(folder)!r}); "
+            "print('held', flush=True); import time; time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(SystemExit) as exit_:

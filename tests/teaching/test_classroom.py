@@ -4,8 +4,8 @@ export, the requests the server refuses, and the command line."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import json
+import socket
 import sqlite3
 import subprocess
 from http.cookies import SimpleCookie
@@ -15,19 +15,19 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 import pytest
-from tests_support import qpq
 
+from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments.theory import rubinstein_analytic
+from quidproquo.labels import in_words
 from quidproquo.teaching.classroom import words
-from quidproquo.teaching.classroom.pages import esc
 from quidproquo.teaching.classroom.debrief import debrief, export, gains_share, predictions
+from quidproquo.teaching.classroom.pages import esc
 from quidproquo.teaching.classroom.room import BOT, SEATS, Room, pair_seed, session_config
 from quidproquo.teaching.classroom.server import make_app
 from quidproquo.teaching.classroom.store import FILE
 from quidproquo.teaching.classroom.table import Move, Refused, Table
 from quidproquo.teaching.play import Seat
-from quidproquo.labels import in_words
-from quidproquo.engine.model import BargainingModel
-from quidproquo.experiments.theory import rubinstein_analytic
+from tests_support import qpq
 
 CONFIG = session_config("thaw")
 
@@ -49,10 +49,17 @@ def seated(room: Room, *names: str) -> list[str]:
 def snapshot(table: Table) -> dict:
     """Everything a table's world is: the record, the log, the offers, the talks."""
     record = table.model.recorder
-    return {"round": table.model.round, "prisoners": record.prisoners.copy(), "utility": record.utility.copy(),
-            "levels": record.levels.copy(), "deal": record.deal.copy(), "events": list(table.model.events.rows),
-            "offers": list(record.offers), "talks": [(t.month, t.offers) for t in table.played],
-            "waiting": table.talk.waiting if table.talk else None}
+    return {
+        "round": table.model.round,
+        "prisoners": record.prisoners.copy(),
+        "utility": record.utility.copy(),
+        "levels": record.levels.copy(),
+        "deal": record.deal.copy(),
+        "events": list(table.model.events.rows),
+        "offers": list(record.offers),
+        "talks": [(t.month, t.offers) for t in table.played],
+        "waiting": table.talk.waiting if table.talk else None,
+    }
 
 
 def same(a: dict, b: dict) -> None:
@@ -65,11 +72,16 @@ def same(a: dict, b: dict) -> None:
 
 
 # Two students' moves over three months: an accepted offer, a counter accepted, a counter refused.
-PLAY = [("washington", Move(0, "offer", 1, 1)), ("minsk", Move(0, "reply", accept=True)),
-        ("washington", Move(1, "offer", 0, 3)), ("minsk", Move(1, "reply", 2, 2, accept=False)),
-        ("washington", Move(1, "answer", accept=True)),
-        ("washington", Move(2, "offer", 0, 0)), ("minsk", Move(2, "reply", 3, 3, accept=False)),
-        ("washington", Move(2, "answer", accept=False))]
+PLAY = [
+    ("washington", Move(0, "offer", 1, 1)),
+    ("minsk", Move(0, "reply", accept=True)),
+    ("washington", Move(1, "offer", 0, 3)),
+    ("minsk", Move(1, "reply", 2, 2, accept=False)),
+    ("washington", Move(1, "answer", accept=True)),
+    ("washington", Move(2, "offer", 0, 0)),
+    ("minsk", Move(2, "reply", 3, 3, accept=False)),
+    ("washington", Move(2, "answer", accept=False)),
+]
 
 
 # ----------------------------------------------------------------------------- the table
@@ -84,7 +96,9 @@ def test_a_replay_of_the_moves_gives_the_identical_game():
     # The moves are what was offered: Washington's offer and Minsk's counter of month 2.
     levels = CONFIG.bargaining.release_levels
     assert [(o.proposer, o.candidate, o.accepted) for o in table.played[1].offers] == [
-        ("washington", 0 * levels + 3, False), ("minsk", 2 * levels + 2, True)]
+        ("washington", 0 * levels + 3, False),
+        ("minsk", 2 * levels + 2, True),
+    ]
 
 
 def test_a_pair_s_world_depends_on_its_seed_only():
@@ -132,7 +146,9 @@ def test_students_are_paired_in_the_order_they_joined_and_a_bot_fills_an_empty_s
     names = room.names()
     pairs = room.pairs()
     assert [(room.player(p, "washington", names), room.player(p, "minsk", names)) for p in pairs] == [
-        ("Ana", "Bob"), (BOT, "Cy")]  # pair 2 is even-numbered: the bot plays Washington
+        ("Ana", "Bob"),
+        (BOT, "Cy"),
+    ]  # pair 2 is even-numbered: the bot plays Washington
     bot_washington = room.table(pairs[1])
     # The built-in Washington has offered already: Cy's move is the reply to it.
     assert bot_washington.talk.waiting == ("minsk", "reply") and bot_washington.talk.offers[0].proposer == "washington"
@@ -185,7 +201,12 @@ def test_names_are_text_bounded_and_escaped(room):
     name = "<script>alert(1)</script>"
     token = room.join(name, room.session.join_code.lower()).seat.token
     assert room.place(token).seat.name == name  # stored as typed
-    for bad, message in [("x" * 41, "at most 40"), ("   ", "type your name"), ("a\x00b", "letters"), (7, "must be text")]:
+    for bad, message in [
+        ("x" * 41, "at most 40"),
+        ("   ", "type your name"),
+        ("a\x00b", "letters"),
+        (7, "must be text"),
+    ]:
         with pytest.raises(Refused, match=message):
             room.join(bad, room.session.join_code)
     with pytest.raises(Refused, match="join code"):
@@ -227,8 +248,14 @@ def direct(seed: int, months: int, choices: list[tuple[int, bool]] | None):
         if choices is not None:
             candidate, answer = choices[month]
             model.talks.seats["washington"] = lambda side, worlds, menu, c=candidate, a=answer: Seat(
-                side.name, side.utility, np.full(worlds.size, -np.inf), side.discount, side.strategy,
-                proposal=np.array([c]), answer=a)
+                side.name,
+                side.utility,
+                np.full(worlds.size, -np.inf),
+                side.discount,
+                side.strategy,
+                proposal=np.array([c]),
+                answer=a,
+            )
         model.step()
     return model
 
@@ -261,7 +288,10 @@ def test_the_debrief_equals_a_direct_model_run_with_the_same_choices(room):
     assert set(result.spread.index) >= {"deals", "gain_washington", "share_washington"}
     dw, dm = CONFIG.actors.washington.discount, CONFIG.actors.minsk.discount
     theory = predictions(CONFIG)
-    assert list(theory.values())[:2] == [pytest.approx(rubinstein_analytic(dw, dm)), pytest.approx(rubinstein_analytic(dw, dm, 2))]
+    assert list(theory.values())[:2] == [
+        pytest.approx(rubinstein_analytic(dw, dm)),
+        pytest.approx(rubinstein_analytic(dw, dm, 2)),
+    ]
     assert list(theory.values())[2] == pytest.approx(CONFIG.bargaining.nash_weight, abs=1e-6)
 
 
@@ -289,7 +319,11 @@ def test_the_export_holds_the_database_rows(room):
             assert len(stored) == {"offers": 6, "outcomes": 4}[name]
             stored["month"] += 1  # the export numbers months from 1, as the pages do
             for kind in ("csv", "parquet"):
-                read = pd.read_csv(written[f"{name}.{kind}"]) if kind == "csv" else pd.read_parquet(written[f"{name}.{kind}"])
+                read = (
+                    pd.read_csv(written[f"{name}.{kind}"])
+                    if kind == "csv"
+                    else pd.read_parquet(written[f"{name}.{kind}"])
+                )
                 pd.testing.assert_frame_equal(read, stored, check_dtype=False)
     pairs = pd.read_parquet(written["debrief.parquet"])
     assert pairs.pair.tolist() == [1, 2] and pairs.months.tolist() == [3, 1]
@@ -298,11 +332,22 @@ def test_the_export_holds_the_database_rows(room):
 # ------------------------------------------------------------------------- the server
 class Reply:
     def __init__(self, status: int, headers: list, body: bytes):
-        self.status, self.headers, self.text = status, {k.decode().lower(): v.decode() for k, v in headers}, body.decode()
+        self.status, self.headers, self.text = (
+            status,
+            {k.decode().lower(): v.decode() for k, v in headers},
+            body.decode(),
+        )
 
 
-def call(app, method: str, path: str, body: bytes = b"", content_type: str | None = None, cookies: dict | None = None,
-         client: str = "127.0.0.1") -> Reply:
+def call(
+    app,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    content_type: str | None = None,
+    cookies: dict | None = None,
+    client: str = "127.0.0.1",
+) -> Reply:
     """One request through the ASGI app, without a socket, from `client`."""
     path, _, query = path.partition("?")
     headers = [(b"host", b"127.0.0.1")]
@@ -312,9 +357,20 @@ def call(app, method: str, path: str, body: bytes = b"", content_type: str | Non
         headers.append((b"content-length", str(len(body)).encode()))
     if cookies:
         headers.append((b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()))
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "headers": headers,
-             "client": (client, 1), "server": ("127.0.0.1", 80), "root_path": ""}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": headers,
+        "client": (client, 1),
+        "server": ("127.0.0.1", 80),
+        "root_path": "",
+    }
     out = {"body": b""}
     sent = [False]
 
@@ -340,7 +396,9 @@ def form(**fields) -> bytes:
 
 def test_the_server_refuses_malformed_and_replayed_requests_in_one_line(room):
     app = make_app(room, "http://127.0.0.1:1/")
-    joined = call(app, "POST", "/join", form(name="Ana", code=room.session.join_code), "application/x-www-form-urlencoded")
+    joined = call(
+        app, "POST", "/join", form(name="Ana", code=room.session.join_code), "application/x-www-form-urlencoded"
+    )
     assert joined.status == 303
     cookie = SimpleCookie(joined.headers["set-cookie"])["qpq_seat"]
     assert cookie["httponly"] and cookie["samesite"].lower() == "strict"
@@ -350,18 +408,47 @@ def test_the_server_refuses_malformed_and_replayed_requests_in_one_line(room):
     good = form(month=1, kind="offer", relief=1, release=1)
     cases = [
         (b'{"month": 1, "kind": "offer", "relief": 1', "application/json", 400, "malformed JSON"),
-        (b'[1, 2]', "application/json", 400, "JSON object"),
-        (b'{"month": 1, "kind": "offer", "relief": 1.5, "release": 1}', "application/json", 400, "relief=1.5: must be a whole number"),
+        (b"[1, 2]", "application/json", 400, "JSON object"),
+        (
+            b'{"month": 1, "kind": "offer", "relief": 1.5, "release": 1}',
+            "application/json",
+            400,
+            "relief=1.5: must be a whole number",
+        ),
         (b'{"month": 1, "kind": "offer", "relief": true, "release": 1}', "application/json", 400, "relief=True"),
-        (json.dumps({"month": 1, "kind": "offer", "relief": 1, "release": 9}).encode(), "application/json", 400, "release=9"),
-        (json.dumps({"month": 1, "kind": "offer", "relief": 1, "release": 1, "path": "/etc"}).encode(), "application/json", 400,
-         "path: not a field of a offer"),
-        (form(month=1, kind="offer", relief="1; DROP TABLE moves", release=1), "application/x-www-form-urlencoded", 400, "must be a whole number"),
-        (form(month=1, kind="_target_", relief=1, release=1), "application/x-www-form-urlencoded", 400, "kind='_target_'"),
+        (
+            json.dumps({"month": 1, "kind": "offer", "relief": 1, "release": 9}).encode(),
+            "application/json",
+            400,
+            "release=9",
+        ),
+        (
+            json.dumps({"month": 1, "kind": "offer", "relief": 1, "release": 1, "path": "/etc"}).encode(),
+            "application/json",
+            400,
+            "path: not a field of a offer",
+        ),
+        (
+            form(month=1, kind="offer", relief="1; DROP TABLE moves", release=1),
+            "application/x-www-form-urlencoded",
+            400,
+            "must be a whole number",
+        ),
+        (
+            form(month=1, kind="_target_", relief=1, release=1),
+            "application/x-www-form-urlencoded",
+            400,
+            "kind='_target_'",
+        ),
         (b"month=1&month=2&kind=offer&relief=1&release=1", "application/x-www-form-urlencoded", 400, "given twice"),
         (good, "text/plain", 400, "send a form"),
         (form(month=2, kind="offer", relief=1, release=1), "application/x-www-form-urlencoded", 409, "month=2"),
-        (form(month=1, kind="reply", accept="yes"), "application/x-www-form-urlencoded", 409, "reply: not Washington's move"),  # Ana is Washington
+        (
+            form(month=1, kind="reply", accept="yes"),
+            "application/x-www-form-urlencoded",
+            409,
+            "reply: not Washington's move",
+        ),  # Ana is Washington
         (b"x" * 5000, "application/x-www-form-urlencoded", 413, "too large"),
     ]
     for body, kind, status, message in cases:
@@ -375,10 +462,18 @@ def test_the_server_refuses_malformed_and_replayed_requests_in_one_line(room):
     assert call(app, "POST", "/move", good, "application/x-www-form-urlencoded").status == 409  # no seat
     # Bob counters (JSON), Ana refuses the counter (the page's form): month 1 is played without a deal.
     bob = {"qpq_seat": room.store.seats()[1].token}
-    counter = call(app, "POST", "/move", json.dumps({"month": 1, "kind": "reply", "accept": False, "relief": 2, "release": 2}).encode(),
-                   "application/json", bob)
+    counter = call(
+        app,
+        "POST",
+        "/move",
+        json.dumps({"month": 1, "kind": "reply", "accept": False, "relief": 2, "release": 2}).encode(),
+        "application/json",
+        bob,
+    )
     assert counter.status == 200 and json.loads(counter.text) == {"played": []}
-    refusal = call(app, "POST", "/move", form(month=1, kind="answer", accept="no"), "application/x-www-form-urlencoded", ana)
+    refusal = call(
+        app, "POST", "/move", form(month=1, kind="answer", accept="no"), "application/x-www-form-urlencoded", ana
+    )
     assert refusal.status == 303
     table = room.table(room.pairs()[0])
     assert table.month == 1 and table.played[0].deal is None and len(table.played[0].offers) == 2
@@ -404,7 +499,7 @@ def test_the_instructor_pages_need_the_key_and_export_only_their_files(room):
     assert call(app, "GET", "/instructor/debrief").status == 403
     assert call(app, "POST", "/instructor/end", cookies=key).status == 303 and room.ended
     ended = call(app, "GET", "/instructor", cookies=key).text
-    assert "qpq-debrief-ready" in ended and "qpq-end\"" not in ended
+    assert "qpq-debrief-ready" in ended and 'qpq-end"' not in ended
     shown = call(app, "GET", "/instructor/debrief", cookies=key)
     assert shown.status == 200 and "qpq-lesson" in shown.text and (room.folder / "debrief.csv").is_file()
     assert "qpq-code" not in shown.text and "<svg" not in shown.text.split("qpq-lesson")[0]  # nothing of the join block
@@ -413,18 +508,25 @@ def test_the_instructor_pages_need_the_key_and_export_only_their_files(room):
 # ---------------------------------------------------------------------- command line
 def test_qpq_classroom_help_has_examples(env):
     done = subprocess.run([qpq(), "classroom", "--help"], capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0 and "qpq classroom scenario=thaw --months 6" in done.stdout and "--session DIR" in done.stdout
+    assert (
+        done.returncode == 0
+        and "qpq classroom scenario=thaw --months 6" in done.stdout
+        and "--session DIR" in done.stdout
+    )
 
 
-@pytest.mark.parametrize("args, message", [
-    (["scenario=nope"], "scenario=nope: no such scenario"),
-    (["engine.worlds=3"], "takes scenario=NAME"),
-    (["--months", "six"], "--months='six'"),
-    (["--months", "0"], "--months=0"),
-    (["--months", "99"], "--months=99: must be within 1..36"),
-    (["--port", "99999"], "--port=99999"),
-    (["--host", " "], "--host needs an address"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["scenario=nope"], "scenario=nope: no such scenario"),
+        (["engine.worlds=3"], "takes scenario=NAME"),
+        (["--months", "six"], "--months='six'"),
+        (["--months", "0"], "--months=0"),
+        (["--months", "99"], "--months=99: must be within 1..36"),
+        (["--port", "99999"], "--port=99999"),
+        (["--host", " "], "--host needs an address"),
+    ],
+)
 def test_qpq_classroom_refuses_bad_input_in_one_line(args, message, capsys, tmp_path):
     from quidproquo import cli
 
@@ -437,8 +539,13 @@ def test_qpq_classroom_refuses_bad_input_in_one_line(args, message, capsys, tmp_
 
 def test_the_qpq_command_refuses_a_session_started_otherwise_in_one_line(env, tmp_path):
     Room.create(tmp_path / "s", "freeze", 4).close()
-    done = subprocess.run([qpq(), "classroom", "--session", str(tmp_path / "s"), "scenario=thaw"], capture_output=True,
-                          text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [qpq(), "classroom", "--session", str(tmp_path / "s"), "scenario=thaw"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 2 and "scenario=thaw: session" in done.stderr and "plays scenario=freeze" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
@@ -452,15 +559,22 @@ def test_the_words_a_student_reads_name_things_by_their_labels():
     steps, before = np.zeros(len(model.instruments.names), dtype=int), np.zeros(len(model.instruments.names), dtype=int)
     potash = model.instruments.names.index("potash")
     steps[potash] = 2
-    assert words.relief(steps, before, model) == in_words(model.events.relief_words(steps, before)).removeprefix("relief: ")
+    assert words.relief(steps, before, model) == in_words(model.events.relief_words(steps, before)).removeprefix(
+        "relief: "
+    )
     assert words.relief(steps, before, model).startswith("potash (US) ")
     assert words.relief(0 * steps, before, model) == "no relief"
-    assert in_words("pardons 4 (4 rank_and_file); renews potash_transit") == "pardons 4 (4 rank-and-file); renews potash transit (EU)"
+    assert (
+        in_words("pardons 4 (4 rank_and_file); renews potash_transit")
+        == "pardons 4 (4 rank-and-file); renews potash transit (EU)"
+    )
     assert in_words("2 foreign nationals; 3 foreign") == "2 foreign nationals; 3 foreign nationals"
 
 
 @pytest.mark.parametrize("host, warned", [(None, False), ("127.0.0.1", False), ("0.0.0.0", True)])
-def test_the_server_binds_to_localhost_unless_a_host_is_given_and_then_warns(monkeypatch, capsys, tmp_path, host, warned):
+def test_the_server_binds_to_localhost_unless_a_host_is_given_and_then_warns(
+    monkeypatch, capsys, tmp_path, host, warned
+):
     import uvicorn
 
     from quidproquo import cli
@@ -481,7 +595,11 @@ def test_a_session_folder_is_resumed_and_a_new_one_gets_a_fresh_name(monkeypatch
 
     monkeypatch.chdir(tmp_path)
     first, resumed = open_room(None, None, None)
-    assert not resumed and first.folder.parent == Path("classrooms") and (first.session.scenario, first.session.months) == ("thaw", 6)
+    assert (
+        not resumed
+        and first.folder.parent == Path("classrooms")
+        and (first.session.scenario, first.session.months) == ("thaw", 6)
+    )
     again, resumed = open_room(first.folder, None, None)
     assert resumed and again.session == first.session
     other, _ = open_room(None, "freeze", 3)
@@ -499,19 +617,33 @@ def test_the_lesson_plan_promises_what_the_built_in_strategies_do_in_a_classroom
     from tests_support import ROOT
 
     text = " ".join((ROOT / "docs" / "seminar.md").read_text().split())
-    said = re.search(r"40 pair worlds of a session with seed 7, six months.*?: ([\d.]+) deals on average \((\d+) to (\d+)\), "
-                     r"(\d+) released in deals \((\d+) to (\d+)\), and (\d+) of Washington's relief steps in force after six "
-                     r"months \((\d+) to (\d+)\)\. Their deals give Washington ([\d.]+) of the gains from trade \(([\d.]+) to "
-                     r"([\d.]+)\) — far from Rubinstein's ([\d.]+) without a deadline, from the ([\d.]+) his game gives when "
-                     r"Minsk makes the month's last offer, and from the Nash solution's ([\d.]+)", text)
+    said = re.search(
+        r"40 pair worlds of a session with seed 7, six months.*?: ([\d.]+) deals on average \((\d+) to (\d+)\), "
+        r"(\d+) released in deals \((\d+) to (\d+)\), and (\d+) of Washington's relief steps in force after six "
+        r"months \((\d+) to (\d+)\)\. Their deals give Washington ([\d.]+) of the gains from trade \(([\d.]+) to "
+        r"([\d.]+)\) — far from Rubinstein's ([\d.]+) without a deadline, from the ([\d.]+) his game gives when "
+        r"Minsk makes the month's last offer, and from the Nash solution's ([\d.]+)",
+        text,
+    )
     assert said, "the classroom segment's numbers are not where the test looks for them"
     promised = [float(g) for g in said.groups()]
     config = session_config("thaw")
     pairs = pd.DataFrame([outcome(Table(config, pair_seed(7, pair), 6, {})) for pair in range(1, 41)])
     theory = list(predictions(config).values())
-    measured = [pairs.deals.mean(), pairs.deals.min(), pairs.deals.max(),
-                pairs.released_deal.mean(), pairs.released_deal.min(), pairs.released_deal.max(),
-                pairs.relief_steps.mean(), pairs.relief_steps.min(), pairs.relief_steps.max(),
-                pairs.share_washington.mean(), pairs.share_washington.min(), pairs.share_washington.max(), *theory]
+    measured = [
+        pairs.deals.mean(),
+        pairs.deals.min(),
+        pairs.deals.max(),
+        pairs.released_deal.mean(),
+        pairs.released_deal.min(),
+        pairs.released_deal.max(),
+        pairs.relief_steps.mean(),
+        pairs.relief_steps.min(),
+        pairs.relief_steps.max(),
+        pairs.share_washington.mean(),
+        pairs.share_washington.min(),
+        pairs.share_washington.max(),
+        *theory,
+    ]
     decimals = [1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2]
     assert [round(m, d) for m, d in zip(measured, decimals)] == promised, list(zip(measured, promised))

@@ -19,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 from playwright.sync_api import expect, sync_playwright
 from test_dashboard_browser import CHROMIUM_ARGS, chromium, free_port, only_local
-from tests_support import qpq
 
 from quidproquo.teaching.classroom.room import BOT, Room
 from quidproquo.teaching.classroom.store import FILE
+from tests_support import qpq
 
 WAIT = 30_000  # ms: two loaded cores; a page sees a change within its 2 s poll
 MONTHS = 6
@@ -46,8 +46,12 @@ class Server:
         """Start the server and wait until it answers; what it printed."""
         with self.log.open("a") as out:
             start = out.tell()
-            self.process = subprocess.Popen([qpq(), "classroom", "--session", str(self.folder), "--port", str(self.port)],
-                                            stdout=out, stderr=subprocess.STDOUT, env=self.env)
+            self.process = subprocess.Popen(
+                [qpq(), "classroom", "--session", str(self.folder), "--port", str(self.port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -190,7 +194,9 @@ def test_a_class_in_the_browser_survives_a_killed_server(tmp_path, env):
                 for month in range(1, KILL_IN):
                     play_month(ana, bob, cy, month)
                 play_month(ana, bob, cy, KILL_IN, ana_only=True)
-                expect(teacher.locator(".qpq-pair-1 .qpq-months")).to_have_text(f"{KILL_IN - 1} of {MONTHS}", timeout=WAIT)
+                expect(teacher.locator(".qpq-pair-1 .qpq-months")).to_have_text(
+                    f"{KILL_IN - 1} of {MONTHS}", timeout=WAIT
+                )
                 expect(teacher.locator(".qpq-pair-1")).to_contain_text("Minsk's reply", timeout=WAIT)
                 history = ana.locator(".qpq-month-3").text_content()
                 live = teacher.locator(".qpq-live").text_content()
@@ -256,7 +262,9 @@ def test_a_class_in_the_browser_survives_a_killed_server(tmp_path, env):
     bob_offers = offers[(offers.pair == 1) & (offers.proposer == "minsk")]
     assert [(r.relief_set, r.release_level) for r in bob_offers.itertuples()] == [b for b in BOB if b is not None]
     assert (offers[offers.pair == 2].player.isin(["Cy", BOT])).all()
-    assert (folder / "offers.parquet").is_file() and (folder / "outcomes.csv").is_file()  # written into the session folder
+    assert (folder / "offers.parquet").is_file() and (
+        folder / "outcomes.csv"
+    ).is_file()  # written into the session folder
     print(f"class of {MONTHS} months with a restart: {time.monotonic() - started:.0f} s")
 
 
@@ -364,7 +372,9 @@ def test_no_pair_waits_for_an_absent_student(tmp_path, env):
                     at_month_of(page, 1)
                     expect(page.locator(".qpq-offer-form")).to_be_visible(timeout=WAIT)
                     box = in_viewport(page, ".qpq-offer-form .qpq-submit")
-                    assert box["inside"] and box["scrolled"] == 0 and (box["width"], box["height"]) == (width, height), box
+                    assert (
+                        box["inside"] and box["scrolled"] == 0 and (box["width"], box["height"]) == (width, height)
+                    ), box
                     assert box["page_width"] <= width, box  # nothing wider than the window: no sideways scrolling
                     assert in_viewport(page, ".qpq-offer-form label:has(input[type=radio])")["inside"]
 
@@ -390,7 +400,9 @@ def test_no_pair_waits_for_an_absent_student(tmp_path, env):
                 for month in (3, 4):
                     washington_offers(ana, month)
                     month_done(ana, month)
-                expect(ana.locator(".qpq-status")).to_contain_text(f"All {SEATS_MONTHS} months are played", timeout=WAIT)
+                expect(ana.locator(".qpq-status")).to_contain_text(
+                    f"All {SEATS_MONTHS} months are played", timeout=WAIT
+                )
                 pair_1_done = time.monotonic() - waiting_since
 
                 # Eve's seat passes to the built-in strategy after the idle time, which answers Dee for her.
@@ -409,7 +421,9 @@ def test_no_pair_waits_for_an_absent_student(tmp_path, env):
                 washington_offers(dee, 4)
                 minsk_accepts(eve, 4)
                 for page in (dee, eve):
-                    expect(page.locator(".qpq-status")).to_contain_text(f"All {SEATS_MONTHS} months are played", timeout=WAIT)
+                    expect(page.locator(".qpq-status")).to_contain_text(
+                        f"All {SEATS_MONTHS} months are played", timeout=WAIT
+                    )
                 expect(teacher.locator(".qpq-debrief-ready")).to_be_visible(timeout=WAIT)
 
                 # The projector's debrief: its first screen at 1024x768 holds the lesson, the chart and the
@@ -447,5 +461,7 @@ def test_no_pair_waits_for_an_absent_student(tmp_path, env):
     assert sorted(seats.name) == ["Ana", "Bob", "Dee", "Eve"]  # no second Ana, no second Eve
     minsk_1 = offers[(offers.pair == 1) & (offers.proposer == "minsk")]
     assert set(minsk_1[minsk_1.month >= 2].player) <= {BOT}  # Bob's counter-offers after he left are the built-in's
-    print(f"pair 1 finished {pair_1_done:.0f} s after Dee's month-3 offer; Eve's seat passed after {handed_after:.0f} s; "
-          f"whole test {time.monotonic() - started:.0f} s")
+    print(
+        f"pair 1 finished {pair_1_done:.0f} s after Dee's month-3 offer; Eve's seat passed after {handed_after:.0f} s; "
+        f"whole test {time.monotonic() - started:.0f} s"
+    )

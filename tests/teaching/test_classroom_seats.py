@@ -104,7 +104,9 @@ def test_a_side_idle_for_the_set_time_passes_to_the_built_in_strategy_by_itself(
     assert not place.playing and place.since.reason == "idle" and place.since.month == 0
     app = make_app(room, "http://127.0.0.1:1/")
     page = call(app, "GET", "/", cookies={"qpq_seat": ana}).text
-    assert "The built-in strategy is playing your seat since month 1 (no move for 30 s)" in page and "qpq-reclaim" in page
+    assert (
+        "The built-in strategy is playing your seat since month 1 (no move for 30 s)" in page and "qpq-reclaim" in page
+    )
     instructor = call(app, "GET", "/instructor", cookies={"qpq_instructor": room.session.instructor_key}).text
     assert f"{BOT} (for Ana)" in instructor and "passes to the built-in strategy by itself" in instructor
     with pytest.raises(Refused, match="take it back first"):
@@ -112,7 +114,7 @@ def test_a_side_idle_for_the_set_time_passes_to_the_built_in_strategy_by_itself(
 
 
 def test_a_student_takes_the_seat_back_from_another_device_by_name_and_code(room):
-    ana, bob = pair_of_two(room)
+    ana, _bob = pair_of_two(room)
     room.hand(1, "washington")
     # A new device (no cookie): the same name, another case, and the code.
     back = room.join("  ana ", room.session.join_code.lower())
@@ -147,25 +149,36 @@ def test_a_waiting_student_s_name_is_taken_too(room):
     with pytest.raises(Refused, match="'Cy' is taken"):
         room.join("cy", room.session.join_code)
     app = make_app(room, "http://127.0.0.1:1/")
-    shown = call(app, "POST", "/join", form(name="CY", code=room.session.join_code), "application/x-www-form-urlencoded")
+    shown = call(
+        app, "POST", "/join", form(name="CY", code=room.session.join_code), "application/x-www-form-urlencoded"
+    )
     assert shown.status == 409 and "is taken in this class" in shown.text
 
 
 def test_the_instructor_s_button_only_hands_a_student_s_side(room):
     room.join("Ana", room.session.join_code)
     room.pair_waiting()  # Ana plays Washington against the built-in Minsk (pair 1 is odd)
-    for pair, role, status, words in [(1, "minsk", 409, "is the built-in strategy already"), (9, "minsk", 400, "no such side"),
-                                      (1, "moscow", 400, "no such side")]:
+    for pair, role, status, words in [
+        (1, "minsk", 409, "is the built-in strategy already"),
+        (9, "minsk", 400, "no such side"),
+        (1, "moscow", 400, "no such side"),
+    ]:
         with pytest.raises(Refused, match=words) as refused:
             room.hand(pair, role)
         assert refused.value.status == status
     app = make_app(room, "http://127.0.0.1:1/")
     key = {"qpq_instructor": room.session.instructor_key}
     assert call(app, "POST", "/instructor/hand", form(pair=1, role="washington")).status == 403  # the key is needed
-    assert call(app, "POST", "/instructor/hand", form(pair=1, role="washington"), "application/x-www-form-urlencoded",
-                key).status == 303
+    assert (
+        call(
+            app, "POST", "/instructor/hand", form(pair=1, role="washington"), "application/x-www-form-urlencoded", key
+        ).status
+        == 303
+    )
     assert not room.table(room.pairs()[0]).students["washington"]
-    refused = call(app, "POST", "/instructor/hand", form(pair="x", role="washington"), "application/x-www-form-urlencoded", key)
+    refused = call(
+        app, "POST", "/instructor/hand", form(pair="x", role="washington"), "application/x-www-form-urlencoded", key
+    )
     assert refused.status == 400 and "pair=&#x27;x&#x27;: must be a whole number" in refused.text
 
 
@@ -173,7 +186,9 @@ def test_the_instructor_s_button_only_hands_a_student_s_side(room):
 def test_the_debrief_ranks_only_comparable_games_and_says_why_the_others_are_not(tmp_path):
     room = Room.create(tmp_path / "s", "thaw", 3, seed=5)
     try:
-        tokens = [room.join(name, room.session.join_code).seat.token for name in ("Ana", "Bob", "Cy", "Dee", "Eve", "Fay")]
+        tokens = [
+            room.join(name, room.session.join_code).seat.token for name in ("Ana", "Bob", "Cy", "Dee", "Eve", "Fay")
+        ]
         room.pair_waiting()  # (Ana, Bob), (Cy, Dee), (Eve, Fay)
         ana, bob, cy, dee, eve, fay = tokens
         for month in range(3):  # pair 1 plays all three months themselves
@@ -194,13 +209,19 @@ def test_the_debrief_ranks_only_comparable_games_and_says_why_the_others_are_not
     pairs = result.pairs.set_index("pair")
     assert pairs.months.tolist() == [3, 3, 1] and result.months == 3
     assert pairs.loc[2, ["minsk_by_person", "minsk_by_bot"]].tolist() == [1, 2]
-    assert pairs.loc[1, ["washington_by_person", "washington_by_bot", "minsk_by_person", "minsk_by_bot"]].tolist() == [3, 0, 3, 0]
+    assert pairs.loc[1, ["washington_by_person", "washington_by_bot", "minsk_by_person", "minsk_by_bot"]].tolist() == [
+        3,
+        0,
+        3,
+        0,
+    ]
     assert sorted(result.ranking["washington"].student) == ["Ana", "Cy"]  # Cy played all his decisions
     assert result.ranking["minsk"].student.tolist() == ["Bob"]
     assert set(result.unranked) == {
         "Dee (pair 2, Minsk): the built-in strategy made 2 of the side's 3 decisions",
         "Eve (pair 3, Washington): 1 of 3 months played",
-        "Fay (pair 3, Minsk): 1 of 3 months played"}
+        "Fay (pair 3, Minsk): 1 of 3 months played",
+    }
 
 
 def test_the_lesson_is_the_sentence_the_numbers_support(room):
@@ -211,13 +232,17 @@ def test_the_lesson_is_the_sentence_the_numbers_support(room):
     result = debrief(room)
     row = result.pairs.iloc[0]
     said = lesson(result)
-    assert said.startswith(f"Your {int(row.deals)} deals freed {int(row.released_deal):,} prisoners against the built-in "
-                           f"strategies' {int(row.released_deal_builtin):,} in {int(row.deals_builtin)} deals")
+    assert said.startswith(
+        f"Your {int(row.deals)} deals freed {int(row.released_deal):,} prisoners against the built-in "
+        f"strategies' {int(row.released_deal_builtin):,} in {int(row.deals_builtin)} deals"
+    )
     assert f"gave Washington {row.share_washington:.2f} of the gains from trade" in said
     theory = list(result.predictions.values())
     nearest = np.argmin([abs(row.share_washington - t) for t in theory])
     assert f"{theory[nearest]:.2f}" in said.split("nearest")[1] and said.endswith(".") and "\n" not in said
-    nobody = type(result)(result.pairs.assign(deals=0, released_deal=0), result.spread, result.ranking, result.predictions)
+    nobody = type(result)(
+        result.pairs.assign(deals=0, released_deal=0), result.spread, result.ranking, result.predictions
+    )
     assert lesson(nobody).startswith("No pair made a deal")
 
 
@@ -228,17 +253,24 @@ def test_the_projector_page_shows_the_lesson_chart_and_theory_first_with_eight_c
         room.move(bob, Move(month, "reply", accept=True))
     app = make_app(room, "http://127.0.0.1:1/")
     page = call(app, "GET", "/instructor/debrief", cookies={"qpq_instructor": room.session.instructor_key}).text
-    marks = ('class="lesson qpq-lesson"', '<svg class="qpq-chart"', '<ul class="qpq-theory"', '<table class="qpq-debrief-pairs"')
+    marks = (
+        'class="lesson qpq-lesson"',
+        '<svg class="qpq-chart"',
+        '<ul class="qpq-theory"',
+        '<table class="qpq-debrief-pairs"',
+    )
     lesson_at, chart_at, theory_at, table_at = (page.index(k) for k in marks)
     assert lesson_at < chart_at < theory_at < table_at
-    first = page[table_at:page.index("</table>", table_at)]
+    first = page[table_at : page.index("</table>", table_at)]
     assert first.count("<th>") == 8  # at most eight columns on the projector; the rest are folded
     assert "<details" in page and "qpq-debrief-all" in page
     result = debrief(room)
     for share in result.predictions.values():
         assert f"<b>{share:.2f}</b>" in page  # the theory, to two decimals
     assert f"{result.pairs.share_washington.iloc[0]:.2f}" in first and "qpq-code" not in page
-    assert page.count('class="qpq-students"') == 1 and page.count('class="qpq-builtin"') == 1  # a dot and a diamond per pair
+    assert (
+        page.count('class="qpq-students"') == 1 and page.count('class="qpq-builtin"') == 1
+    )  # a dot and a diamond per pair
 
 
 def test_the_export_marks_who_made_and_answered_each_offer_and_counts_months_from_one(room):
@@ -248,7 +280,9 @@ def test_the_export_marks_who_made_and_answered_each_offer_and_counts_months_fro
     room.hand(1, "washington")
     offers = tables(room)["offers"]
     assert offers[["month", "step", "proposer", "player", "responder"]].values.tolist() == [
-        [1, 0, "washington", "Ana", "Bob"], [1, 1, "minsk", "Bob", BOT]]
+        [1, 0, "washington", "Ana", "Bob"],
+        [1, 1, "minsk", "Bob", BOT],
+    ]
     outcomes = tables(room)["outcomes"]
     assert outcomes.month.min() == 1 and set(outcomes.pair) == {1}
 
@@ -258,7 +292,7 @@ def test_an_old_session_file_gets_the_idle_setting_and_the_handovers(tmp_path):
     import sqlite3
 
     room = Room.create(tmp_path / "s", "thaw", 2, seed=3)
-    ana, bob = pair_of_two(room)
+    ana, _bob = pair_of_two(room)
     room.move(ana, Move(0, "offer", 1, 1))
     room.close()
     with sqlite3.connect(tmp_path / "s" / "classroom.sqlite") as db:

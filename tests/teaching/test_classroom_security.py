@@ -23,7 +23,6 @@ import psutil
 import pytest
 from test_classroom import call, form
 from test_dashboard_browser import free_port
-from tests_support import qpq
 
 from quidproquo.teaching import address
 from quidproquo.teaching.classroom import store as store_module
@@ -32,6 +31,7 @@ from quidproquo.teaching.classroom.room import Room
 from quidproquo.teaching.classroom.server import Throttle, make_app
 from quidproquo.teaching.classroom.store import FILE
 from quidproquo.teaching.classroom.table import Move, Refused
+from tests_support import qpq
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -42,8 +42,12 @@ def classroom(folder: Path, env: dict, *args: str):
     port = free_port()
     log = folder.parent / f"classroom-{port}.log"
     with log.open("w") as out:
-        process = subprocess.Popen([qpq(), "classroom", "--session", str(folder), "--port", str(port), *args],
-                                   stdout=out, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            [qpq(), "classroom", "--session", str(folder), "--port", str(port), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     try:
         deadline = time.monotonic() + 90
         while "instructor page:" not in log.read_text():
@@ -105,13 +109,28 @@ def test_exported_cells_that_a_spreadsheet_would_run_are_quoted_as_text(tmp_path
     for table, column in (("offers", "player"), ("debrief", "washington")):
         raw = pd.read_csv(written[f"{table}.csv"], dtype=str, keep_default_na=False)
         assert (raw[column] == "'" + name).any(), raw[column].tolist()  # a leading quote: read as text
-        assert not raw.map(lambda v: v.startswith(("=", "+", "@")) or (v.startswith("-") and not v[1:2].isdigit())).any().any()
+        assert (
+            not raw.map(lambda v: v.startswith(("=", "+", "@")) or (v.startswith("-") and not v[1:2].isdigit()))
+            .any()
+            .any()
+        )
         parquet = pd.read_parquet(written[f"{table}.parquet"])
         assert (parquet[column] == name).any()  # the data file keeps the text as it is
 
 
-@pytest.mark.parametrize("cell, safe", [("=1+1", "'=1+1"), ("+A1", "'+A1"), ("-A1", "'-A1"), ("@A1", "'@A1"),
-                                        ("\tx", "'\tx"), ("\rx", "'\rx"), ("Ana", "Ana"), ("1 (1 foreign national)", "1 (1 foreign national)")])
+@pytest.mark.parametrize(
+    "cell, safe",
+    [
+        ("=1+1", "'=1+1"),
+        ("+A1", "'+A1"),
+        ("-A1", "'-A1"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Ana", "Ana"),
+        ("1 (1 foreign national)", "1 (1 foreign national)"),
+    ],
+)
 def test_the_quoting_covers_what_spreadsheets_read_as_formulas(cell, safe):
     frame = pd.DataFrame({"text": [cell], "number": [-3.5]})
     out = spreadsheet_safe(frame)
@@ -136,7 +155,9 @@ def test_32_concurrent_export_downloads_all_succeed_whole(tmp_path, env):
     assert [r[0] for r in results] == [200] * 32, [r[:2] for r in results if r[0] != 200]
     for name, (_, body, _) in zip(names, results):
         if name == "offers.csv":
-            assert body.startswith("pair,month,date,step,proposer,player") and body.count("\n") == 2  # the header and an offer
+            assert (
+                body.startswith("pair,month,date,step,proposer,player") and body.count("\n") == 2
+            )  # the header and an offer
     leftovers = [p.name for p in (tmp_path / "s").iterdir() if p.name.endswith(".partial")]
     assert not leftovers
 
@@ -151,8 +172,10 @@ def test_a_300_mb_chunked_join_is_refused_as_it_streams_and_memory_stays_flat(tm
         sent, answer = 0, b""
         chunk = b"%x\r\n%s\r\n" % (1 << 20, b"a" * (1 << 20))  # 1 MB chunks, 300 of them
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-            sock.sendall(b"POST /join HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                         b"Transfer-Encoding: chunked\r\n\r\n")
+            sock.sendall(
+                b"POST /join HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+            )
             sock.settimeout(0.05)
             try:
                 for _ in range(300):
@@ -193,7 +216,10 @@ def test_wrong_join_codes_are_throttled_per_client(tmp_path):
         stopped = call(app, "POST", "/join", form(name="Eve", code=room.session.join_code), FORM, client="10.0.0.7")
         assert stopped.status == 429 and "5 wrong join codes from this device in a minute; wait" in stopped.text
         # Another device is not slowed, nor is a class joining right from one address.
-        assert call(app, "POST", "/join", form(name="Ana", code=room.session.join_code), FORM, client="10.0.0.8").status == 303
+        assert (
+            call(app, "POST", "/join", form(name="Ana", code=room.session.join_code), FORM, client="10.0.0.8").status
+            == 303
+        )
         for n in range(12):
             assert call(app, "POST", "/join", form(name=f"S{n}", code=room.session.join_code), FORM).status == 303
         assert len(room.store.seats()) == 13
@@ -223,8 +249,13 @@ def test_beyond_loopback_every_request_needs_the_printed_token(tmp_path, env):
         assert "0.0.0.0" not in students and "0.0.0.0" not in instructor  # links other machines can open
         assert len(token) >= 20 and f"token={token}" in instructor and "qpq: warning: --host 0.0.0.0" in printed
         base = f"http://127.0.0.1:{port}"
-        refused = [get(f"{base}/"), get(f"{base}/state"), get(f"{base}/?token=" + token[::-1]),
-                   get(f"{base}/instructor?key={secrets['key']}"), get(f"{base}/", "qpq_classroom_token=wrong")]
+        refused = [
+            get(f"{base}/"),
+            get(f"{base}/state"),
+            get(f"{base}/?token=" + token[::-1]),
+            get(f"{base}/instructor?key={secrets['key']}"),
+            get(f"{base}/", "qpq_classroom_token=wrong"),
+        ]
         for status, body, _ in refused:
             assert status == 403 and body.count("\n") == 1 and "needs its access token" in body
         status, body, cookie = get(f"{base}/?token={token}")
@@ -233,8 +264,10 @@ def test_beyond_loopback_every_request_needs_the_printed_token(tmp_path, env):
         held = f"qpq_classroom_token={token}; qpq_seat={secrets['Ana']}"
         assert "You are Washington" in get(f"{base}/", held)[1]  # the cookie carries the token from then on
         # The instructor's printed link works through the token too (its key goes into a cookie).
-        status, page, _ = get(instructor.replace(instructor.split("/instructor")[0], base),
-                              f"qpq_classroom_token={token}; qpq_instructor={secrets['key']}")
+        status, page, _ = get(
+            instructor.replace(instructor.split("/instructor")[0], base),
+            f"qpq_classroom_token={token}; qpq_instructor={secrets['key']}",
+        )
         assert status == 200 and "qpq-code" in page
 
 
@@ -290,7 +323,9 @@ def test_a_full_disk_on_a_move_is_a_clear_message_and_changes_nothing(tmp_path):
         pair = room.pairs()[0]
         before = (room.version(), room.store.rows("offers"), room.table(pair).month)
         room.store.db = FullDisk(room.store.db)
-        reply = call(app, "POST", "/move", form(month=2, kind="offer", bundle="1.1"), FORM, {"qpq_seat": secrets["Ana"]})
+        reply = call(
+            app, "POST", "/move", form(month=2, kind="offer", bundle="1.1"), FORM, {"qpq_seat": secrets["Ana"]}
+        )
         assert reply.status == 507 and "disk is full: nothing was saved; tell your instructor" in reply.text
         assert "Traceback" not in reply.text
         assert (room.version(), room.store.rows("offers"), room.table(pair).month) == before
@@ -298,7 +333,12 @@ def test_a_full_disk_on_a_move_is_a_clear_message_and_changes_nothing(tmp_path):
         joined = call(app, "POST", "/join", form(name="Late", code=secrets["code"]), FORM)
         assert joined.status == 507 and len(room.store.seats()) == 2
         room.store.db = room.store.db.db  # room again: the same move goes through
-        assert call(app, "POST", "/move", form(month=2, kind="offer", bundle="1.1"), FORM, {"qpq_seat": secrets["Ana"]}).status == 303
+        assert (
+            call(
+                app, "POST", "/move", form(month=2, kind="offer", bundle="1.1"), FORM, {"qpq_seat": secrets["Ana"]}
+            ).status
+            == 303
+        )
     finally:
         room.close()
 
@@ -323,8 +363,15 @@ def _older_layout(path: Path) -> None:
         db.execute("ALTER TABLE seats DROP COLUMN joined")
 
 
-@pytest.mark.parametrize("make, says", [(_empty, "holds no tables (an empty file?)"), (_garbage, "SQLite cannot read it"),
-                                        (_foreign, "it has no session table"), (_older_layout, "seats table has no joined column")])
+@pytest.mark.parametrize(
+    "make, says",
+    [
+        (_empty, "holds no tables (an empty file?)"),
+        (_garbage, "SQLite cannot read it"),
+        (_foreign, "it has no session table"),
+        (_older_layout, "seats table has no joined column"),
+    ],
+)
 def test_a_session_file_that_is_not_a_session_is_one_line_exit_2_and_stays_as_it_was(tmp_path, capsys, make, says):
     from quidproquo import cli
 
@@ -358,8 +405,9 @@ def test_a_busy_port_is_one_line_before_any_session_folder_is_made(tmp_path, cap
     assert not (tmp_path / "s").exists() and not (tmp_path / "classrooms").exists()
 
 
-@pytest.mark.parametrize("host, says", [("no-such-host.invalid", "not an address of this machine"),
-                                        ("192.0.2.55", "cannot listen there")])
+@pytest.mark.parametrize(
+    "host, says", [("no-such-host.invalid", "not an address of this machine"), ("192.0.2.55", "cannot listen there")]
+)
 def test_a_host_this_machine_does_not_have_is_one_line(tmp_path, capsys, host, says):
     from quidproquo import cli
 
@@ -369,9 +417,14 @@ def test_a_host_this_machine_does_not_have_is_one_line(tmp_path, capsys, host, s
     assert stopped.value.code == 2 and len(err) == 1 and says in err[0] and not (tmp_path / "s").exists(), err
 
 
-@pytest.mark.parametrize("args, says", [(["--idle", "soon"], "--idle='soon': must be a whole number of seconds"),
-                                        (["--idle", "0"], "--idle=0: must be a whole number of seconds within 1..3600"),
-                                        (["--idle", "99999"], "within 1..3600")])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--idle", "soon"], "--idle='soon': must be a whole number of seconds"),
+        (["--idle", "0"], "--idle=0: must be a whole number of seconds within 1..3600"),
+        (["--idle", "99999"], "within 1..3600"),
+    ],
+)
 def test_a_bad_idle_time_is_one_line(tmp_path, capsys, args, says):
     from quidproquo import cli
 
@@ -393,8 +446,15 @@ def test_a_server_on_every_interface_prints_an_address_others_can_open(host):
         assert printed == f"http://{socket.gethostname()}:8766/?token=x" and "hostname -I" in hint
 
 
-@pytest.mark.parametrize("host, shown", [("127.0.0.1", "http://127.0.0.1:9/"), ("192.168.1.20", "http://192.168.1.20:9/"),
-                                         ("::1", "http://[::1]:9/"), ("classroom.local", "http://classroom.local:9/")])
+@pytest.mark.parametrize(
+    "host, shown",
+    [
+        ("127.0.0.1", "http://127.0.0.1:9/"),
+        ("192.168.1.20", "http://192.168.1.20:9/"),
+        ("::1", "http://[::1]:9/"),
+        ("classroom.local", "http://classroom.local:9/"),
+    ],
+)
 def test_a_named_host_is_printed_as_it_is(host, shown):
     assert address.link(host, 9) == (shown, None)
 
@@ -405,9 +465,11 @@ def test_a_dashboard_that_cannot_listen_is_one_line_exit_2(env, case):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        args = {"busy port": ["--port", str(taken.getsockname()[1])],
-                "unknown host": ["--host", "no-such-host.invalid", "--port", str(free_port())],
-                "foreign address": ["--host", "192.0.2.55", "--port", str(free_port())]}[case]
+        args = {
+            "busy port": ["--port", str(taken.getsockname()[1])],
+            "unknown host": ["--host", "no-such-host.invalid", "--port", str(free_port())],
+            "foreign address": ["--host", "192.0.2.55", "--port", str(free_port())],
+        }[case]
         done = subprocess.run([qpq(), "dashboard", *args], capture_output=True, text=True, env=env, timeout=120)
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("qpq: error: --host "), done.stderr

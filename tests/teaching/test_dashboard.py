@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 
 import numpy as np
 import pytest
-from tests_support import qpq
 
 from quidproquo.config import ConfigError
 from quidproquo.teaching.dashboard.controls import (
@@ -18,6 +18,7 @@ from quidproquo.teaching.dashboard.controls import (
     scenarios,
 )
 from quidproquo.teaching.play import WORLDS
+from tests_support import qpq
 
 
 # ------------------------------------------------------------------------------ safety
@@ -32,25 +33,31 @@ def test_the_model_factory_refuses_an_unlisted_scenario(scenario):
         DashboardModel(scenario_name=scenario)
 
 
-@pytest.mark.parametrize("name, value", [
-    ("actors__washington__utility___target_", 1.0),  # a key that is not a knob
-    ("_target_", 1.0),
-    ("hydra_run_dir", 1.0),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("actors__washington__utility___target_", 1.0),  # a key that is not a knob
+        ("_target_", 1.0),
+        ("hydra_run_dir", 1.0),
+    ],
+)
 def test_the_model_factory_refuses_an_unknown_key(name, value):
     with pytest.raises(ConfigError, match="not a dashboard control"):
         DashboardModel(**{name: value})
 
 
-@pytest.mark.parametrize("name, value", [
-    ("washington_engagement", "1 actors.washington.utility._target_=os.system"),
-    ("washington_engagement", "0.5"),
-    ("washington_engagement", True),
-    ("washington_engagement", float("nan")),
-    ("washington_engagement", 1.5),
-    ("worlds", 10_000),
-    ("worlds", 2.5),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("washington_engagement", "1 actors.washington.utility._target_=os.system"),
+        ("washington_engagement", "0.5"),
+        ("washington_engagement", True),
+        ("washington_engagement", float("nan")),
+        ("washington_engagement", 1.5),
+        ("worlds", 10_000),
+        ("worlds", 2.5),
+    ],
+)
 def test_knobs_take_numbers_in_range_only(name, value):
     with pytest.raises(ConfigError):
         DashboardModel(**{name: value})
@@ -79,12 +86,15 @@ def test_play_mode_limits_worlds_and_sends_an_envoy_every_month():
     assert model.recorder.us_engaged[0].all()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["scenario=nope"], "no such scenario"),
-    (["--port", "99999"], "--port"),
-    (["--port", "eighty"], "--port"),
-    (["engine.worlds=3"], "takes scenario=NAME"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["scenario=nope"], "no such scenario"),
+        (["--port", "99999"], "--port"),
+        (["--port", "eighty"], "--port"),
+        (["engine.worlds=3"], "takes scenario=NAME"),
+    ],
+)
 def test_qpq_dashboard_refuses_bad_input_in_one_line(args, message, env):
     done = subprocess.run([qpq(), "dashboard", *args], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 2
@@ -106,7 +116,7 @@ def test_a_seated_washington_offers_exactly_the_chosen_candidates():
     made = {(r, int(w)): int(c) for r, worlds, cands in model.player.made for w, c in zip(worlds, cands)}
     offered = {(o[1], o[0]): int(o[5]) for o in _offers(model, "washington")}
     assert offered and offered == {key: c for key, c in made.items() if key in offered}
-    for (round_, world), candidate in offered.items():
+    for (round_, _world), candidate in offered.items():
         relief, release = choices[round_]
         assert candidate == relief * levels + release  # every world can still lift these and frees someone
     log = [e[5] for e in model.events.rows if e[0] == 0 and e[4] == "offer" and e[3] == "washington"]
@@ -153,8 +163,9 @@ def test_the_built_in_strategy_baseline_runs_the_same_worlds():
     assert (model.recorder.tier_flows["arrests"][0] == baseline.recorder.tier_flows["arrests"][0]).all()
 
 
-@pytest.mark.parametrize("args,host", [([], "127.0.0.1"), (["--port", "8800"], "127.0.0.1"),
-                                       (["--host", "0.0.0.0"], "0.0.0.0")])
+@pytest.mark.parametrize(
+    "args,host", [([], "127.0.0.1"), (["--port", "8800"], "127.0.0.1"), (["--host", "0.0.0.0"], "0.0.0.0")]
+)
 def test_the_dashboard_binds_to_localhost_unless_a_host_is_given(monkeypatch, args, host):
     from quidproquo import cli
     from quidproquo.teaching.dashboard import serve
@@ -307,7 +318,6 @@ def test_play_answers_as_the_built_in_strategy_until_told_otherwise():
     assert model.recorder.deal[:4].any()
 
 
-
 @pytest.mark.parametrize("seat", ["washington", "minsk"])
 def test_play_mode_defaults_let_a_deal_happen_in_either_seat(seat):
     """Untouched, the form's first offer is one the other side's built-in strategy takes: a deal in
@@ -349,7 +359,10 @@ def test_the_verdict_says_what_decided_it():
     yours, theirs = realised_utility(model, "minsk"), realised_utility(baseline, "minsk")
     said = verdict_reasons(model, baseline, yours, theirs)
     assert said.startswith("What decided it: <b>prisoners released</b> (yours ")
-    security = np.median(model.realised["minsk"].sums["security"]), np.median(baseline.realised["minsk"].sums["security"])
+    security = (
+        np.median(model.realised["minsk"].sums["security"]),
+        np.median(baseline.realised["minsk"].sums["security"]),
+    )
     assert f"yours {security[0]:,.1f}, the built-in strategy's {security[1]:,.1f}" in said
     deals = int(model.recorder.deal[:4].sum()), int(baseline.recorder.deal[:4].sum())
     assert f"Deals: yours in {deals[0]} of 80 world-months, the built-in strategy's in {deals[1]}." in said
@@ -380,7 +393,9 @@ def test_charts_start_at_month_zero_and_follow_the_months():
     charts = Charts(model)
     first = charts.svg("prisoners")
     assert first.startswith("<svg") and first.endswith("</svg>") and charts.svg("indicators").startswith("<svg")
-    assert 'data-months="0"' in first and len(polyline(first, 0)) == 1  # month 0 only: the worlds before the first month
+    assert (
+        'data-months="0"' in first and len(polyline(first, 0)) == 1
+    )  # month 0 only: the worlds before the first month
     for _ in range(3):
         model.step()
     now = charts.svg("prisoners")
@@ -393,8 +408,10 @@ def test_charts_start_at_month_zero_and_follow_the_months():
 
     from quidproquo.teaching.dashboard.charts import FONT, LEFT
 
-    ticks = [(float(y), float(v.replace(",", ""))) for y, v in
-             re.findall(rf'<text x="{LEFT - 8}" y="([\d.]+)" text-anchor="end">([\d,.]+)</text>', now)]
+    ticks = [
+        (float(y), float(v.replace(",", "")))
+        for y, v in re.findall(rf'<text x="{LEFT - 8}" y="([\d.]+)" text-anchor="end">([\d,.]+)</text>', now)
+    ]
     (y0, v0), (y1, v1) = ticks[0], ticks[-1]
     at = lambda y: v0 + (y + FONT * 0.35 - y0) * (v1 - v0) / (y1 - y0)  # noqa: E731  (labels sit 0.35 em below their line)
     assert at(median[3][1]) == pytest.approx(np.median(model.recorder.prisoners[2].sum(axis=1)), abs=1.0)
@@ -426,7 +443,12 @@ def test_chart_labels_stay_inside_the_chart():
     svg = Charts(model).svg("prisoners")
     found = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="(middle|end)">(\d{4}-\d{2})</text>', svg)
     assert len(found) >= 4
-    spans = [(float(x) - (0.3 if anchor == "middle" else 0.6) * FONT * len(words),
-              float(x) + (0.3 * FONT * len(words) if anchor == "middle" else 0)) for x, anchor, words in found]
+    spans = [
+        (
+            float(x) - (0.3 if anchor == "middle" else 0.6) * FONT * len(words),
+            float(x) + (0.3 * FONT * len(words) if anchor == "middle" else 0),
+        )
+        for x, anchor, words in found
+    ]
     assert all(right <= WIDTH for _, right in spans)
-    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:]))  # no two labels touch
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))  # no two labels touch

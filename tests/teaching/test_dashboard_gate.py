@@ -21,9 +21,9 @@ import pytest
 import websockets
 from playwright.sync_api import expect, sync_playwright
 from test_dashboard_browser import CHROMIUM_ARGS, chromium, free_port, only_local
-from tests_support import qpq
 
 from quidproquo.teaching.dashboard.gate import is_loopback, malformed
+from tests_support import qpq
 
 
 @contextmanager
@@ -32,7 +32,9 @@ def dashboard(tmp_path, env, *args):
     port = free_port()
     log_path = tmp_path / f"server-{port}.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen([qpq(), "dashboard", "--port", str(port), *args], stdout=log, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            [qpq(), "dashboard", "--port", str(port), *args], stdout=log, stderr=subprocess.STDOUT, env=env
+        )
         try:
             deadline = time.monotonic() + 90
             while "Ctrl-C stops it" not in log_path.read_text():
@@ -84,17 +86,32 @@ def websocket_closes(base: str, cookie: str, frames: list[str | bytes]) -> tuple
             return e.rcvd.code if e.rcvd else 1006, e.rcvd.reason if e.rcvd else ""
         except websockets.InvalidStatus as e:
             return e.response.status_code, ""
+
     return asyncio.run(talk())
 
 
-@pytest.mark.parametrize("host,loopback", [("127.0.0.1", True), ("127.8.0.1", True), ("::1", True), ("localhost", True),
-                                           ("0.0.0.0", False), ("192.168.1.20", False), ("::", False), ("classroom.local", False)])
+@pytest.mark.parametrize(
+    "host,loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.8.0.1", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("192.168.1.20", False),
+        ("::", False),
+        ("classroom.local", False),
+    ],
+)
 def test_only_loopback_addresses_go_without_a_token(host, loopback):
     assert is_loopback(host) is loopback
 
 
-WELL_FORMED = {"channel": "shell", "header": {"msg_type": "comm_msg"},
-               "content": {"comm_id": "abc", "data": {"method": "update", "state": {}}}}
+WELL_FORMED = {
+    "channel": "shell",
+    "header": {"msg_type": "comm_msg"},
+    "content": {"comm_id": "abc", "data": {"method": "update", "state": {}}},
+}
 
 
 def _with(**changes) -> str:
@@ -110,29 +127,35 @@ def _with(**changes) -> str:
     return json.dumps(message)
 
 
-@pytest.mark.parametrize("frame,why", [
-    ("not json", "not a Jupyter message"),
-    ("[1, 2]", "object with a header"),
-    ('{"header": 5}', "object with a header"),
-    (_with(channel=None), "names no channel"),  # issue 18: Solara read msg["channel"] and logged a traceback
-    (_with(channel=3), "names no channel"),
-    (_with(header={"msg_type": 7}), "no msg_type"),
-    (_with(content=[]), "content is not an object"),
-    (_with(metadata="x"), "metadata is not an object"),
-    (_with(parent_header=[1]), "parent_header is not an object"),
-    (_with(content__comm_id=12), "no comm_id"),
-    (_with(content__data=None), "no data with a method"),
-    (_with(content__data={"state": {}}), "no data with a method"),
-    (_with(header={"msg_type": "comm_open"}), "names no target_name"),
-    (b"\x00\x00", "not a Jupyter message"),
-])
+@pytest.mark.parametrize(
+    "frame,why",
+    [
+        ("not json", "not a Jupyter message"),
+        ("[1, 2]", "object with a header"),
+        ('{"header": 5}', "object with a header"),
+        (_with(channel=None), "names no channel"),  # issue 18: Solara read msg["channel"] and logged a traceback
+        (_with(channel=3), "names no channel"),
+        (_with(header={"msg_type": 7}), "no msg_type"),
+        (_with(content=[]), "content is not an object"),
+        (_with(metadata="x"), "metadata is not an object"),
+        (_with(parent_header=[1]), "parent_header is not an object"),
+        (_with(content__comm_id=12), "no comm_id"),
+        (_with(content__data=None), "no data with a method"),
+        (_with(content__data={"state": {}}), "no data with a method"),
+        (_with(header={"msg_type": "comm_open"}), "names no target_name"),
+        (b"\x00\x00", "not a Jupyter message"),
+    ],
+)
 def test_malformed_frames_are_named(frame, why):
     assert why in malformed(frame)
 
 
 def test_a_well_formed_message_passes():
     assert malformed(json.dumps(WELL_FORMED)) is None
-    assert malformed(_with(header={"msg_type": "comm_open"}, content={"comm_id": "x", "target_name": "jupyter.widget"})) is None
+    assert (
+        malformed(_with(header={"msg_type": "comm_open"}, content={"comm_id": "x", "target_name": "jupyter.widget"}))
+        is None
+    )
 
 
 def test_beyond_loopback_every_visitor_needs_the_printed_token(tmp_path, env):
@@ -201,13 +224,15 @@ def test_through_the_token_link_the_page_works_and_a_forged_value_gets_one_line(
                 slider.focus()
                 slider.press("ArrowRight")
                 expect(page.locator(".qpq-knob-worlds")).to_contain_text("worlds: 101", timeout=30_000)
-                page.wait_for_function("window.__sent.some(m => /\"v_model\"\\s*:\\s*101\\b/.test(m))", timeout=30_000)
+                page.wait_for_function('window.__sent.some(m => /"v_model"\\s*:\\s*101\\b/.test(m))', timeout=30_000)
                 page.evaluate("""() => {
                     const sent = window.__sent.filter(m => /"v_model"\\s*:\\s*101\\b/.test(m)).pop();
                     window.__socket.send(sent.replace(/("v_model"\\s*:\\s*)101\\b/, '$1 1000000000'));
                 }""")
                 error = page.locator(".qpq-error")
-                expect(error).to_contain_text("qpq: the page could not take that: worlds=1000000000: must be within 1..500", timeout=30_000)
+                expect(error).to_contain_text(
+                    "qpq: the page could not take that: worlds=1000000000: must be within 1..500", timeout=30_000
+                )
                 shown = page.locator("body").inner_text()
                 assert "Traceback" not in shown and "site-packages" not in shown and ".py" not in shown
 

@@ -27,9 +27,18 @@ from test_dashboard_browser import CHROMIUM_ARGS, WAIT, chromium, only_local, se
 SEQUENCES = 50
 # Weighted towards the play form: the seat chosen applies at the next Reset (every sequence
 # ends with one) and lasts until a scenario button opens a new session.
-ACTIONS = ("seat",) * 2 + ("reset",) * 2 + ("relief",) * 3 + ("release",) * 3 + ("accept",) * 2 + ("step",) * 4 + (
-    "finish", "scenario")
-FAILURES = re.compile(r"Traceback|Error:|error in step|error in visualization|Exception|could not take that|action failed")
+ACTIONS = (
+    ("seat",) * 2
+    + ("reset",) * 2
+    + ("relief",) * 3
+    + ("release",) * 3
+    + ("accept",) * 2
+    + ("step",) * 4
+    + ("finish", "scenario")
+)
+FAILURES = re.compile(
+    r"Traceback|Error:|error in step|error in visualization|Exception|could not take that|action failed"
+)
 
 
 def click_option(choice, rng: random.Random) -> bool:
@@ -81,9 +90,11 @@ def settled_without_error(page) -> str:
     if FAILURES.search(page.inner_text("body")):
         return page.inner_text("body")
     page.get_by_role("button", name="Reset").click()
-    page.wait_for_function("() => /Traceback|error in step|could not take that/.test(document.body.innerText) || "
-                           "/nothing run yet/.test(document.querySelector('.qpq-summary')?.innerText || '')",
-                           timeout=WAIT)
+    page.wait_for_function(
+        "() => /Traceback|error in step|could not take that/.test(document.body.innerText) || "
+        "/nothing run yet/.test(document.querySelector('.qpq-summary')?.innerText || '')",
+        timeout=WAIT,
+    )
     return page.inner_text("body")
 
 

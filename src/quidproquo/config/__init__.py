@@ -2,10 +2,41 @@
 types cannot express (`checks.py`), and composition with Hydra (`compose.py`)."""
 
 from quidproquo.config.checks import ConfigError, has_key, month, set_key, validate, value_of, with_changes
-from quidproquo.config.compose import (complete, conf_dir, explain, from_dictconfig, is_value_override, keep_overrides, own,
-                                       load, load_many, register, scenario_names)
+from quidproquo.config.compose import (
+    complete,
+    conf_dir,
+    explain,
+    from_dictconfig,
+    is_value_override,
+    keep_overrides,
+    load,
+    load_many,
+    own,
+    register,
+    scenario_names,
+)
 from quidproquo.config.schema import ACTORS, SENDERS, Config
 
-__all__ = ["ACTORS", "SENDERS", "Config", "ConfigError", "complete", "conf_dir", "explain", "from_dictconfig",
-           "has_key", "is_value_override", "keep_overrides", "own", "load", "load_many", "month", "register", "scenario_names",
-           "set_key", "validate", "value_of", "with_changes"]
+__all__ = [
+    "ACTORS",
+    "SENDERS",
+    "Config",
+    "ConfigError",
+    "complete",
+    "conf_dir",
+    "explain",
+    "from_dictconfig",
+    "has_key",
+    "is_value_override",
+    "keep_overrides",
+    "load",
+    "load_many",
+    "month",
+    "own",
+    "register",
+    "scenario_names",
+    "set_key",
+    "validate",
+    "value_of",
+    "with_changes",
+]

@@ -26,8 +26,14 @@ def _fail(key: str, value: Any, allowed: str) -> None:
     raise ConfigError(f"{key}={value!r}: {allowed}")
 
 
-def _number(key: str, value: Any, low: float | None = None, high: float | None = None,
-            low_open: bool = False, high_open: bool = False) -> None:
+def _number(
+    key: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         _fail(key, value, "must be a finite number")
     if low is not None and (value < low or (low_open and value == low)):
@@ -88,26 +94,51 @@ RANGES: dict[str, Range] = {
     # Bounds that keep every count of a run inside the record's 32-bit tables (arrests at most
     # inflow x repression 3 x mobilisation 1.5 a month over 1,200 months), and seeds inside the
     # 63 bits the streams mix.
-    "engine.worlds": Range(1), "engine.rounds": Range(1, 1200), "engine.seed": Range(0, 2**63 - 1),
-    "bargaining.max_offers": Range(1, MAX_OFFERS), "bargaining.verification_lag": COUNT, "bargaining.release_levels": Range(1, 20),
-    "bargaining.max_steps": COUNT, "bargaining.nash_weight": UNIT, "output.event_log_worlds": COUNT,
-    "goods.prisoners.*.initial": Range(0, 10_000_000), "goods.prisoners.*.inflow": Range(0, 100_000),
-    "goods.prisoners.*.completion_rate": SHARE, "goods.prisoners.*.pardon_rate": SHARE,
-    "goods.instruments.*.monthly_cost": POSITIVE, "goods.instruments.*.lift_cost": POSITIVE,
+    "engine.worlds": Range(1),
+    "engine.rounds": Range(1, 1200),
+    "engine.seed": Range(0, 2**63 - 1),
+    "bargaining.max_offers": Range(1, MAX_OFFERS),
+    "bargaining.verification_lag": COUNT,
+    "bargaining.release_levels": Range(1, 20),
+    "bargaining.max_steps": COUNT,
+    "bargaining.nash_weight": UNIT,
+    "output.event_log_worlds": COUNT,
+    "goods.prisoners.*.initial": Range(0, 10_000_000),
+    "goods.prisoners.*.inflow": Range(0, 100_000),
+    "goods.prisoners.*.completion_rate": SHARE,
+    "goods.prisoners.*.pardon_rate": SHARE,
+    "goods.instruments.*.monthly_cost": POSITIVE,
+    "goods.instruments.*.lift_cost": POSITIVE,
     "goods.instruments.*.renewal_month": Range(0, 12),
     **{f"actors.{actor}.discount": UNIT for actor in ACTORS},
-    "actors.washington.engagement": SHARE, "actors.washington.channel_value": POSITIVE,
-    **{f"actors.washington.{name}": POSITIVE for name in ("visit_ask", "price", "reserve_weight", "relief_signal", "trust")},
-    "actors.minsk.repression": POSITIVE, "actors.minsk.repression_min": POSITIVE, "actors.minsk.repression_adjust": SHARE,
-    "actors.minsk.hostage_elasticity": POSITIVE, "actors.minsk.clemency": POSITIVE, "actors.minsk.strain": SHARE,
-    "actors.minsk.strain_months": Range(1), "actors.minsk.gesture_rate": SHARE, "actors.minsk.gesture_share": SHARE,
+    "actors.washington.engagement": SHARE,
+    "actors.washington.channel_value": POSITIVE,
+    **{
+        f"actors.washington.{name}": POSITIVE
+        for name in ("visit_ask", "price", "reserve_weight", "relief_signal", "trust")
+    },
+    "actors.minsk.repression": POSITIVE,
+    "actors.minsk.repression_min": POSITIVE,
+    "actors.minsk.repression_adjust": SHARE,
+    "actors.minsk.hostage_elasticity": POSITIVE,
+    "actors.minsk.clemency": POSITIVE,
+    "actors.minsk.strain": SHARE,
+    "actors.minsk.strain_months": Range(1),
+    "actors.minsk.gesture_rate": SHARE,
+    "actors.minsk.gesture_share": SHARE,
     **{f"actors.minsk.{name}": POSITIVE for name in ("chip_value", "visit_legitimacy", "gesture_drift")},
-    "actors.moscow.pressure": SHARE, "actors.opposition.mobilisation": SHARE, "actors.opposition.adjust": SHARE,
-    "actors.eu.members.*.threshold": SHARE, "actors.eu.members.*.veto_renewal": SHARE,
+    "actors.moscow.pressure": SHARE,
+    "actors.opposition.mobilisation": SHARE,
+    "actors.opposition.adjust": SHARE,
+    "actors.eu.members.*.threshold": SHARE,
+    "actors.eu.members.*.veto_renewal": SHARE,
 }
 CHOICES: dict[str, tuple[str, ...]] = {
-    "bargaining.protocol": PROTOCOLS, "bargaining.good": GOODS_KINDS, "goods.instruments.*.sender": SENDERS,
-    "goods.instruments.*.state": INSTRUMENT_STATES, "actors.eu.members.*.stance": STANCES,
+    "bargaining.protocol": PROTOCOLS,
+    "bargaining.good": GOODS_KINDS,
+    "goods.instruments.*.sender": SENDERS,
+    "goods.instruments.*.state": INSTRUMENT_STATES,
+    "actors.eu.members.*.stance": STANCES,
 }
 
 
@@ -130,23 +161,37 @@ def validate(cfg: Config) -> None:
             _number(key, value, allowed.low, allowed.high, allowed.low_open, allowed.high_open)
     for key, value in _walk_numbers("", cfg):  # after the ranges: a key's own bound is the line it gets
         if abs(value) > MAX_MAGNITUDE:
-            _fail(key, value, f"must be between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g} (larger numbers overflow the model's sums)")
+            _fail(
+                key,
+                value,
+                f"must be between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g} (larger numbers overflow the model's sums)",
+            )
     for pattern, words in CHOICES.items():
         for key, value in _expand(cfg, pattern):
             if value not in words:
                 _fail(key, value, f"allowed: {', '.join(words)}")
     start = month(cfg.engine.start, "engine.start")
     if not re.fullmatch(r"[\w-]+(/[\w-]+)*", str(cfg.name)):
-        _fail("name", cfg.name, "must be letters, digits, '_' or '-', in parts joined by '/' (it names the run's folder)")
+        _fail(
+            "name", cfg.name, "must be letters, digits, '_' or '-', in parts joined by '/' (it names the run's folder)"
+        )
     if not cfg.goods.prisoners:
         _fail("goods.prisoners", {}, "a scenario needs at least one prisoner tier")
     for name, ins in cfg.goods.instruments.items():
         key = f"goods.instruments.{name}"
         for ladder in ("relief", "step_cost"):
             values = list(getattr(ins, ladder))
-            if len(values) != len(ins.steps) or not values or values[-1] != 1.0 or any(
-                    not 0 < b <= 1 or b < a for a, b in zip([0.0, *values], values)):
-                _fail(f"{key}.{ladder}", values, f"must rise to 1.0 in {len(ins.steps)} steps, one per step of {key}.steps")
+            if (
+                len(values) != len(ins.steps)
+                or not values
+                or values[-1] != 1.0
+                or any(not 0 < b <= 1 or b < a for a, b in zip([0.0, *values], values))
+            ):
+                _fail(
+                    f"{key}.{ladder}",
+                    values,
+                    f"must rise to 1.0 in {len(ins.steps)} steps, one per step of {key}.steps",
+                )
     minsk = cfg.actors.minsk
     _number("actors.minsk.repression_min", minsk.repression_min, 0, minsk.repression_max)
     end = start + (cfg.engine.rounds - 1)
@@ -159,7 +204,11 @@ def validate(cfg: Config) -> None:
         for path in event.changes:
             if not has_key(cfg, path):
                 _fail(f"events[{i}].changes", path, "names no config key")
-            if path.startswith("engine.") or path.split(".")[-1] in ("utility", "strategy", "_target_") or "._target_" in path:
+            if (
+                path.startswith("engine.")
+                or path.split(".")[-1] in ("utility", "strategy", "_target_")
+                or "._target_" in path
+            ):
                 _fail(f"events[{i}].changes", path, "an event may not change engine.* or a _target_ node")
             if (when, path) in changed:
                 _fail(f"events[{i}].changes", path, f"events[{changed[when, path]}] already changes it on {event.date}")
@@ -205,8 +254,6 @@ def set_key(cfg: Config, path: str, value: Any) -> None:
         node[last] = value
     else:
         setattr(node, last, type(getattr(node, last))(value))
-
-
 
 
 def dated_event(cfg: Config, key: str, date: str):

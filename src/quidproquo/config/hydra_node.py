@@ -23,23 +23,37 @@ from quidproquo.config.checks import ConfigError
 
 # What a user may set under `hydra`: where runs and sweeps go, the search path for their own
 # scenarios, a launcher preset (conf/hydra/launcher) and its options, and Hydra's own logging presets.
-HYDRA_KEYS = ("hydra.run.dir", "hydra.sweep.dir", "hydra.sweep.subdir", "hydra.searchpath", "hydra.job.chdir",
-              "hydra.verbose", "hydra.launcher.")
-HYDRA_GROUPS = {"hydra/launcher": ("basic", "joblib", "ray", "submitit_local", "submitit_slurm"),
-                "hydra/hydra_logging": ("default", "disabled", "none"), "hydra/job_logging": ("default", "disabled", "none", "stdout")}
-LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher.BasicLauncher",
-             "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
-             "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher",
-             "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
-             "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher")
+HYDRA_KEYS = (
+    "hydra.run.dir",
+    "hydra.sweep.dir",
+    "hydra.sweep.subdir",
+    "hydra.searchpath",
+    "hydra.job.chdir",
+    "hydra.verbose",
+    "hydra.launcher.",
+)
+HYDRA_GROUPS = {
+    "hydra/launcher": ("basic", "joblib", "ray", "submitit_local", "submitit_slurm"),
+    "hydra/hydra_logging": ("default", "disabled", "none"),
+    "hydra/job_logging": ("default", "disabled", "none", "stdout"),
+}
+LAUNCHERS = (
+    "hydra._internal.core_plugins.basic_launcher.BasicLauncher",
+    "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
+    "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher",
+    "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
+    "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher",
+)
 SWEEPERS = ("hydra._internal.core_plugins.basic_sweeper.BasicSweeper",)
 
 
 def check_hydra_overrides(overrides: list[str]) -> None:
     """Refuse a `hydra...` override beyond what a user needs: callbacks, logging handlers, a
     launcher's or sweeper's `_target_` are code (and a log file a write anywhere)."""
-    allowed = (f"allowed: {', '.join(k.rstrip('.') + ('<option>' if k.endswith('.') else '') for k in HYDRA_KEYS)}, "
-               + ", ".join(f"{g}={'|'.join(v)}" for g, v in HYDRA_GROUPS.items()))
+    allowed = (
+        f"allowed: {', '.join(k.rstrip('.') + ('<option>' if k.endswith('.') else '') for k in HYDRA_KEYS)}, "
+        + ", ".join(f"{g}={'|'.join(v)}" for g, v in HYDRA_GROUPS.items())
+    )
     for override in overrides:
         key, _, value = override.partition("=")
         bare = key.lstrip("+~").removeprefix("override ").strip()
@@ -54,13 +68,15 @@ def check_hydra_overrides(overrides: list[str]) -> None:
         # init keywords); anywhere else adding or deleting a hydra key is refused.
         added = key.startswith(("+", "~")) and not bare.startswith("hydra.launcher.")
         if not plain or "_target_" in bare or "_target_" in value or added:
-            raise ConfigError(f"{bare}: not a hydra setting qpq lets a config change (callbacks, logging handlers and "
-                              f"_target_ nodes are code); {allowed}")
+            raise ConfigError(
+                f"{bare}: not a hydra setting qpq lets a config change (callbacks, logging handlers and "
+                f"_target_ nodes are code); {allowed}"
+            )
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
         try:  # Hydra's grammar, here, so its error names the key (its own message names none)
             OverridesParser.create().parse_overrides([override])
-        except Exception as err:  # noqa: BLE001 -- Hydra's parser raises its own and ANTLR's exceptions
+        except Exception as err:
             reason = " ".join(str(err).split("See https://")[0].split()) or type(err).__name__
             raise ConfigError(f"{bare}={value!r}: cannot be parsed ({reason})") from None
         if "${" in value:
@@ -70,13 +86,16 @@ def check_hydra_overrides(overrides: list[str]) -> None:
 def check_hydra_node(hydra: Any) -> None:
     """The composed `hydra` node (from the command line and every file) within what quidproquo
     ships: a launcher and sweeper of ours, no callbacks, logging only to the run folder."""
+
     def get(path: str):
         return OmegaConf.select(hydra, path, default=None, throw_on_missing=False)
 
     launcher, sweeper = get("launcher._target_"), get("sweeper._target_")
     if launcher is not None and launcher not in LAUNCHERS:
-        raise ConfigError(f"hydra.launcher._target_={launcher!r}: not a launcher qpq ships; allowed: hydra/launcher="
-                          f"{'|'.join(HYDRA_GROUPS['hydra/launcher'])}")
+        raise ConfigError(
+            f"hydra.launcher._target_={launcher!r}: not a launcher qpq ships; allowed: hydra/launcher="
+            f"{'|'.join(HYDRA_GROUPS['hydra/launcher'])}"
+        )
     if sweeper is not None and sweeper not in SWEEPERS:
         raise ConfigError(f"hydra.sweeper._target_={sweeper!r}: not Hydra's basic sweeper; qpq sweep runs that one")
     callbacks = get("callbacks")
@@ -87,16 +106,20 @@ def check_hydra_node(hydra: Any) -> None:
         if not isinstance(node, DictConfig):
             continue
         handlers = OmegaConf.select(node, "handlers", default=None)
-        for name, handler in (handlers.items() if isinstance(handlers, DictConfig) else ()):
+        for name, handler in handlers.items() if isinstance(handlers, DictConfig) else ():
             if not isinstance(handler, DictConfig):
                 continue
             if "()" in handler or handler.get("class") not in ("logging.StreamHandler", "logging.FileHandler"):
-                raise ConfigError(f"hydra.{section}.handlers.{name}: only logging.StreamHandler and logging.FileHandler "
-                                  f"handlers; allowed: hydra/{section}={'|'.join(HYDRA_GROUPS['hydra/' + section])}")
+                raise ConfigError(
+                    f"hydra.{section}.handlers.{name}: only logging.StreamHandler and logging.FileHandler "
+                    f"handlers; allowed: hydra/{section}={'|'.join(HYDRA_GROUPS['hydra/' + section])}"
+                )
             filename = OmegaConf.to_container(handler, resolve=False).get("filename")
             if filename is not None and not str(filename).startswith("${hydra.runtime.output_dir}/"):
-                raise ConfigError(f"hydra.{section}.handlers.{name}.filename={filename!r}: a log file goes in the run "
-                                  f"folder; allowed: hydra/{section}={'|'.join(HYDRA_GROUPS['hydra/' + section])}")
+                raise ConfigError(
+                    f"hydra.{section}.handlers.{name}.filename={filename!r}: a log file goes in the run "
+                    f"folder; allowed: hydra/{section}={'|'.join(HYDRA_GROUPS['hydra/' + section])}"
+                )
 
 
 @functools.lru_cache(maxsize=64)
@@ -104,8 +127,10 @@ def check_hydra(overrides: tuple[str, ...]) -> None:
     """The `hydra` node these overrides and every file they reach compose to, within what qpq
     ships (check_hydra_node): a scenario file may not bring callbacks or log handlers."""
     check_hydra_overrides(list(overrides))
-    compose._compose_dict(tuple(o for o in overrides if not o.startswith(("hydra.", "hydra/"))) + tuple(
-        o for o in overrides if o.startswith("hydra.searchpath=")))  # our own errors first, in one line
+    compose._compose_dict(
+        tuple(o for o in overrides if not o.startswith(("hydra.", "hydra/")))
+        + tuple(o for o in overrides if o.startswith("hydra.searchpath="))
+    )  # our own errors first, in one line
     compose.register()
     try:
         if GlobalHydra.instance().is_initialized():

@@ -59,9 +59,11 @@ def check_memory(cfg: Config) -> None:
     if room is None or need <= room:
         return
     fits = max((room - BASE_BYTES) // (cfg.engine.rounds * BYTES_PER_WORLD_MONTH), 0)
-    raise ConfigError(f"engine.worlds={cfg.engine.worlds}: {cfg.engine.worlds:,} worlds x {cfg.engine.rounds} months need about "
-                      f"{need / 2**30:.1f} GB and {room / 2**30:.1f} GB are free; at most {fits:,} worlds fit "
-                      f"(or run fewer at a time: a sweep over engine.seed)")
+    raise ConfigError(
+        f"engine.worlds={cfg.engine.worlds}: {cfg.engine.worlds:,} worlds x {cfg.engine.rounds} months need about "
+        f"{need / 2**30:.1f} GB and {room / 2**30:.1f} GB are free; at most {fits:,} worlds fit "
+        f"(or run fewer at a time: a sweep over engine.seed)"
+    )
 
 
 MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a page of YAML; this is a thousand pages
@@ -89,13 +91,17 @@ def check_search_path(overrides: tuple[str, ...]) -> list[Path]:
                 except (ImportError, ValueError):
                     found = False
                 if not found:
-                    raise ConfigError(f"hydra.searchpath: {entry}: no installed package {package.split('.')[0] or '?'}; "
-                                      f"allowed: file://DIR of an existing folder or pkg://PACKAGE of an installed one")
+                    raise ConfigError(
+                        f"hydra.searchpath: {entry}: no installed package {package.split('.')[0] or '?'}; "
+                        f"allowed: file://DIR of an existing folder or pkg://PACKAGE of an installed one"
+                    )
                 continue
             path = Path(entry.removeprefix("file://"))
             if not path.is_dir():
-                raise ConfigError(f"hydra.searchpath: {entry}: {'is a file, not a folder' if path.exists() else 'no such folder'}; "
-                                  f"allowed: file://DIR of an existing folder or pkg://PACKAGE of an installed one")
+                raise ConfigError(
+                    f"hydra.searchpath: {entry}: {'is a file, not a folder' if path.exists() else 'no such folder'}; "
+                    f"allowed: file://DIR of an existing folder or pkg://PACKAGE of an installed one"
+                )
             roots.append(path)
     return roots
 
@@ -108,37 +114,51 @@ def check_scenario_file(overrides: tuple[str, ...], conf: Path) -> None:
     roots = [conf, *check_search_path(overrides)]
     name = chosen[-1] if chosen else "thaw"
     if name.startswith(("/", "~")) or ".." in Path(name).parts or "\\" in name:
-        names = sorted(p.relative_to(conf / "scenario").with_suffix("").as_posix() for p in (conf / "scenario").rglob("*.yaml"))
-        raise ConfigError(f"scenario={name}: names a file by its path; allowed: a scenario on the search path "
-                          f"({', '.join(names)}, or one in a folder added with hydra.searchpath=[file://DIR])")
+        names = sorted(
+            p.relative_to(conf / "scenario").with_suffix("").as_posix() for p in (conf / "scenario").rglob("*.yaml")
+        )
+        raise ConfigError(
+            f"scenario={name}: names a file by its path; allowed: a scenario on the search path "
+            f"({', '.join(names)}, or one in a folder added with hydra.searchpath=[file://DIR])"
+        )
     for root in roots:
         path = root / "scenario" / f"{name}.yaml"
         if not path.is_file():
             continue
         if path.stat().st_size > MAX_SCENARIO_BYTES:
-            raise ConfigError(f"{path}: {path.stat().st_size:,} bytes; a scenario may have at most {MAX_SCENARIO_BYTES:,}")
+            raise ConfigError(
+                f"{path}: {path.stat().st_size:,} bytes; a scenario may have at most {MAX_SCENARIO_BYTES:,}"
+            )
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as err:
-            raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}: {err.object[err.start:err.start + 1]!r}); "
-                              f"a scenario file must be saved as UTF-8") from None
+            raise ConfigError(
+                f"{path}: not UTF-8 text (byte {err.start}: {err.object[err.start : err.start + 1]!r}); "
+                f"a scenario file must be saved as UTF-8"
+            ) from None
         depth = 0
         try:
             for event in yaml.parse(text):
                 if isinstance(event, yaml.AliasEvent):
                     mark = event.start_mark
-                    raise ConfigError(f"{path}: line {mark.line + 1}: YAML aliases are not allowed in a scenario "
-                                      f"(they can expand without bound); write the values out")
+                    raise ConfigError(
+                        f"{path}: line {mark.line + 1}: YAML aliases are not allowed in a scenario "
+                        f"(they can expand without bound); write the values out"
+                    )
                 if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                     depth += 1
                     if depth > MAX_NESTING:
                         mark = event.start_mark
-                        raise ConfigError(f"{path}: line {mark.line + 1}: nested deeper than {MAX_NESTING} levels; "
-                                          f"a scenario may nest at most {MAX_NESTING}")
+                        raise ConfigError(
+                            f"{path}: line {mark.line + 1}: nested deeper than {MAX_NESTING} levels; "
+                            f"a scenario may nest at most {MAX_NESTING}"
+                        )
                 elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                     depth -= 1
         except RecursionError:
-            raise ConfigError(f"{path}: nested deeper than {MAX_NESTING} levels; a scenario may nest at most {MAX_NESTING}") from None
+            raise ConfigError(
+                f"{path}: nested deeper than {MAX_NESTING} levels; a scenario may nest at most {MAX_NESTING}"
+            ) from None
         except yaml.YAMLError:
             pass  # Hydra reads it next and reports the syntax error with its place
 
@@ -149,9 +169,11 @@ def refuse_empty_mapping(cfg, key: str) -> None:
 
     node = OmegaConf.select(cfg, key, default=None)
     if isinstance(node, DictConfig):
-        names = ", ".join(str(k) for k in node.keys())
-        raise ConfigError(f"{key}={{}}: an empty mapping is not allowed here: it must keep its entries ({names}); "
-                          f"change one with {key}.NAME=VALUE or {key}.NAME.KEY=VALUE")
+        names = ", ".join(str(k) for k in node)
+        raise ConfigError(
+            f"{key}={{}}: an empty mapping is not allowed here: it must keep its entries ({names}); "
+            f"change one with {key}.NAME=VALUE or {key}.NAME.KEY=VALUE"
+        )
 
 
 def check_interpolation(key: str, text: str) -> None:
@@ -163,6 +185,7 @@ def check_interpolation(key: str, text: str) -> None:
         OmegaConf.to_container(OmegaConf.create({"value": text}), resolve=True)
     except (OmegaConfBaseException, ValueError, KeyError) as err:
         reason = " ".join(str(err).splitlines()[0].split()) if str(err).strip() else type(err).__name__
-        raise ConfigError(f"{key}={text!r}: the interpolation does not resolve ({reason}); allowed: a plain value, "
-                          f"or ${{oc.env:NAME}} of a set variable") from None
-
+        raise ConfigError(
+            f"{key}={text!r}: the interpolation does not resolve ({reason}); allowed: a plain value, "
+            f"or ${{oc.env:NAME}} of a set variable"
+        ) from None

@@ -28,8 +28,11 @@ def _comments() -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     klass = None
     lines = source.splitlines()
-    comments = {tok.start[0]: tok.string.lstrip("# ").strip()
-                for tok in tokenize.generate_tokens(io.StringIO(source).readline) if tok.type == tokenize.COMMENT}
+    comments = {
+        tok.start[0]: tok.string.lstrip("# ").strip()
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    }
     for number, line in enumerate(lines, start=1):
         started = re.match(r"class (\w+)", line)
         if started:
@@ -41,8 +44,15 @@ def _comments() -> dict[tuple[str, str], str]:
     return out
 
 
-KINDS = {Any: "a _target_ node", float: "a number", int: "a whole number", bool: "true or false", str: "text", list[str]: "a list of names",
-         list[float]: "a list of numbers"}
+KINDS = {
+    Any: "a _target_ node",
+    float: "a number",
+    int: "a whole number",
+    bool: "true or false",
+    str: "text",
+    list[str]: "a list of names",
+    list[float]: "a list of numbers",
+}
 
 
 def first_sentence(text: str) -> str:
@@ -70,7 +80,12 @@ def rows() -> list[tuple[str, str, str, str]]:
         for field in dataclasses.fields(klass):
             key = f"{prefix}.{field.name}" if prefix else field.name
             if field.name in ENTRY:
-                entry = getattr(schema, {"prisoners": "TierConfig", "instruments": "InstrumentConfig", "members": "MemberConfig"}[field.name])
+                entry = getattr(
+                    schema,
+                    {"prisoners": "TierConfig", "instruments": "InstrumentConfig", "members": "MemberConfig"}[
+                        field.name
+                    ],
+                )
                 walk(f"{key}.*", entry)
                 continue
             kind = hints[field.name]
@@ -120,7 +135,7 @@ def table(group: str | None = None, scenario: str | None = None, overrides: tupl
         every = scenario_rows(load([f"scenario={scenario}", *overrides]))
     chosen = [r for r in every if group is None or r[0] == group or r[0].startswith(group + ".")]
     if not chosen:
-        groups = sorted({r[0].rsplit('.', 1)[0] for r in every})
+        groups = sorted({r[0].rsplit(".", 1)[0] for r in every})
         raise checks.ConfigError(f"{group}: no such group; allowed: " + ", ".join(groups))
     width = max(len(r[0]) for r in chosen)
     given = max(len("default"), *(len(r[1]) for r in chosen))

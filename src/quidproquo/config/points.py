@@ -33,14 +33,17 @@ from quidproquo.config.checks import RANGES, ConfigError, dated_event, has_key, 
 from quidproquo.config.schema import Config
 
 # The keys that may hold one value per world (a word is one segment of a dotted key).
-VARIES = [re.compile(p) for p in (
-    r"actors\.(minsk|washington|eu|moscow|opposition)\.(?!utility$|strategy$|members$)\w+",
-    r"actors\.eu\.members\.[\w-]+\.(threshold|veto_renewal|listing_trigger)",
-    r"goods\.prisoners\.\w+\.(initial|inflow|completion_rate|pardon_rate)",
-    r"goods\.prisoners\.\w+\.valuation\.(minsk|washington|eu|opposition)",
-    r"goods\.instruments\.\w+\.(monthly_cost|lift_cost|legitimacy)",
-    r"bargaining\.(talks|nash_weight)",
-)]
+VARIES = [
+    re.compile(p)
+    for p in (
+        r"actors\.(minsk|washington|eu|moscow|opposition)\.(?!utility$|strategy$|members$)\w+",
+        r"actors\.eu\.members\.[\w-]+\.(threshold|veto_renewal|listing_trigger)",
+        r"goods\.prisoners\.\w+\.(initial|inflow|completion_rate|pardon_rate)",
+        r"goods\.prisoners\.\w+\.valuation\.(minsk|washington|eu|opposition)",
+        r"goods\.instruments\.\w+\.(monthly_cost|lift_cost|legitimacy)",
+        r"bargaining\.(talks|nash_weight)",
+    )
+]
 
 
 def can_vary(key: str) -> bool:
@@ -96,8 +99,10 @@ def points(cfg: Config, table: pd.DataFrame | dict[str, Any]) -> Points:
         if date:
             dated_event(cfg, path, date)
         if not can_vary(key):
-            raise ConfigError(f"{key}: cannot vary from world to world within one model (it shapes the run); "
-                              f"its values run as separate jobs")
+            raise ConfigError(
+                f"{key}: cannot vary from world to world within one model (it shapes the run); "
+                f"its values run as separate jobs"
+            )
         base = value_of(cfg, key)
         out[key] = _checked(key, table[key].to_numpy(), base)
     minimum = out.get("actors.minsk.repression_min", cfg.actors.minsk.repression_min)

@@ -44,14 +44,40 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-
 from quidproquo.config.checks import ConfigError
 
 ALWAYS = ("quidproquo.utility", "quidproquo.strategies")
 VARIABLE = "QPQ_TRUST"
-NEVER = ("builtins", "os", "posix", "nt", "subprocess", "sys", "shutil", "importlib", "pickle", "marshal", "shelve",
-         "ctypes", "socket", "pty", "runpy", "code", "codeop", "multiprocessing", "pathlib", "io", "tempfile", "webbrowser",
-         "hydra", "omegaconf", "operator", "functools", "inspect", "types")
+NEVER = (
+    "builtins",
+    "os",
+    "posix",
+    "nt",
+    "subprocess",
+    "sys",
+    "shutil",
+    "importlib",
+    "pickle",
+    "marshal",
+    "shelve",
+    "ctypes",
+    "socket",
+    "pty",
+    "runpy",
+    "code",
+    "codeop",
+    "multiprocessing",
+    "pathlib",
+    "io",
+    "tempfile",
+    "webbrowser",
+    "hydra",
+    "omegaconf",
+    "operator",
+    "functools",
+    "inspect",
+    "types",
+)
 # Of quidproquo itself only ALWAYS may be named: the rest writes files and folders by design.
 OWN = "quidproquo"
 
@@ -67,13 +93,19 @@ def _is_dotted(name: str) -> bool:
 def refuse_untrustable(module: str, where: str) -> None:
     """A module name the user may trust: dotted identifiers, not one of `NEVER`."""
     if not _is_dotted(module):
-        raise ConfigError(f"{where}={module!r}: not a module name; allowed: dotted Python names such as mymodels.utility")
+        raise ConfigError(
+            f"{where}={module!r}: not a module name; allowed: dotted Python names such as mymodels.utility"
+        )
     if _under(module, NEVER):
-        raise ConfigError(f"{where}={module!r}: {module.split('.')[0]} can never be trusted (its functions run code, "
-                          f"processes or files); allowed: your own modules")
+        raise ConfigError(
+            f"{where}={module!r}: {module.split('.')[0]} can never be trusted (its functions run code, "
+            f"processes or files); allowed: your own modules"
+        )
     if _under(module, [OWN]) and not _under(module, ALWAYS):
-        raise ConfigError(f"{where}={module!r}: of quidproquo only {' and '.join(ALWAYS)} may be named in a config, "
-                          f"and they are always trusted; allowed: your own modules")
+        raise ConfigError(
+            f"{where}={module!r}: of quidproquo only {' and '.join(ALWAYS)} may be named in a config, "
+            f"and they are always trusted; allowed: your own modules"
+        )
 
 
 def trusted() -> tuple[str, ...]:
@@ -86,7 +118,7 @@ def trust(modules: list[str]) -> None:
     """Trust more modules for the rest of this process and the processes it starts."""
     for module in modules:
         refuse_untrustable(module, "--trust")
-    os.environ[VARIABLE] = ",".join(dict.fromkeys([*trusted()[len(ALWAYS):], *modules]))
+    os.environ[VARIABLE] = ",".join(dict.fromkeys([*trusted()[len(ALWAYS) :], *modules]))
 
 
 def _allowed(key: str, target: str) -> str:
@@ -119,19 +151,26 @@ def _resolve(target: str, trusted_now: tuple[str, ...], key: str) -> Callable:
         raise ConfigError(f"{where}: not a dotted name; allowed: a function such as quidproquo.utility.linear")
     parts = target.split(".")
     if any(part.startswith("_") for part in parts):
-        raise ConfigError(f"{where}: a part of the path starts with '_'; allowed: public functions such as "
-                          f"quidproquo.utility.linear")
+        raise ConfigError(
+            f"{where}: a part of the path starts with '_'; allowed: public functions such as quidproquo.utility.linear"
+        )
     if _under(target, NEVER) and not _under(target, ALWAYS):
-        raise ConfigError(f"{where}: {parts[0]} can never be trusted (its functions run code, processes or files); "
-                          f"allowed: quidproquo.utility.*, quidproquo.strategies.* and your own modules")
+        raise ConfigError(
+            f"{where}: {parts[0]} can never be trusted (its functions run code, processes or files); "
+            f"allowed: quidproquo.utility.*, quidproquo.strategies.* and your own modules"
+        )
     if _under(target, [OWN]) and not _under(target, ALWAYS):
-        raise ConfigError(f"{where}: of quidproquo only quidproquo.utility.* and quidproquo.strategies.* may be named "
-                          f"(the rest writes files by design)")
+        raise ConfigError(
+            f"{where}: of quidproquo only quidproquo.utility.* and quidproquo.strategies.* may be named "
+            f"(the rest writes files by design)"
+        )
     prefixes = sorted((p for p in trusted_now if _under(target, [p]) and target != p), key=len, reverse=True)
     if not prefixes:
         module = ".".join(parts[:-1]) or target
-        raise ConfigError(f"{where}: {module} is not a trusted module; allowed: quidproquo.utility.*, "
-                          f"quidproquo.strategies.* and modules you trust with --trust {module} or {VARIABLE}={module}")
+        raise ConfigError(
+            f"{where}: {module} is not a trusted module; allowed: quidproquo.utility.*, "
+            f"quidproquo.strategies.* and modules you trust with --trust {module} or {VARIABLE}={module}"
+        )
     depth = _module_of(parts, prefixes[0], where)
     module_name, rest = ".".join(parts[:depth]), parts[depth:]
     if not rest:
@@ -142,23 +181,31 @@ def _resolve(target: str, trusted_now: tuple[str, ...], key: str) -> Callable:
         raise ConfigError(f"{where}: cannot be imported ({' '.join(str(err).split()) or type(err).__name__})") from None
     for i, part in enumerate(rest):
         if i and not isinstance(obj, type):
-            raise ConfigError(f"{where}: {'.'.join(parts[:depth + i])} is not a class; a path reaches a function "
-                              f"through classes only")
+            raise ConfigError(
+                f"{where}: {'.'.join(parts[: depth + i])} is not a class; a path reaches a function "
+                f"through classes only"
+            )
         try:
             obj = inspect.getattr_static(obj, part)
         except AttributeError:
-            raise ConfigError(f"{where}: cannot be imported ({'.'.join(parts[:depth + i])} has no {part!r})") from None
+            raise ConfigError(f"{where}: cannot be imported ({'.'.join(parts[: depth + i])} has no {part!r})") from None
         if isinstance(obj, staticmethod):
             obj = obj.__func__
     qualname = ".".join(rest)
     routine = inspect.isfunction(obj) or inspect.isbuiltin(obj) or inspect.isclass(obj)
-    defined_here = routine and getattr(obj, "__module__", None) == module_name \
-        and getattr(obj, "__qualname__", None) == qualname
+    defined_here = (
+        routine and getattr(obj, "__module__", None) == module_name and getattr(obj, "__qualname__", None) == qualname
+    )
     if not defined_here:
         home = getattr(obj, "__module__", None) if routine else None
-        reason = f"it is defined in {home}, not in {module_name}" if home and home != module_name else \
-            f"it is not a function or class defined in {module_name}"
-        raise ConfigError(f"{where}: {reason}; a target must be defined in a trusted module, not merely reachable from one")
+        reason = (
+            f"it is defined in {home}, not in {module_name}"
+            if home and home != module_name
+            else f"it is not a function or class defined in {module_name}"
+        )
+        raise ConfigError(
+            f"{where}: {reason}; a target must be defined in a trusted module, not merely reachable from one"
+        )
     _hydra_accepts(target, where)
     return obj
 

@@ -106,7 +106,9 @@ def alternate(first: Side, second: Side, max_offers: int, keep: np.ndarray | Non
         sides = {name: side.rows(finite) for name, side in sides.items()}
     concession = {first.name: np.zeros(open_.size), second.name: np.zeros(open_.size)}
     for k in range(max_offers):
-        proposer, responder = (sides[first.name], sides[second.name]) if k % 2 == 0 else (sides[second.name], sides[first.name])
+        proposer, responder = (
+            (sides[first.name], sides[second.name]) if k % 2 == 0 else (sides[second.name], sides[first.name])
+        )
         conc = np.clip(proposer.strategy(_time(k, max_offers), concession[responder.name]), 0.0, 1.0)
         concession[proposer.name] = conc
         candidate = proposer.offer(responder, proposer.target(conc))
@@ -119,8 +121,13 @@ def alternate(first: Side, second: Side, max_offers: int, keep: np.ndarray | Non
         # is below its reservation still names its best bundle, but cannot agree to it.
         value, own = responder.value(candidate), proposer.value(candidate)
         accepted = responder.accepts(value, waiting) & (own >= proposer.reservation - TOLERANCE)
-        offer = Offer(proposer.name, _no_deal(first, worlds), np.zeros(worlds, dtype=bool), np.zeros(worlds, dtype=bool),
-                      {first.name: np.full(worlds, np.nan), second.name: np.full(worlds, np.nan)})
+        offer = Offer(
+            proposer.name,
+            _no_deal(first, worlds),
+            np.zeros(worlds, dtype=bool),
+            np.zeros(worlds, dtype=bool),
+            {first.name: np.full(worlds, np.nan), second.name: np.full(worlds, np.nan)},
+        )
         offer.candidate[open_], offer.made[open_], offer.accepted[open_] = candidate, True, accepted
         offer.values[responder.name][open_], offer.values[proposer.name][open_] = value, own
         outcome.offers.append(offer)

@@ -95,8 +95,9 @@ class Claimant(Side):
         def log_product(candidate):
             candidate = np.clip(candidate, low, high)
             with np.errstate(divide="ignore", invalid="ignore"):
-                value = (weight * np.log(self.value(candidate) - self.reservation)
-                         + (1.0 - weight) * np.log(other.value(candidate) - other.reservation))
+                value = weight * np.log(self.value(candidate) - self.reservation) + (1.0 - weight) * np.log(
+                    other.value(candidate) - other.reservation
+                )
             return np.nan_to_num(value, nan=-np.inf)
 
         lo, hi = low.copy(), high.copy()

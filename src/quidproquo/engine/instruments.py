@@ -74,7 +74,9 @@ class Instruments(ParameterVectors):
         self.step_relief, self.step_cost = np.diff(self.ahead_relief, axis=2), np.diff(self.ahead_cost, axis=2)
         self._row_start = np.arange(len(self.names)) * width  # where each instrument's row starts in a ladder, flat
         # (worlds,): what the sanctions imposed at the start cost a month, the yardstick of relief
-        self.initial_cost = np.broadcast_to(weigh(np.atleast_2d(self.vector("monthly_cost")), start == IMPOSED), (worlds,)).copy()
+        self.initial_cost = np.broadcast_to(
+            weigh(np.atleast_2d(self.vector("monthly_cost")), start == IMPOSED), (worlds,)
+        ).copy()
         self._derived: dict[str, np.ndarray] = {}  # relief share and cost in force, until the next change
 
     def __getitem__(self, name: str):
@@ -83,6 +85,7 @@ class Instruments(ParameterVectors):
     def vector(self, attribute: str) -> np.ndarray:
         """A per-instrument numeric parameter (read-only) as of the last `refresh`: (instruments,),
         or (worlds, instruments) if it varies by world."""
+
         def values():
             per = [self.parameters.get(f"goods.instruments.{n}.{attribute}") for n in self.names]
             if all(np.ndim(v) == 0 for v in per):
@@ -154,7 +157,12 @@ class Instruments(ParameterVectors):
         steps = np.where(due & (self.state == IMPOSED), self.pending_steps, 0)
         self._relieve(np.arange(self.state.shape[0]), steps)
         self.pending[due], self.pending_steps[due] = NOT_PENDING, 0
-        self.log.log("washington", "relief", row_any(steps > 0), lambda i: "staged relief delivered: " + self.log.relief_words(steps[i], self.level[i] - steps[i]))
+        self.log.log(
+            "washington",
+            "relief",
+            row_any(steps > 0),
+            lambda i: "staged relief delivered: " + self.log.relief_words(steps[i], self.level[i] - steps[i]),
+        )
 
     def snap_back(self, actor: str, undo: np.ndarray, relieved: int, text) -> np.ndarray:
         """Re-impose what `undo` (worlds, instruments) marks and is in the `relieved` state, and
@@ -229,7 +237,9 @@ class Instruments(ParameterVectors):
         """What each instrument costs Minsk a month when imposed in full, EU listings included,
         for some worlds (None: all)."""
         listings = self.listings if worlds is None else self.listings[worlds]
-        cost = np.broadcast_to(at(np.atleast_2d(self.vector("monthly_cost")), worlds), (listings.shape[0], len(self.names))).copy()
+        cost = np.broadcast_to(
+            at(np.atleast_2d(self.vector("monthly_cost")), worlds), (listings.shape[0], len(self.names))
+        ).copy()
         column = self._listings_column
         if column is not None:
             cost[:, column] += listings * at(self.parameters.get("actors.eu.listing_cost"), worlds)

@@ -50,7 +50,9 @@ class Negotiator(Side):
 
     def rows(self, rows: np.ndarray) -> Negotiator:
         """The same negotiator restricted to some worlds."""
-        return replace(self, utility=self.utility[rows], reservation=self.reservation[rows], discount=at(self.discount, rows))
+        return replace(
+            self, utility=self.utility[rows], reservation=self.reservation[rows], discount=at(self.discount, rows)
+        )
 
     # The answers to `bargaining.Side`'s questions.
     no_deal = -1  # the candidate recorded where there is no deal
@@ -80,8 +82,9 @@ class Negotiator(Side):
         both = self.acceptable() & other.acceptable()
         weight = column(weight)  # (worlds, 1) where it varies by world
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_product = (weight * np.log(np.maximum(self.utility - self.reservation[:, None], 0.0))
-                           + (1.0 - weight) * np.log(np.maximum(other.utility - other.reservation[:, None], 0.0)))
+            log_product = weight * np.log(np.maximum(self.utility - self.reservation[:, None], 0.0)) + (
+                1.0 - weight
+            ) * np.log(np.maximum(other.utility - other.reservation[:, None], 0.0))
         log_product = np.where(both, np.nan_to_num(log_product, nan=-np.inf, posinf=-np.inf), -np.inf)
         # Where every acceptable candidate leaves someone exactly at its reservation, the
         # product is 0 throughout: take the first such candidate.
@@ -204,9 +207,18 @@ def fill(asked: np.ndarray, held: np.ndarray, order: np.ndarray) -> np.ndarray:
     return out
 
 
-def build_menu(price: np.ndarray, held: np.ndarray, order: np.ndarray, steps: np.ndarray, relief: np.ndarray,
-               cost: np.ndarray, left: np.ndarray, levels: int, columns: np.ndarray | None = None,
-               instruments: int | None = None) -> Menu:
+def build_menu(
+    price: np.ndarray,
+    held: np.ndarray,
+    order: np.ndarray,
+    steps: np.ndarray,
+    relief: np.ndarray,
+    cost: np.ndarray,
+    left: np.ndarray,
+    levels: int,
+    columns: np.ndarray | None = None,
+    instruments: int | None = None,
+) -> Menu:
     """The menu of each world from Washington's `price` in prisoners of each relief set (worlds,
     sets), the prisoners `held` (worlds, tiers) taken in tier `order`, the sets' `steps`, `relief`
     and `cost` (worlds, sets, menu instruments: `columns` of `instruments` in all, by default
@@ -215,11 +227,17 @@ def build_menu(price: np.ndarray, held: np.ndarray, order: np.ndarray, steps: np
     a large price still leaves small offers on the table. (No share is 0: a bundle must free
     someone.)"""
     share = 2.0 ** np.arange(1 - levels, 1)  # share_words names them
-    asked = np.minimum(np.rint(price[:, :, None] * share[None, None, :]).astype(np.int64), held.sum(axis=1)[:, None, None])
-    distinct = np.arange(steps.shape[1])[None, :] <= left.sum(axis=1)[:, None]  # (w, s): sets past the steps left repeat
+    asked = np.minimum(
+        np.rint(price[:, :, None] * share[None, None, :]).astype(np.int64), held.sum(axis=1)[:, None, None]
+    )
+    distinct = (
+        np.arange(steps.shape[1])[None, :] <= left.sum(axis=1)[:, None]
+    )  # (w, s): sets past the steps left repeat
     valid = (distinct[:, :, None] & (asked > 0)).reshape(price.shape[0], -1)
     columns = np.arange(steps.shape[2]) if columns is None else np.asarray(columns)
-    return Menu(asked, held, order, steps, relief, cost, valid, columns, steps.shape[2] if instruments is None else instruments)
+    return Menu(
+        asked, held, order, steps, relief, cost, valid, columns, steps.shape[2] if instruments is None else instruments
+    )
 
 
 def share_words(level: int, levels: int) -> str:

@@ -36,14 +36,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from quidproquo.config.schema import DEFAULT_SCENARIO
-from quidproquo.engine.actors import EU, Minsk, Moscow, Opposition, Washington
 from quidproquo.config import Config, load, month
 from quidproquo.config.points import Points
+from quidproquo.config.schema import DEFAULT_SCENARIO
+from quidproquo.engine.actors import EU, Minsk, Moscow, Opposition, Washington
 from quidproquo.engine.arrays import total
 from quidproquo.engine.instruments import Instruments
-from quidproquo.engine.parameters import Parameters
 from quidproquo.engine.ledger import Ledger
+from quidproquo.engine.parameters import Parameters
 from quidproquo.engine.prisoners import Prisoners
 from quidproquo.engine.record import EventLog, Recorder, WorldMean
 from quidproquo.engine.streams import Draw, Streams
@@ -75,9 +75,17 @@ class BargainingModel(mesa.Model):
     them, so its world i sees the same random streams as world i of that run and ends the same.
     """
 
-    def __init__(self, scenario: str = DEFAULT_SCENARIO, worlds: int = 1, rng: int | np.random.Generator | None = None, *,
-                 config: Config | None = None, world_ids: np.ndarray | None = None, points: Points | None = None,
-                 **overrides):
+    def __init__(
+        self,
+        scenario: str = DEFAULT_SCENARIO,
+        worlds: int = 1,
+        rng: int | np.random.Generator | None = None,
+        *,
+        config: Config | None = None,
+        world_ids: np.ndarray | None = None,
+        points: Points | None = None,
+        **overrides,
+    ):
         if config is None:
             config = load([f"scenario={scenario}", f"engine.worlds={worlds}", *_overrides_from_kwargs(overrides)])
         elif overrides:
@@ -123,9 +131,19 @@ class BargainingModel(mesa.Model):
         self.talks = Talks(self)
 
         self.recorder = Recorder(self)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            name: name for name in ("prisoners_held", "deals_this_round", "instruments_lifted", "sanctions_cost",
-                                    "moscow_pressure", "mobilisation")})
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                name: name
+                for name in (
+                    "prisoners_held",
+                    "deals_this_round",
+                    "instruments_lifted",
+                    "sanctions_cost",
+                    "moscow_pressure",
+                    "mobilisation",
+                )
+            }
+        )
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------------------ the round
@@ -176,8 +194,12 @@ class BargainingModel(mesa.Model):
         completion = np.atleast_2d(prisoners.vector("completion_rate"))
         for t in range(len(prisoners.tiers)):
             ledger.arrests[:, t] = self.streams.poisson(self.round, Draw.ARRESTS.of(t), rate[:, t])
-            ledger.completed[:, t] = self.streams.binomial(self.round, Draw.COMPLETIONS.of(t), prisoners.held[:, t],
-                                                           completion[:, t] if completion.shape[0] > 1 else completion[0, t])
+            ledger.completed[:, t] = self.streams.binomial(
+                self.round,
+                Draw.COMPLETIONS.of(t),
+                prisoners.held[:, t],
+                completion[:, t] if completion.shape[0] > 1 else completion[0, t],
+            )
         prisoners.held += ledger.arrests - ledger.completed
 
     # ----------------------------------------------------------------------------- metrics

@@ -10,7 +10,17 @@ from quidproquo.engine.future import power
 from quidproquo.engine.instruments import STATE_NAMES, relief_in_force
 
 EVENT_COLUMNS = ["world", "round", "date", "actor", "kind", "text"]
-OFFER_COLUMNS = ["world", "round", "date", "step", "proposer", "candidate", "value_washington", "value_minsk", "accepted"]
+OFFER_COLUMNS = [
+    "world",
+    "round",
+    "date",
+    "step",
+    "proposer",
+    "candidate",
+    "value_washington",
+    "value_minsk",
+    "accepted",
+]
 
 
 class WorldMean:
@@ -67,12 +77,17 @@ class EventLog:
         """'relief: potash licence, belavia licence + general licence', or 'no relief', for
         `steps` of relief per instrument granted on top of levels `before`."""
         instruments = self.model.instruments
-        parts = [f"{name} {' + '.join(instruments[name].steps[b:b + n])}"
-                 for name, n, b in zip(instruments.names, steps, before) if n > 0]
+        parts = [
+            f"{name} {' + '.join(instruments[name].steps[b : b + n])}"
+            for name, n, b in zip(instruments.names, steps, before)
+            if n > 0
+        ]
         return f"relief: {', '.join(parts)}" if parts else "no relief"
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=EVENT_COLUMNS).sort_values(["world", "round"], kind="stable", ignore_index=True)
+        return pd.DataFrame(self.rows, columns=EVENT_COLUMNS).sort_values(
+            ["world", "round"], kind="stable", ignore_index=True
+        )
 
 
 class Recorder:
@@ -84,9 +99,16 @@ class Recorder:
         floats = lambda: np.zeros((rounds, worlds), dtype=np.float64)  # noqa: E731
         self.prisoners = np.zeros((rounds, worlds, tiers), dtype=np.int32)
         # Per-tier flows, so that every tier's stock can be checked against its flows.
-        self.tier_flows = {name: np.zeros((rounds, worlds, tiers), dtype=np.int32)
-                           for name in ("arrests", "released_deal", "released_pardon", "completed")}
-        self.sanctions_cost, self.moscow_pressure, self.mobilisation, self.repression = floats(), floats(), floats(), floats()
+        self.tier_flows = {
+            name: np.zeros((rounds, worlds, tiers), dtype=np.int32)
+            for name in ("arrests", "released_deal", "released_pardon", "completed")
+        }
+        self.sanctions_cost, self.moscow_pressure, self.mobilisation, self.repression = (
+            floats(),
+            floats(),
+            floats(),
+            floats(),
+        )
         self.us_engaged = np.zeros((rounds, worlds), dtype=bool)
         self.deal = np.zeros((rounds, worlds), dtype=bool)
         self.instruments = np.zeros((rounds, worlds, instruments), dtype=np.int8)
@@ -151,18 +173,20 @@ class Recorder:
         }
         for t, tier in enumerate(model.prisoners.tiers):
             table[f"prisoners_{tier}"] = flat(self.prisoners[:, :, t])
-        table.update({
-            "arrests": total("arrests"),
-            "released_deal": total("released_deal"),
-            "released_pardon": total("released_pardon"),
-            "released_completion": total("completed"),
-            "sanctions_cost": flat(self.sanctions_cost),
-            "us_engaged": flat(self.us_engaged),
-            "deal": flat(self.deal),
-            "moscow_pressure": flat(self.moscow_pressure),
-            "mobilisation": flat(self.mobilisation),
-            "repression": flat(self.repression),
-        })
+        table.update(
+            {
+                "arrests": total("arrests"),
+                "released_deal": total("released_deal"),
+                "released_pardon": total("released_pardon"),
+                "released_completion": total("completed"),
+                "sanctions_cost": flat(self.sanctions_cost),
+                "us_engaged": flat(self.us_engaged),
+                "deal": flat(self.deal),
+                "moscow_pressure": flat(self.moscow_pressure),
+                "mobilisation": flat(self.mobilisation),
+                "repression": flat(self.repression),
+            }
+        )
         for a, actor in enumerate(model.actors):
             table[f"utility_{actor.name}"] = flat(self.utility[:, :, a])
         for i, name in enumerate(model.instruments.names):

@@ -47,7 +47,7 @@ class Draw(IntEnum):
 
     def of(self, index: int = 0) -> int:
         room = _ROOM.get(self, 1)
-        if not 0 <= index:
+        if not index >= 0:
             raise ValueError(f"{self.name}: index {index} must be >= 0")
         if index < room:
             return int(self) + index
@@ -100,13 +100,15 @@ class Streams:
             out[idx] = self._poisson_ptrs(round_, draw, idx, mean[idx])
         return out
 
-    def binomial(self, round_: int, draw: int, n: np.ndarray, p: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+    def binomial(
+        self, round_: int, draw: int, n: np.ndarray, p: np.ndarray, at: np.ndarray | None = None
+    ) -> np.ndarray:
         """One Binomial(n, p) count per world, exact; with `at` (positions of some worlds), one per
         world in `at` only, n and p given for those -- each world's draw is the same either way."""
         shape = self.world_ids.shape if at is None else np.shape(at)
         n = np.broadcast_to(np.asarray(n, dtype=np.int64), shape)
         p = np.broadcast_to(np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0), shape)
-        position = (lambda idx: idx) if at is None else (lambda idx: np.asarray(at)[idx])  # noqa: E731
+        position = (lambda idx: idx) if at is None else (lambda idx: np.asarray(at)[idx])
         # Draw the rarer outcome and reflect, so the samplers only ever see p <= 1/2.
         flip = p > 0.5
         q = np.where(flip, 1.0 - p, p)

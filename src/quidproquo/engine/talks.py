@@ -47,8 +47,12 @@ class Talks:
         model = self.model
         w, m = model.washington, model.minsk
         menu = self.menu(worlds)
-        outcome = self.negotiate(worlds, self.side(w, worlds, menu.flatten(w.value_bundles(worlds, menu))),
-                                 self.side(m, worlds, menu.flatten(m.value_bundles(worlds, menu))), menu)
+        outcome = self.negotiate(
+            worlds,
+            self.side(w, worlds, menu.flatten(w.value_bundles(worlds, menu))),
+            self.side(m, worlds, menu.flatten(m.value_bundles(worlds, menu))),
+            menu,
+        )
         self.log_offers(worlds, menu, outcome)
         agreed = np.flatnonzero(outcome.deal)
         releases, steps = menu.bundle(agreed, outcome.candidate[agreed])
@@ -66,23 +70,48 @@ class Talks:
         ahead = lambda table: table.reshape(-1, table.shape[2])[row]  # noqa: E731  (w, i, k)
         relief, cost = ahead(instruments.ahead_relief), ahead(instruments.ahead_cost)
         steps_relief, steps_cost = ahead(instruments.step_relief), ahead(instruments.step_cost)
-        sets = relief_sets(left, m.step_gain(worlds, steps_relief, columns), w.step_cost(worlds, steps_relief, steps_cost, columns),
-                           model.cfg.bargaining.max_steps)  # (w, s, i)
+        sets = relief_sets(
+            left,
+            m.step_gain(worlds, steps_relief, columns),
+            w.step_cost(worlds, steps_relief, steps_cost, columns),
+            model.cfg.bargaining.max_steps,
+        )  # (w, s, i)
         depth = relief.shape[2]
         flat = (np.arange(worlds.size)[:, None, None] * columns.size + np.arange(columns.size)) * depth + sets
         relieved, spent = np.take(relief.ravel(), flat), np.take(cost.ravel(), flat)
         order = np.argsort(-model.prisoners.valuation("washington"), kind="stable")  # own nationals first
-        return build_menu(w.price(worlds, relieved, columns), model.prisoners.held[worlds], order, sets, relieved, spent, left,
-                          model.cfg.bargaining.release_levels, columns, len(instruments.names))
+        return build_menu(
+            w.price(worlds, relieved, columns),
+            model.prisoners.held[worlds],
+            order,
+            sets,
+            relieved,
+            spent,
+            left,
+            model.cfg.bargaining.release_levels,
+            columns,
+            len(instruments.names),
+        )
 
     def split(self, worlds: np.ndarray) -> None:
         """Bargain over one divisible good: nothing but the split changes hands."""
         model = self.model
         w, m = model.washington, model.minsk
-        outcome = self.negotiate(worlds,
-                                 Claimant("washington", w.share_utility, self.reservation(w, worlds), w.p_at(worlds).discount, w.strategy, first=True),
-                                 Claimant("minsk", m.share_utility, self.reservation(m, worlds), m.p_at(worlds).discount, m.strategy, first=False),
-                                 None)
+        outcome = self.negotiate(
+            worlds,
+            Claimant(
+                "washington",
+                w.share_utility,
+                self.reservation(w, worlds),
+                w.p_at(worlds).discount,
+                w.strategy,
+                first=True,
+            ),
+            Claimant(
+                "minsk", m.share_utility, self.reservation(m, worlds), m.p_at(worlds).discount, m.strategy, first=False
+            ),
+            None,
+        )
         rows = worlds[outcome.deal]
         model.ledger.deal[rows] = True
         w.record_deal(rows, np.zeros((rows.size, len(model.instruments.names)), dtype=np.int64))
@@ -93,7 +122,9 @@ class Talks:
         return np.broadcast_to(np.asarray(actor.p_at(worlds).reservation, dtype=np.float64), (worlds.size,)).copy()
 
     def side(self, actor, worlds: np.ndarray, utility: np.ndarray) -> Negotiator:
-        return Negotiator(actor.name, utility, self.reservation(actor, worlds), actor.p_at(worlds).discount, actor.strategy)
+        return Negotiator(
+            actor.name, utility, self.reservation(actor, worlds), actor.p_at(worlds).discount, actor.strategy
+        )
 
     # ------------------------------------------------------------------------ the protocol
     def negotiate(self, worlds: np.ndarray, washington, minsk, menu: Menu | None) -> Outcome:
@@ -111,9 +142,19 @@ class Talks:
         self.outcome = (worlds, outcome)
         for step, offer in enumerate(outcome.offers):
             for j in np.flatnonzero(offer.made & logged):
-                model.recorder.offers.append((int(model.world_ids[worlds[j]]), model.round, model.month_label, step, offer.proposer,
-                                              float(offer.candidate[j]), float(offer.values["washington"][j]),
-                                              float(offer.values["minsk"][j]), bool(offer.accepted[j])))
+                model.recorder.offers.append(
+                    (
+                        int(model.world_ids[worlds[j]]),
+                        model.round,
+                        model.month_label,
+                        step,
+                        offer.proposer,
+                        float(offer.candidate[j]),
+                        float(offer.values["washington"][j]),
+                        float(offer.values["minsk"][j]),
+                        bool(offer.accepted[j]),
+                    )
+                )
         return outcome
 
     def execute(self, rows: np.ndarray, releases: np.ndarray, steps: np.ndarray, relief: np.ndarray) -> None:
@@ -144,12 +185,22 @@ class Talks:
             for offer, releases, steps in made:
                 if offer.made[j]:
                     verdict = "accepted" if offer.accepted[j] else "refused"
-                    log.log_one(i, offer.proposer, "offer", f"{offer.proposer.capitalize()} proposes: release "
-                                f"{log.tier_list(releases[k])} for {log.relief_words(steps[k], level[i])} -- {verdict}")
+                    log.log_one(
+                        i,
+                        offer.proposer,
+                        "offer",
+                        f"{offer.proposer.capitalize()} proposes: release "
+                        f"{log.tier_list(releases[k])} for {log.relief_words(steps[k], level[i])} -- {verdict}",
+                    )
             if outcome.deal[j]:
                 releases, steps = deal[0][k], deal[1][k]
                 staged = f" after {lag} months' verification" if lag and steps.any() else ""
-                log.log_one(i, "minsk", "deal", f"deal: Minsk releases {log.tier_list(releases)}; {log.relief_words(steps, level[i])}{staged}")
+                log.log_one(
+                    i,
+                    "minsk",
+                    "deal",
+                    f"deal: Minsk releases {log.tier_list(releases)}; {log.relief_words(steps, level[i])}{staged}",
+                )
 
     def log_splits(self, worlds: np.ndarray, outcome: Outcome) -> None:
         log = self.model.events
@@ -158,7 +209,12 @@ class Talks:
                 if offer.made[j]:
                     x = offer.candidate[j]
                     verdict = "accepted" if offer.accepted[j] else "refused"
-                    log.log_one(i, offer.proposer, "offer", f"{offer.proposer.capitalize()} proposes: Washington {x:.4f}, Minsk {1 - x:.4f} -- {verdict}")
+                    log.log_one(
+                        i,
+                        offer.proposer,
+                        "offer",
+                        f"{offer.proposer.capitalize()} proposes: Washington {x:.4f}, Minsk {1 - x:.4f} -- {verdict}",
+                    )
             if outcome.deal[j]:
                 x = outcome.candidate[j]
                 log.log_one(i, "minsk", "deal", f"deal: the good is split Washington {x:.4f}, Minsk {1 - x:.4f}")

@@ -10,7 +10,15 @@ import pandas as pd
 
 QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
 BAND90 = (QUANTILES["q05"], QUANTILES["q95"])  # the light band: 90% of worlds
-SERIES = ["prisoners_held", "arrests", "released_deal", "released_pardon", "sanctions_cost", "moscow_pressure", "mobilisation"]
+SERIES = [
+    "prisoners_held",
+    "arrests",
+    "released_deal",
+    "released_pardon",
+    "sanctions_cost",
+    "moscow_pressure",
+    "mobilisation",
+]
 
 
 def series_quantiles(model, worlds: slice | np.ndarray = slice(None)) -> pd.DataFrame:
@@ -18,13 +26,20 @@ def series_quantiles(model, worlds: slice | np.ndarray = slice(None)) -> pd.Data
     positions `worlds` of them: one point of many run in one model)."""
     rec = model.recorder
     n = rec.recorded
-    series = {"prisoners_held": rec.prisoners[:n, worlds].sum(axis=2), "arrests": rec.arrests[:n, worlds],
-              "released_deal": rec.released_deal[:n, worlds], "released_pardon": rec.released_pardon[:n, worlds],
-              "sanctions_cost": rec.sanctions_cost[:n, worlds], "moscow_pressure": rec.moscow_pressure[:n, worlds],
-              "mobilisation": rec.mobilisation[:n, worlds]}
+    series = {
+        "prisoners_held": rec.prisoners[:n, worlds].sum(axis=2),
+        "arrests": rec.arrests[:n, worlds],
+        "released_deal": rec.released_deal[:n, worlds],
+        "released_pardon": rec.released_pardon[:n, worlds],
+        "sanctions_cost": rec.sanctions_cost[:n, worlds],
+        "moscow_pressure": rec.moscow_pressure[:n, worlds],
+        "mobilisation": rec.mobilisation[:n, worlds],
+    }
     dates = pd.period_range(model.start, periods=n, freq="M").to_timestamp()
     frames = []
     for name, values in series.items():
-        q = np.quantile(np.ascontiguousarray(values, dtype=np.float64), list(QUANTILES.values()), axis=1)  # (quantile, round)
+        q = np.quantile(
+            np.ascontiguousarray(values, dtype=np.float64), list(QUANTILES.values()), axis=1
+        )  # (quantile, round)
         frames.append(pd.DataFrame({"round": np.arange(n), "date": dates, "series": name, **dict(zip(QUANTILES, q))}))
     return pd.concat(frames, ignore_index=True)

@@ -37,9 +37,17 @@ class PointsResult:
     quantiles: pd.DataFrame | None  # point, <keys>, then the series quantiles' columns
 
 
-def run_points(base: Config, table: pd.DataFrame | dict, *, chunk_worlds: int = CHUNK_WORLDS, quantiles: bool = False,
-               event_log: bool = False, on_model: Callable | None = None, progress: Callable[[int], None] | None = None,
-               on_month: Callable[[int], None] | None = None) -> PointsResult:
+def run_points(
+    base: Config,
+    table: pd.DataFrame | dict,
+    *,
+    chunk_worlds: int = CHUNK_WORLDS,
+    quantiles: bool = False,
+    event_log: bool = False,
+    on_model: Callable | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_month: Callable[[int], None] | None = None,
+) -> PointsResult:
     """Run every point of `table` over `base` (see the module docstring). `quantiles` adds each
     point's per-round series quantiles; `on_model(model, first_point)` sees every finished model
     (for what else a caller reads from the record); `progress(points_done)` is told as chunks end,
@@ -52,8 +60,8 @@ def run_points(base: Config, table: pd.DataFrame | dict, *, chunk_worlds: int = 
     per_model = max(1, chunk_worlds // worlds)
     frames, bands = [], []
     for first in range(0, len(table), per_model):
-        rows = table.iloc[first:first + per_model].reset_index(drop=True)
-        chunk = type(every)(every.table.iloc[first:first + per_model].reset_index(drop=True))
+        rows = table.iloc[first : first + per_model].reset_index(drop=True)
+        chunk = type(every)(every.table.iloc[first : first + per_model].reset_index(drop=True))
         model = BargainingModel(config=cfg, points=chunk)
         if on_month is None:
             model.run()
@@ -66,7 +74,9 @@ def run_points(base: Config, table: pd.DataFrame | dict, *, chunk_worlds: int = 
         if quantiles:
             for k in range(len(rows)):
                 q = series_quantiles(model, slice(k * worlds, (k + 1) * worlds))
-                bands.append(_labelled(q, rows.iloc[[k]].reset_index(drop=True), first + k, np.zeros(len(q), dtype=np.int64)))
+                bands.append(
+                    _labelled(q, rows.iloc[[k]].reset_index(drop=True), first + k, np.zeros(len(q), dtype=np.int64))
+                )
         if on_model is not None:
             on_model(model, first)
         if progress is not None:

@@ -30,8 +30,11 @@ CHANNELS: dict[str, dict[str, object]] = {
     "deal releases": {"bargaining.talks": False},
     "goodwill pardons": {"actors.minsk.goodwill": 0.0},
     "hostage-market arrests": {"actors.minsk.hostage_elasticity": 0.0},
-    "Moscow pressure": {"actors.moscow.responsiveness": 0.0, "actors.moscow.channel_benefit": 0.0,
-                        "actors.moscow.engagement_drift": 0.0},
+    "Moscow pressure": {
+        "actors.moscow.responsiveness": 0.0,
+        "actors.moscow.channel_benefit": 0.0,
+        "actors.moscow.engagement_drift": 0.0,
+    },
     "opposition mobilisation": {"actors.opposition.exile_effect": 0.0},
 }
 MONTHS = (12, 24, 36)
@@ -58,8 +61,13 @@ def switches(cfg: Config) -> pd.DataFrame:
     dated event sets a switched key, the event's value is switched too (`key@YYYY-MM`), so that off
     is off all run long and on is exactly the scenario."""
     names = list(CHANNELS)
-    dated = {(path, str(month(e.date, "events.date"))): e.changes[path] for e in cfg.events
-             for name in names for path in CHANNELS[name] if path in e.changes}
+    dated = {
+        (path, str(month(e.date, "events.date"))): e.changes[path]
+        for e in cfg.events
+        for name in names
+        for path in CHANNELS[name]
+        if path in e.changes
+    }
     rows = []
     for on in itertools.product((False, True), repeat=len(names)):
         row = {}
@@ -109,7 +117,7 @@ def decompose(cfg_a: Config, held_b: np.ndarray, on_month=None, by_month: list |
     def collect(model, first):
         prisoners = model.recorder.prisoners[: model.recorder.recorded].sum(axis=2).astype(np.float64)
         for k in range(len(model.points)):
-            held[first + k] = prisoners[:, k * worlds:(k + 1) * worlds]
+            held[first + k] = prisoners[:, k * worlds : (k + 1) * worlds]
 
     run_points(cfg, table, on_model=collect, on_month=on_month)
     held_a = [held[index] for index in range(len(table))]
@@ -124,8 +132,10 @@ def monthly_shares(held_a: list[np.ndarray], held_b: np.ndarray) -> pd.DataFrame
     names = list(CHANNELS)
     n = len(names)
     b = held_b.mean(axis=1)
-    value = {frozenset(name for name, flag in zip(names, on) if flag): held_a[index].mean(axis=1) - b
-             for index, on in enumerate(itertools.product((False, True), repeat=n))}
+    value = {
+        frozenset(name for name, flag in zip(names, on) if flag): held_a[index].mean(axis=1) - b
+        for index, on in enumerate(itertools.product((False, True), repeat=n))
+    }
     rows = []
     for name in names:
         share = np.zeros_like(b)

@@ -52,10 +52,12 @@ def parse_axes(texts: list[str]) -> dict[str, list]:
         if key in axes:
             raise ConfigError(f"--grid {key}: given twice; give its values once, e.g. --grid {key}=0,0.5,1")
         if not can_vary(key):
-            raise ConfigError(f"--grid {key}: cannot vary from world to world within one model (it shapes the run); "
-                              f"a grid takes the actors', members', tiers' and instruments' numbers and "
-                              f"bargaining.talks "
-                              f"(qpq sweep runs any key as separate jobs)")
+            raise ConfigError(
+                f"--grid {key}: cannot vary from world to world within one model (it shapes the run); "
+                f"a grid takes the actors', members', tiers' and instruments' numbers and "
+                f"bargaining.talks "
+                f"(qpq sweep runs any key as separate jobs)"
+            )
         parsed = []
         for word in values.split(","):
             try:
@@ -76,8 +78,9 @@ def grid_table(axes: dict[str, list]) -> pd.DataFrame:
     return pd.DataFrame(list(itertools.product(*axes.values())), columns=list(axes))
 
 
-def prepare(spec_a: str, spec_b: str, overrides: list[str], axes: dict[str, list]
-            ) -> tuple[Config, Config, pd.DataFrame]:
+def prepare(
+    spec_a: str, spec_b: str, overrides: list[str], axes: dict[str, list]
+) -> tuple[Config, Config, pd.DataFrame]:
     """Both sides composed once and every point checked against each, before anything runs."""
     for spec in (spec_a, spec_b):
         if Path(spec).is_dir() or "/" in spec:
@@ -107,7 +110,7 @@ def _held(cfg: Config, table: pd.DataFrame) -> list[np.ndarray]:
     def collect(model, first):
         prisoners = model.recorder.prisoners[: model.recorder.recorded].sum(axis=2).astype(np.float64)
         for k in range(len(model.points)):
-            held[first + k] = prisoners[:, k * worlds:(k + 1) * worlds]
+            held[first + k] = prisoners[:, k * worlds : (k + 1) * worlds]
 
     run_points(cfg, table, on_model=collect)
     return [held[k] for k in range(len(table))]
@@ -194,12 +197,18 @@ def _grid(spec_a, spec_b, overrides, axes, cfg_a: Config, cfg_b: Config, table: 
     from quidproquo.experiments import plots
 
     plots.close(fig)
-    about = {"a": spec_a, "b": spec_b, "overrides": overrides, "grid": {k: list(v) for k, v in axes.items()},
-             "points": len(table), "worlds": worlds, "decomposition_worlds": few,
-             "decomposition_rows": {"combinations": len(rows), "from_a": len(set(keys)) - len(missing),
-                                    "run": len(missing)},
-             "cpu_seconds": {"paired_runs": round(paired_seconds, 3), "decomposition": round(decomposition_seconds, 3)},
-             "decomposition_over_paired": round(decomposition_seconds / paired_seconds, 3) if paired_seconds else None}
+    about = {
+        "a": spec_a,
+        "b": spec_b,
+        "overrides": overrides,
+        "grid": {k: list(v) for k, v in axes.items()},
+        "points": len(table),
+        "worlds": worlds,
+        "decomposition_worlds": few,
+        "decomposition_rows": {"combinations": len(rows), "from_a": len(set(keys)) - len(missing), "run": len(missing)},
+        "cpu_seconds": {"paired_runs": round(paired_seconds, 3), "decomposition": round(decomposition_seconds, 3)},
+        "decomposition_over_paired": round(decomposition_seconds / paired_seconds, 3) if paired_seconds else None,
+    }
     storage.write_text(json.dumps(about, indent=1) + "\n", folder / "grid.json")
     storage.write_text(report(out, list(table.columns), (spec_a, spec_b), about), folder / "report.md")
     return about
@@ -215,12 +224,18 @@ def report(out: pd.DataFrame, keys: list[str], names: tuple[str, str], about: di
     months = out[out.measure == "prisoner-months"]
     last = [m for m in out.measure.unique() if m.startswith("held after")]
     end = out[out.measure == last[-1]].set_index("point") if last else None
-    lines = [f"# {a} against {b} over a grid", "",
-             f"{about['points']} points x {about['worlds']:,} paired worlds (the decomposition over the first "
-             f"{about['decomposition_worlds']:,}); overrides: {' '.join(about['overrides']) or 'none'}. "
-             f"Every number is the one `qpq compare {a} {b}` gives with the point's values set.", "",
-             f"| point | gap in prisoner-months | 90% of worlds | {last[-1] if last else ''} | "
-             + " | ".join(CHANNELS) + " | other |", "|---|---:|---:|---:|" + "---:|" * (len(CHANNELS) + 1)]
+    lines = [
+        f"# {a} against {b} over a grid",
+        "",
+        f"{about['points']} points x {about['worlds']:,} paired worlds (the decomposition over the first "
+        f"{about['decomposition_worlds']:,}); overrides: {' '.join(about['overrides']) or 'none'}. "
+        f"Every number is the one `qpq compare {a} {b}` gives with the point's values set.",
+        "",
+        f"| point | gap in prisoner-months | 90% of worlds | {last[-1] if last else ''} | "
+        + " | ".join(CHANNELS)
+        + " | other |",
+        "|---|---:|---:|---:|" + "---:|" * (len(CHANNELS) + 1),
+    ]
     for _, r in months.iterrows():
         row = r
         held = f"{end.loc[r.point, 'gap']:+,.0f}" if end is not None else ""
@@ -228,9 +243,15 @@ def report(out: pd.DataFrame, keys: list[str], names: tuple[str, str], about: di
         spread = f"{r.gap_q05:+,.0f} to {r.gap_q95:+,.0f}"
         lines.append(f"| {label(row, keys)} | {r.gap:+,.0f} | {spread} | {held} | {parts} |")
     seconds = about["cpu_seconds"]
-    lines += ["", f"The table is `grid.csv` (a row per point and measure), the figure `grid.png`. CPU: paired runs "
-                  f"{seconds['paired_runs']:.2f} s, decomposition {seconds['decomposition']:.2f} s "
-                  f"({about['decomposition_over_paired']}x).", "", "![the grid](grid.png)", ""]
+    lines += [
+        "",
+        f"The table is `grid.csv` (a row per point and measure), the figure `grid.png`. CPU: paired runs "
+        f"{seconds['paired_runs']:.2f} s, decomposition {seconds['decomposition']:.2f} s "
+        f"({about['decomposition_over_paired']}x).",
+        "",
+        "![the grid](grid.png)",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -243,11 +264,15 @@ def text(about: dict, folder: Path) -> str:
     for _, r in months.iterrows():
         row = r
         top = max(CHANNELS, key=lambda m: abs(row[m]))
-        lines.append(f"  {label(row, keys)}: prisoner-months {r.gap:+,.0f} (90% of worlds {r.gap_q05:+,.0f} to "
-                     f"{r.gap_q95:+,.0f}); largest share {top} {row[top]:+,.0f}")
+        lines.append(
+            f"  {label(row, keys)}: prisoner-months {r.gap:+,.0f} (90% of worlds {r.gap_q05:+,.0f} to "
+            f"{r.gap_q95:+,.0f}); largest share {top} {row[top]:+,.0f}"
+        )
     seconds = about["cpu_seconds"]
-    lines.append(f"qpq: decomposition {seconds['decomposition']:.2f} s CPU = {about['decomposition_over_paired']}x "
-                 f"the paired runs ({seconds['paired_runs']:.2f} s)")
+    lines.append(
+        f"qpq: decomposition {seconds['decomposition']:.2f} s CPU = {about['decomposition_over_paired']}x "
+        f"the paired runs ({seconds['paired_runs']:.2f} s)"
+    )
     return "\n".join(lines)
 
 
@@ -260,8 +285,9 @@ def figure(out: pd.DataFrame, gaps: np.ndarray, keys: list[str], names: tuple[st
     a, b = names
     months = out[out.measure == "prisoner-months"].reset_index(drop=True)
     labels = [label(row, keys) for _, row in months.iterrows()]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 0.9 + max(4.0, 0.42 * len(labels))),
-                                      gridspec_kw={"width_ratios": [1.1, 1]})
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(13, 0.9 + max(4.0, 0.42 * len(labels))), gridspec_kw={"width_ratios": [1.1, 1]}
+    )
     dates = pd.period_range(cfg.engine.start, periods=gaps.shape[1], freq="M").to_timestamp()
     tints = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(labels)))
     for gap, name, tint in zip(gaps, labels, tints, strict=True):

@@ -5,16 +5,25 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
 
-from quidproquo.engine.instruments import relief_in_force  # noqa: E402
-from quidproquo.labels import colour, label  # noqa: E402
+from quidproquo.engine.instruments import relief_in_force
+from quidproquo.labels import colour, label
 
-plt.rcParams.update({"font.size": 14, "axes.titlesize": 17, "axes.labelsize": 15, "legend.fontsize": 12,
-                     "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 110})
+plt.rcParams.update(
+    {
+        "font.size": 14,
+        "axes.titlesize": 17,
+        "axes.labelsize": 15,
+        "legend.fontsize": 12,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "figure.dpi": 110,
+    }
+)
 COLOURS = {"band90": "#c6dbef", "band50": "#6baed6", "median": "#08519c", "world0": "#d94801"}
 
 
@@ -24,8 +33,9 @@ def by_round(rounds: pd.DataFrame, column: str) -> np.ndarray:
     return rounds[column].to_numpy(dtype=np.float64).reshape(-1, n_rounds)
 
 
-def fan(ax, dates, values: np.ndarray, name: str, tint: str = COLOURS["median"], world0: bool = True,
-        counts: bool = False) -> None:
+def fan(
+    ax, dates, values: np.ndarray, name: str, tint: str = COLOURS["median"], world0: bool = True, counts: bool = False
+) -> None:
     """Median, 50% and 90% bands across worlds, and world 0 as a line; `name` (e.g. " thaw")
     labels every one of them, so a legend tells two runs' bands apart. `counts` (a whole number a
     world, e.g. instruments relieved) takes each quantile as a value some world has and draws
@@ -35,8 +45,16 @@ def fan(ax, dates, values: np.ndarray, name: str, tint: str = COLOURS["median"],
     q05, q25, q50, q75, q95 = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0, method=method)
     step = {"step": "post"} if counts else {}
     if counts:  # the range of all worlds beneath: where 95% of worlds hold some count, the band's floor is no hole
-        ax.fill_between(dates, values.min(axis=0), values.max(axis=0), color=tint, alpha=0.07, lw=0,
-                        label=f"all worlds{name}", **step)
+        ax.fill_between(
+            dates,
+            values.min(axis=0),
+            values.max(axis=0),
+            color=tint,
+            alpha=0.07,
+            lw=0,
+            label=f"all worlds{name}",
+            **step,
+        )
     ax.fill_between(dates, q05, q95, color=tint, alpha=0.18, lw=0, label=f"90% of worlds{name}", **step)
     ax.fill_between(dates, q25, q75, color=tint, alpha=0.35, lw=0, label=f"50% of worlds{name}", **step)
     ax.plot(dates, q50, color=tint, lw=2.5, label=f"median{name}", drawstyle="steps-post" if counts else "default")
@@ -75,7 +93,9 @@ def _relieved(rounds: pd.DataFrame, name: str) -> np.ndarray:
     """Rows of a rounds table in which instrument `name` has relief in force (the model's rule);
     a table without the instrument's relief column counts its state alone."""
     level = rounds[f"relief_{name}"].to_numpy() if f"relief_{name}" in rounds else 0
-    return relief_in_force(rounds[f"instrument_{name}"].astype(str).to_numpy(dtype=object), np.broadcast_to(level, len(rounds)))
+    return relief_in_force(
+        rounds[f"instrument_{name}"].astype(str).to_numpy(dtype=object), np.broadcast_to(level, len(rounds))
+    )
 
 
 def instrument_states(rounds: pd.DataFrame, instruments: list[str], title: str):
@@ -158,7 +178,12 @@ def survival(worlds_a: pd.DataFrame, worlds_b: pd.DataFrame, names: tuple[str, s
         first = worlds["first_deal_round"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
         still = [(first >= m).mean() * 100 for m in months]  # a deal in month m ends that month
         ax.step(months, still, where="post", lw=2.5, color=tint, label=name)
-    ax.set(title="Time to the first deal", xlabel="months from the start", ylabel="% of worlds without a deal yet", ylim=(-2, 102))
+    ax.set(
+        title="Time to the first deal",
+        xlabel="months from the start",
+        ylabel="% of worlds without a deal yet",
+        ylim=(-2, 102),
+    )
     ax.legend(frameon=False)
     return fig
 
@@ -173,7 +198,11 @@ def instruments_relieved(rounds_a: pd.DataFrame, rounds_b: pd.DataFrame, names: 
         fan(ax, _dates(rounds), relieved.reshape(-1, n_rounds), f" {name}", tint, world0=False, counts=True)
     ax.legend(frameon=False, loc="upper left", ncols=2, fontsize=10)
     ax.set_ylim(top=ax.get_ylim()[1] * 1.3)  # room for the legend above the bands
-    ax.set(title="Sanctions instruments with relief in force", ylabel="instruments (any step, lifted or suspended)", xlabel="month")
+    ax.set(
+        title="Sanctions instruments with relief in force",
+        ylabel="instruments (any step, lifted or suspended)",
+        xlabel="month",
+    )
     return fig
 
 
@@ -184,13 +213,22 @@ def decomposition_over_time(parts: pd.DataFrame, names: tuple[str, str]):
     dates = pd.to_datetime(parts.loc[parts.mechanism == "total", "date"]).to_numpy()
     palette = plt.get_cmap("tab10")
     for k, (mechanism, part) in enumerate((m, p) for m, p in parts.groupby("mechanism", sort=False) if m != "total"):
-        ax.plot(dates, part["gap"].to_numpy(), lw=2, color="grey" if mechanism == "other" else palette(k),
-                ls=":" if mechanism == "other" else "-", label=mechanism)
+        ax.plot(
+            dates,
+            part["gap"].to_numpy(),
+            lw=2,
+            color="grey" if mechanism == "other" else palette(k),
+            ls=":" if mechanism == "other" else "-",
+            label=mechanism,
+        )
     ax.plot(dates, parts.loc[parts.mechanism == "total", "gap"].to_numpy(), color="black", lw=3.5, label="total gap")
     ax.axhline(0, color="grey", lw=0.8)
     a, b = names
-    ax.set(title=f"Where the gap comes from, month by month: {a} minus {b}",
-           ylabel=wrapped(f"prisoners held, {a} minus {b} (mean over paired worlds)"), xlabel="month")
+    ax.set(
+        title=f"Where the gap comes from, month by month: {a} minus {b}",
+        ylabel=wrapped(f"prisoners held, {a} minus {b} (mean over paired worlds)"),
+        xlabel="month",
+    )
     ax.legend(frameon=False, loc="best", ncols=2)
     return fig
 
@@ -210,8 +248,11 @@ def outcome_by_parameter(sweep: pd.DataFrame, parameter: str, outcome: str, by: 
         ax.plot(x, stats[0.5], "o-", color=tint, lw=2.5, label=f"median{who}")
     others = [c for c in sweep.columns[: sweep.columns.get_loc("world")] if c not in (parameter, by)]
     pooled = f"; pooled over {', '.join(label(o) for o in others)}" if others else ""
-    ax.set(title=f"{label(outcome).split(' (')[0]} against {label(parameter).split(' (')[0]}\n(median, 50% and 90% of worlds{pooled})",
-           xlabel=label(parameter), ylabel=label(outcome))
+    ax.set(
+        title=f"{label(outcome).split(' (')[0]} against {label(parameter).split(' (')[0]}\n(median, 50% and 90% of worlds{pooled})",
+        xlabel=label(parameter),
+        ylabel=label(outcome),
+    )
     ax.axhline(0, color="grey", lw=0.8)
     ax.legend(frameon=False, ncols=2)
     return fig

@@ -27,8 +27,15 @@ class Stage:
 
             # The terminal's width, or 80 where it reports none (a fresh pseudo-terminal says 0 x 0).
             width = shutil.get_terminal_size((80, 24)).columns or 80
-            self.bar = tqdm(total=total, desc=name, unit=unit, unit_scale=total >= 10_000, file=owner.stream,
-                            ncols=width, leave=True)
+            self.bar = tqdm(
+                total=total,
+                desc=name,
+                unit=unit,
+                unit_scale=total >= 10_000,
+                file=owner.stream,
+                ncols=width,
+                leave=True,
+            )
 
     def update(self, n: float = 1) -> None:
         if self.bar is not None:
@@ -70,8 +77,10 @@ class Progress:
 
     def close(self) -> None:
         if not self.terminal and self.done:
-            print(f"qpq: {self.command}: {'; '.join(self.done)} ({time.perf_counter() - self.start:.0f} s in all)",
-                  file=self.stream)
+            print(
+                f"qpq: {self.command}: {'; '.join(self.done)} ({time.perf_counter() - self.start:.0f} s in all)",
+                file=self.stream,
+            )
 
 
 class Silent(Progress):

@@ -7,8 +7,6 @@ output in place atomically. `qpq run` is a thin Hydra wrapper around both.
 from __future__ import annotations
 
 import functools
-import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -16,13 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from quidproquo.experiments import plots
-
-from quidproquo.runs import provenance, publish, storage
 from quidproquo.config import Config
 from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments import plots
 from quidproquo.experiments.bands import series_quantiles
 from quidproquo.experiments.summary import summary_markdown
+from quidproquo.runs import provenance, publish, storage
 
 
 @dataclass
@@ -54,8 +51,13 @@ def simulate(cfg: Config, overrides: tuple[str, ...] = (), progress: bool = Fals
     elif progress:
         from tqdm import tqdm
 
-        with tqdm(total=cfg.engine.rounds * cfg.engine.worlds, unit=" world-months", unit_scale=True, desc=cfg.name,
-                  file=sys.stderr) as bar:
+        with tqdm(
+            total=cfg.engine.rounds * cfg.engine.worlds,
+            unit=" world-months",
+            unit_scale=True,
+            desc=cfg.name,
+            file=sys.stderr,
+        ) as bar:
             while model.running:
                 model.step()
                 bar.update(cfg.engine.worlds)
@@ -102,9 +104,12 @@ def draw_record(model: BargainingModel, name: str, folder: Path) -> list[Path]:
 
     makers = {
         "prisoners_held.png": lambda title: plots.series_fan(
-            dates, recorder.prisoners[:n].sum(axis=2).T.astype(np.float64), "prisoners_held", title),
+            dates, recorder.prisoners[:n].sum(axis=2).T.astype(np.float64), "prisoners_held", title
+        ),
         "instruments.png": strip,
-        "sanctions_cost.png": lambda title: plots.series_fan(dates, recorder.sanctions_cost[:n].T, "sanctions_cost", title),
+        "sanctions_cost.png": lambda title: plots.series_fan(
+            dates, recorder.sanctions_cost[:n].T, "sanctions_cost", title
+        ),
     }
     return _figures(makers, name, folder)
 

@@ -47,8 +47,9 @@ def simulate_points(base: Config, points: pd.DataFrame, jobs: int = 1) -> pd.Dat
     from joblib.externals.loky import get_reusable_executor
 
     parts = np.array_split(np.arange(len(points)), jobs if jobs > 0 else joblib_cores())
-    tables = Parallel(n_jobs=len(parts))(delayed(_worlds_of)(base, points.iloc[part].reset_index(drop=True), int(part[0]))
-                                         for part in parts if part.size)
+    tables = Parallel(n_jobs=len(parts))(
+        delayed(_worlds_of)(base, points.iloc[part].reset_index(drop=True), int(part[0])) for part in parts if part.size
+    )
     # loky keeps its workers for the next call; a notebook kernel stopped after this one would
     # orphan them, so they end here (starting them again costs seconds, a design minutes).
     get_reusable_executor().shutdown(wait=True)
@@ -61,8 +62,13 @@ def joblib_cores() -> int:
     return cpu_count()
 
 
-def outcome_means(base: Config, points: pd.DataFrame | np.ndarray, outcome: str = "net_change",
-                  keys: list[str] | None = None, jobs: int = 1) -> np.ndarray:
+def outcome_means(
+    base: Config,
+    points: pd.DataFrame | np.ndarray,
+    outcome: str = "net_change",
+    keys: list[str] | None = None,
+    jobs: int = 1,
+) -> np.ndarray:
     """The mean of `outcome` over the worlds of each point, in the points' order.
 
     `points` is a table whose columns are dotted config keys, or an array of samples (one row

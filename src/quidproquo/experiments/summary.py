@@ -34,7 +34,8 @@ def summary_markdown(result, figures: dict[str, str]) -> str:
         f"{cfg.engine.worlds:,} worlds, seed {cfg.engine.seed}. "
         f"Starting with {model.prisoners.initial_total:,} political prisoners held.",
         "",
-        "Overrides: " + (" ".join(f"`{o}`" for o in result.overrides) if result.overrides else "none (the scenario as written)."),
+        "Overrides: "
+        + (" ".join(f"`{o}`" for o in result.overrides) if result.overrides else "none (the scenario as written)."),
         "",
         "## Outcomes across worlds",
         "",

@@ -19,19 +19,16 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from quidproquo.config import ConfigError
 from quidproquo.config.compose import own
-from quidproquo.experiments import plots
-from quidproquo.experiments import sweep_points
+from quidproquo.experiments import plots, sweep_points
 from quidproquo.runs import storage
 from quidproquo.runs.lock import hold
 from quidproquo.runs.markers import DONE, FAILED, is_done
-
 
 
 def expand(overrides: list[str]) -> tuple[list[str], list[list[str]]]:
@@ -53,7 +50,7 @@ def unparsable(overrides: list[str], err: Exception) -> str:
     for override in overrides:
         try:
             expand([override])
-        except Exception as own_err:  # noqa: BLE001 -- Hydra's and ANTLR's exceptions
+        except Exception as own_err:
             key = override.split("=", 1)[0]
             reason = " ".join(str(own_err).split("See https://")[0].split()) or type(own_err).__name__
             if "ConfigLoader is not set" in reason:
@@ -81,18 +78,40 @@ def job_folder(overrides: str) -> str:
     return f"job_{hashlib.sha1(overrides.encode()).hexdigest()[:16]}"
 
 
-def summary_markdown(folder: Path, swept: list[str], table: pd.DataFrame, figures: list[str], jobs: int, failed: int) -> str:
+def summary_markdown(
+    folder: Path, swept: list[str], table: pd.DataFrame, figures: list[str], jobs: int, failed: int
+) -> str:
     """The sweep's summary: its axes, the median outcomes per point, and its figures."""
-    lines = [f"# Sweep: {', '.join(swept)}", "", f"{jobs} jobs ({failed} failed); tables `sweep.parquet` (one row per "
-             f"point and world) and `sweep_rounds.parquet` (per-round quantiles).", "", "## Axes", ""]
+    lines = [
+        f"# Sweep: {', '.join(swept)}",
+        "",
+        f"{jobs} jobs ({failed} failed); tables `sweep.parquet` (one row per "
+        f"point and world) and `sweep_rounds.parquet` (per-round quantiles).",
+        "",
+        "## Axes",
+        "",
+    ]
     lines += [f"- `{key}`: {', '.join(str(v) for v in table[key].drop_duplicates())}" for key in swept]
-    outcomes = [c for c in ("net_change", "total_released", "total_arrested", "deals", "prisoners_held_final") if c in table]
+    outcomes = [
+        c for c in ("net_change", "total_released", "total_arrested", "deals", "prisoners_held_final") if c in table
+    ]
     medians = table.groupby(swept, sort=True)[outcomes].median().reset_index()
-    lines += ["", "## Median outcomes per point", "", "| " + " | ".join([*swept, *outcomes]) + " |",
-              "|" + "---|" * len(swept) + "---:|" * len(outcomes)]
+    lines += [
+        "",
+        "## Median outcomes per point",
+        "",
+        "| " + " | ".join([*swept, *outcomes]) + " |",
+        "|" + "---|" * len(swept) + "---:|" * len(outcomes),
+    ]
     for row in medians.itertuples(index=False):
-        lines.append("| " + " | ".join(f"{v:,.0f}" if isinstance(v, float) and k in outcomes else str(v)
-                                        for k, v in zip([*swept, *outcomes], row)) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                f"{v:,.0f}" if isinstance(v, float) and k in outcomes else str(v)
+                for k, v in zip([*swept, *outcomes], row)
+            )
+            + " |"
+        )
     if figures:
         lines += ["", "## Figures", ""] + [f"![{name}](figures/{name})" for name in figures]
     return "\n".join(lines) + "\n"
@@ -117,7 +136,9 @@ def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
         raise ConfigError("qpq sweep: the sweep has no points (an empty range or list)")
     seen = {tuple(sorted(point)) for point in points}
     if len(seen) < len(points):
-        raise ConfigError("qpq sweep: some points repeat (a value given twice); each point runs once: give each value once")
+        raise ConfigError(
+            "qpq sweep: some points repeat (a value given twice); each point runs once: give each value once"
+        )
     given = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.sweep.dir=")]
     folder = Path(given[-1]) if given else default_folder(own(overrides), swept)
     if jobs or any(o.startswith(("hydra/launcher=", "hydra.launcher.")) for o in overrides):
@@ -131,12 +152,24 @@ def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
         hold(folder)
         finished = finished_jobs(folder, points)
         if finished:
-            print(f"qpq: {finished} of {len(points)} points already finished in {folder}; running the other "
-                  f"{len(points) - finished}", file=sys.stderr)
+            print(
+                f"qpq: {finished} of {len(points)} points already finished in {folder}; running the other "
+                f"{len(points) - finished}",
+                file=sys.stderr,
+            )
         extra = [] if given else [f"hydra.sweep.dir={folder}"]
         with Progress(folder, len(points), configs[0].engine.worlds):
-            launch(["qpq sweep", "-m", *overrides, *extra, "hydra.sweep.subdir='${qpq_job_folder:${hydra.job.override_dirname}}'",
-                    "hydra/hydra_logging=disabled", "hydra/job_logging=disabled"])
+            launch(
+                [
+                    "qpq sweep",
+                    "-m",
+                    *overrides,
+                    *extra,
+                    "hydra.sweep.subdir='${qpq_job_folder:${hydra.job.override_dirname}}'",
+                    "hydra/hydra_logging=disabled",
+                    "hydra/job_logging=disabled",
+                ]
+            )
         failed = failures(folder, points)
         for point, error in failed:
             print(f"qpq: job failed: {' '.join(point)}: {error}", file=sys.stderr)
@@ -149,20 +182,31 @@ def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
         configs = [every[0].cfg]
         before = sweep_points.reused(folder, every)
         if before:
-            print(f"qpq: {before} of {len(points)} points already finished in {folder}; running the other "
-                  f"{len(points) - before}", file=sys.stderr)
+            print(
+                f"qpq: {before} of {len(points)} points already finished in {folder}; running the other "
+                f"{len(points) - before}",
+                file=sys.stderr,
+            )
         started = time.perf_counter()
         bar = _bar(len(points), configs[0].engine.worlds)
-        table, rounds, failed = sweep_points.run_in_process(folder, swept, every, _value, lambda n: bar.update(n - bar.n))
+        table, rounds, failed = sweep_points.run_in_process(
+            folder, swept, every, _value, lambda n: bar.update(n - bar.n)
+        )
         bar.close()
         if bar.disable:  # not a terminal: one line instead of a bar
-            print(f"qpq: sweep: {len(points) - before} points x {configs[0].engine.worlds:,} worlds run in "
-                  f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+            print(
+                f"qpq: sweep: {len(points) - before} points x {configs[0].engine.worlds:,} worlds run in "
+                f"{time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+            )
         for point, error in failed:
             print(f"qpq: job failed: {' '.join(point)}: {error}", file=sys.stderr)
     if table.empty:
-        print(f"qpq: all {len(points)} jobs failed; nothing to gather in {folder}. Fix the cause and run the same "
-              f"command again.", file=sys.stderr)
+        print(
+            f"qpq: all {len(points)} jobs failed; nothing to gather in {folder}. Fix the cause and run the same "
+            f"command again.",
+            file=sys.stderr,
+        )
         raise JobsFailed(len(failed))
     storage.write_parquet(table, folder / "sweep.parquet")
     storage.write_parquet(rounds, folder / "sweep_rounds.parquet")
@@ -175,20 +219,30 @@ def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
         plots.close(fig)
         drawn.append("net_change_by_parameter.png")
     if len(numeric) >= 2:
-        for name, part in (table.groupby("scenario") if by else [(None, table)]):
-            fig = plots.outcome_heatmap(part, numeric[0], numeric[1], "net_change",
-                                        f"median net change in prisoners held{f' under {name}' if name else ''}")
+        for name, part in table.groupby("scenario") if by else [(None, table)]:
+            fig = plots.outcome_heatmap(
+                part,
+                numeric[0],
+                numeric[1],
+                "net_change",
+                f"median net change in prisoners held{f' under {name}' if name else ''}",
+            )
             filename = f"net_change_heatmap{f'_{name}' if name else ''}.png"
             storage.write_figure(fig, folder / "figures" / filename)
             plots.close(fig)
             drawn.append(filename)
     if len(table):
-        storage.write_text(summary_markdown(folder, swept, table, drawn, len(points), len(failed)), folder / "summary.md")
+        storage.write_text(
+            summary_markdown(folder, swept, table, drawn, len(points), len(failed)), folder / "summary.md"
+        )
     print(f"qpq: sweep of {len(points)} jobs x {configs[0].engine.worlds:,} worlds -> {folder / 'sweep.parquet'}")
     print(f"qpq: summary -> {folder / 'summary.md'}")
     if failed:
-        print(f"qpq: {len(failed)} of {len(points)} jobs failed; the table holds the others. "
-              f"Fix the cause and run the same command again to finish them.", file=sys.stderr)
+        print(
+            f"qpq: {len(failed)} of {len(points)} jobs failed; the table holds the others. "
+            f"Fix the cause and run the same command again to finish them.",
+            file=sys.stderr,
+        )
         raise JobsFailed(len(failed))
 
 
@@ -204,9 +258,11 @@ def slurm_ready() -> None:
 
     missing = [name for name in ("sbatch", "srun") if shutil.which(name) is None]
     if missing:
-        raise ConfigError(f"hydra/launcher=submitit_slurm: {' and '.join(missing)} not found on PATH; run the sweep on a "
-                          f"Slurm login node (where `sbatch --version` works), or choose a launcher for this machine: "
-                          f"hydra/launcher=joblib (all cores) or no launcher at all")
+        raise ConfigError(
+            f"hydra/launcher=submitit_slurm: {' and '.join(missing)} not found on PATH; run the sweep on a "
+            f"Slurm login node (where `sbatch --version` works), or choose a launcher for this machine: "
+            f"hydra/launcher=joblib (all cores) or no launcher at all"
+        )
 
 
 def ray_options(overrides: list[str]) -> dict:
@@ -230,8 +286,10 @@ def ray_ready(overrides: list[str]) -> None:
     try:
         import ray
     except ImportError:
-        raise ConfigError("hydra/launcher=ray: Ray is not installed; pip install 'quidproquo[ray]' (make installs it), "
-                          "or choose hydra/launcher=joblib") from None
+        raise ConfigError(
+            "hydra/launcher=ray: Ray is not installed; pip install 'quidproquo[ray]' (make installs it), "
+            "or choose hydra/launcher=joblib"
+        ) from None
     if ray.is_initialized():
         return
     import logging
@@ -246,14 +304,20 @@ def ray_ready(overrides: list[str]) -> None:
     except Exception as err:  # ConnectionError, RuntimeError, TimeoutError: Ray's own, many-lined
         reason = " ".join(str(err).split())[:160] or type(err).__name__
         if address in (None, "local"):
-            fix = ("a local Ray could not start on this machine (under heavy load its node can time out): try again when "
-                   "the machine is quieter, or sweep with hydra/launcher=joblib")
+            fix = (
+                "a local Ray could not start on this machine (under heavy load its node can time out): try again when "
+                "the machine is quieter, or sweep with hydra/launcher=joblib"
+            )
         elif address == "auto":
-            fix = ("no running Ray cluster was found on this machine: start one with `ray start --head`, or start a local "
-                   "Ray for this sweep with hydra.launcher.ray.init.address=null, or sweep with hydra/launcher=joblib")
+            fix = (
+                "no running Ray cluster was found on this machine: start one with `ray start --head`, or start a local "
+                "Ray for this sweep with hydra.launcher.ray.init.address=null, or sweep with hydra/launcher=joblib"
+            )
         else:
-            fix = (f"the cluster at {address} cannot be reached: check the address (ray://HOST:10001 or HOST:6379) and that "
-                   f"the cluster is up (`ray status --address {address}`), or sweep with hydra/launcher=joblib")
+            fix = (
+                f"the cluster at {address} cannot be reached: check the address (ray://HOST:10001 or HOST:6379) and that "
+                f"the cluster is up (`ray status --address {address}`), or sweep with hydra/launcher=joblib"
+            )
         raise ConfigError(f"hydra/launcher=ray: Ray could not start ({reason}); {fix}") from None
     finally:
         logging.disable(logging.NOTSET)
@@ -262,9 +326,12 @@ def ray_ready(overrides: list[str]) -> None:
 def finished_jobs(folder: Path, points: list[list[str]]) -> int:
     """How many of this sweep's points already have a finished job in `folder` (a re-run skips them)."""
     wanted = _wanted(points)
-    return sum(1 for marker in Path(folder).glob(f"*/{DONE}")
-               if (marker.parent / ".hydra" / "overrides.yaml").exists()
-               and tuple(sorted(job_overrides(marker.parent).items())) in wanted)
+    return sum(
+        1
+        for marker in Path(folder).glob(f"*/{DONE}")
+        if (marker.parent / ".hydra" / "overrides.yaml").exists()
+        and tuple(sorted(job_overrides(marker.parent).items())) in wanted
+    )
 
 
 def _wanted(points: list[list[str]]) -> set:
@@ -290,7 +357,7 @@ def _value(text: str):
 
 def job_overrides(folder: Path) -> dict:
     lines = yaml.safe_load((folder / ".hydra" / "overrides.yaml").read_text()) or []
-    return dict((key, _value(value)) for key, value in (line.split("=", 1) for line in lines))
+    return {key: _value(value) for key, value in (line.split("=", 1) for line in lines)}
 
 
 def gather(folder: Path, swept: list[str], points: list[list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -311,7 +378,9 @@ def gather(folder: Path, swept: list[str], points: list[list[str]]) -> tuple[pd.
         return pd.DataFrame(), pd.DataFrame()
     order = [*swept, "world"]
     sweep = pd.concat(worlds, ignore_index=True).sort_values(order, kind="stable", ignore_index=True)
-    sweep_rounds = pd.concat(rounds, ignore_index=True).sort_values([*swept, "series", "round"], kind="stable", ignore_index=True)
+    sweep_rounds = pd.concat(rounds, ignore_index=True).sort_values(
+        [*swept, "series", "round"], kind="stable", ignore_index=True
+    )
     return sweep, sweep_rounds
 
 
@@ -319,8 +388,14 @@ def _bar(points: int, worlds: int):
     """A progress bar of points run in this process (stderr)."""
     from tqdm import tqdm
 
-    return tqdm(total=points, unit="point", desc="sweep", dynamic_ncols=True, postfix=f"{worlds:,} worlds a point",
-                disable=not sys.stderr.isatty())
+    return tqdm(
+        total=points,
+        unit="point",
+        desc="sweep",
+        dynamic_ncols=True,
+        postfix=f"{worlds:,} worlds a point",
+        disable=not sys.stderr.isatty(),
+    )
 
 
 class Progress:
@@ -335,8 +410,14 @@ class Progress:
 
         self.folder, self.total, self.worlds = Path(folder), total, worlds_per_job
         self.already = self.count()
-        self.bar = tqdm(total=total, initial=self.already, unit="job", desc="sweep", dynamic_ncols=True,
-                        disable=not sys.stderr.isatty())
+        self.bar = tqdm(
+            total=total,
+            initial=self.already,
+            unit="job",
+            desc="sweep",
+            dynamic_ncols=True,
+            disable=not sys.stderr.isatty(),
+        )
         self.start = time.perf_counter()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -365,5 +446,8 @@ class Progress:
         self._update()
         self.bar.close()
         if self.bar.disable:  # not a terminal: one line instead of a bar
-            print(f"qpq: sweep: {self.count() - self.already} jobs x {self.worlds:,} worlds run in "
-                  f"{time.perf_counter() - self.start:.0f} s", file=sys.stderr)
+            print(
+                f"qpq: sweep: {self.count() - self.already} jobs x {self.worlds:,} worlds run in "
+                f"{time.perf_counter() - self.start:.0f} s",
+                file=sys.stderr,
+            )

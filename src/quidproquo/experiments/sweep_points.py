@@ -72,8 +72,10 @@ def groups(swept: list[str], points: list[list[str]], value: Callable, compose: 
         grouped.setdefault(tuple(o for o in point if o.split("=", 1)[0] not in inside), []).append(point)
     out = []
     for fixed, members in grouped.items():
-        table = pd.DataFrame([{k: value(t) for k, t in (o.split("=", 1) for o in point) if k in inside}
-                              for point in members], index=range(len(members)))
+        table = pd.DataFrame(
+            [{k: value(t) for k, t in (o.split("=", 1) for o in point) if k in inside} for point in members],
+            index=range(len(members)),
+        )
         # Composed with its first point's in-model values too, so Hydra names a mistyped key (with
         # the keys allowed) as it would for a single run; the other points are checked below.
         first = [o for o in members[0] if o.split("=", 1)[0] in inside]
@@ -84,8 +86,9 @@ def groups(swept: list[str], points: list[list[str]], value: Callable, compose: 
     return out
 
 
-def run_in_process(folder: Path, swept: list[str], every: list[Group], value: Callable,
-                   progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+def run_in_process(
+    folder: Path, swept: list[str], every: list[Group], value: Callable, progress: Callable[[int], None] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list]:
     """The sweep's worlds table, per-round quantiles and failures `[(overrides, error)]`, as
     `sweep.gather` and `sweep.failures` give them for one job a point. Finished groups in
     `folder` are read, not re-run."""
@@ -108,7 +111,9 @@ def run_in_process(folder: Path, swept: list[str], every: list[Group], value: Ca
     order = [*swept, "world"]
     # Stacked and sorted as the gather of one job a point stacks them.
     table = pd.concat(worlds, ignore_index=True).sort_values(order, kind="stable", ignore_index=True)
-    bands = pd.concat(rounds, ignore_index=True).sort_values([*swept, "series", "round"], kind="stable", ignore_index=True)
+    bands = pd.concat(rounds, ignore_index=True).sort_values(
+        [*swept, "series", "round"], kind="stable", ignore_index=True
+    )
     return table, bands, failed
 
 
@@ -142,10 +147,9 @@ def _run(group: Group, place: Path, swept: list[str], value: Callable) -> None:
 
 def _plain(cfg) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One point with nothing varying by world: a model of the config as composed."""
+    from quidproquo.config import with_changes
     from quidproquo.engine.model import BargainingModel
     from quidproquo.experiments.bands import series_quantiles
-
-    from quidproquo.config import with_changes
 
     model = BargainingModel(config=with_changes(cfg, {"output.event_log_worlds": 0}, check=False)).run()
     return model.recorder.worlds_table(model).reset_index(drop=True), series_quantiles(model, slice(None))

@@ -41,7 +41,11 @@ def hold(folder: Path) -> None:
         os.close(descriptor)
         raise FolderHeld(f"{folder}: held by {holder}; wait for it to finish or choose another folder") from None
     os.ftruncate(descriptor, 0)
-    os.pwrite(descriptor, f"pid {os.getpid()} on {socket.gethostname()}, since {datetime.now():%Y-%m-%d %H:%M:%S}\n".encode(), 0)
+    os.pwrite(
+        descriptor,
+        f"pid {os.getpid()} on {socket.gethostname()}, since {datetime.now():%Y-%m-%d %H:%M:%S}\n".encode(),
+        0,
+    )
     _HELD[folder] = descriptor
 
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 import functools
 import json
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from quidproquo.runs import storage
 from quidproquo.config import Config, ConfigError, from_dictconfig
 from quidproquo.config.compose import structured
+from quidproquo.runs import storage
 
 
 @functools.cache
@@ -27,11 +27,18 @@ def git_commit() -> str | None:
     """The commit of the source checkout this package runs from, with `+dirty` if it has edits."""
     source = Path(__file__).resolve().parents[3]
     try:
-        commit = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        commit = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
         if commit.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
         return commit.stdout.strip() + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -39,6 +46,7 @@ def git_commit() -> str | None:
 
 def config_yaml(cfg: Config) -> str:
     """The resolved config as YAML; a callable passed in from Python is written by name."""
+
     def plain(node):
         if callable(node):
             return {"_target_": f"{node.__module__}.{node.__qualname__}"}
@@ -57,8 +65,13 @@ def write(cfg: Config, folder: Path) -> None:
     from quidproquo import __version__
 
     storage.write_text(config_yaml(cfg), Path(folder) / "config.yaml")
-    about = {"quidproquo": __version__, "git_commit": git_commit(), "seed": cfg.engine.seed,
-             "scenario": cfg.name, "written": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    about = {
+        "quidproquo": __version__,
+        "git_commit": git_commit(),
+        "seed": cfg.engine.seed,
+        "scenario": cfg.name,
+        "written": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     storage.write_text(json.dumps(about, indent=2) + "\n", Path(folder) / "run.json")
 
 

@@ -61,7 +61,7 @@ def replace(folder: Path, worlds: int, seconds: float) -> list[Path]:
     markers.unmark(folder)
     keep = {".staging", ".lock"}
     for old in [p for p in folder.iterdir() if p.name not in keep]:
-        for marker in (old.rglob("*") if old.is_dir() else ()):
+        for marker in old.rglob("*") if old.is_dir() else ():
             if marker.name in (markers.DONE, markers.FAILED):
                 marker.unlink()
     for old in [p for p in folder.iterdir() if p.name not in keep]:

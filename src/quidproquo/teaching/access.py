@@ -9,6 +9,7 @@ page gets a one-line 403 and a websocket is closed before it opens.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 from http.cookies import SimpleCookie
@@ -36,10 +37,8 @@ class Admission:
         cookies = SimpleCookie()
         for name, value in scope.get("headers", []):
             if name == b"cookie":
-                try:
+                with contextlib.suppress(Exception):
                     cookies.load(value.decode("latin-1"))
-                except Exception:  # noqa: BLE001 -- a cookie header we cannot read carries no token
-                    pass
         held = cookies.get(self.cookie)
         return bool(held and hmac.compare_digest(held.value.encode(), self.token.encode())), False
 
@@ -52,11 +51,18 @@ class Admission:
                 await receive()  # the websocket.connect event
                 await send({"type": "websocket.close", "code": 1008, "reason": "qpq: access token needed"})
                 return
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                }
+            )
             await send({"type": "http.response.body", "body": self.refused})
             return
-        return await self.inside(scope, receive, self._with_cookie(send) if in_address and scope["type"] == "http" else send)
+        return await self.inside(
+            scope, receive, self._with_cookie(send) if in_address and scope["type"] == "http" else send
+        )
 
     async def inside(self, scope, receive, send):
         """The admitted request, handed to the application (a subclass may check more)."""
@@ -68,4 +74,5 @@ class Admission:
                 cookie = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict".encode()
                 message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", cookie)]}
             await send(message)
+
         return sending

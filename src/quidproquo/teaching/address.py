@@ -20,7 +20,9 @@ import socket
 from quidproquo.config import ConfigError
 
 EVERY_INTERFACE = ("0.0.0.0", "::", "")
-FIND_ADDRESS = "find this machine's address with `hostname -I` (Linux), `ipconfig getifaddr en0` (macOS) or `ipconfig` (Windows)"
+FIND_ADDRESS = (
+    "find this machine's address with `hostname -I` (Linux), `ipconfig getifaddr en0` (macOS) or `ipconfig` (Windows)"
+)
 
 
 def is_loopback(host: str) -> bool:
@@ -38,7 +40,9 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except (OSError, UnicodeError) as err:
-        raise ConfigError(f"--host {host}: not an address of this machine ({getattr(err, 'strerror', None) or err})") from None
+        raise ConfigError(
+            f"--host {host}: not an address of this machine ({getattr(err, 'strerror', None) or err})"
+        ) from None
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

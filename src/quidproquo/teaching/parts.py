@@ -18,10 +18,19 @@ from quidproquo.engine.future import power
 
 # Each component in the words of a seminar, with the sign it usually carries.
 WORDS = {
-    "washington": {"humanitarian": "prisoners freed", "credibility": "credibility: relief given at home",
-                   "alliance": "relief's cost with the EU", "channel": "the talks themselves"},
-    "minsk": {"relief": "sanctions relief", "legitimacy": "legitimacy", "security": "prisoners released",
-              "autonomy": "Moscow's displeasure", "mobilisation": "leaders freed to the exile"},
+    "washington": {
+        "humanitarian": "prisoners freed",
+        "credibility": "credibility: relief given at home",
+        "alliance": "relief's cost with the EU",
+        "channel": "the talks themselves",
+    },
+    "minsk": {
+        "relief": "sanctions relief",
+        "legitimacy": "legitimacy",
+        "security": "prisoners released",
+        "autonomy": "Moscow's displeasure",
+        "mobilisation": "leaders freed to the exile",
+    },
 }
 TOLERANCE = 1e-6
 
@@ -98,7 +107,9 @@ class Realised:
         return dict(self.sums) if np.allclose(added, total, rtol=1e-9, atol=TOLERANCE) else {}
 
 
-def decided(yours: dict[str, np.ndarray], theirs: dict[str, np.ndarray], role: str, most: int = 2) -> list[tuple[str, float, float]]:
+def decided(
+    yours: dict[str, np.ndarray], theirs: dict[str, np.ndarray], role: str, most: int = 2
+) -> list[tuple[str, float, float]]:
     """The parts in which the person's game differed most from the built-in strategy's in the same
     worlds, largest first: (words, the person's median, the built-in's median), at most `most`,
     leaving out parts that differ by less than 1% of the largest difference."""
@@ -107,5 +118,8 @@ def decided(yours: dict[str, np.ndarray], theirs: dict[str, np.ndarray], role: s
         return []
     largest = max(abs(g) for g in gaps.values())
     ranked = sorted(gaps, key=lambda name: -abs(gaps[name]))
-    return [(words(role, name), float(np.median(yours[name])), float(np.median(theirs[name])))
-            for name in ranked[:most] if largest > 0 and abs(gaps[name]) >= 0.01 * largest]
+    return [
+        (words(role, name), float(np.median(yours[name])), float(np.median(theirs[name])))
+        for name in ranked[:most]
+        if largest > 0 and abs(gaps[name]) >= 0.01 * largest
+    ]

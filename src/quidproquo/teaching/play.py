@@ -67,18 +67,33 @@ class Seat(Negotiator, Side):
     decides whether to accept, by its own rule."""
 
     proposal: np.ndarray | None = None  # (worlds,) the candidate the person offers in each world
-    answer: bool | None = False  # whether the person accepts the other side's offers this month; None: the stand-in decides
+    answer: bool | None = (
+        False  # whether the person accepts the other side's offers this month; None: the stand-in decides
+    )
     stand_in: Negotiator | None = None
 
     @classmethod
     def taking(cls, side: Negotiator, proposal: np.ndarray, answer: bool | None) -> Seat:
         """The person's seat in place of the built-in `side`, with no reservation utility."""
-        return cls(side.name, side.utility, np.full(side.utility.shape[0], -np.inf), side.discount, side.strategy,
-                   proposal=proposal, answer=answer, stand_in=side)
+        return cls(
+            side.name,
+            side.utility,
+            np.full(side.utility.shape[0], -np.inf),
+            side.discount,
+            side.strategy,
+            proposal=proposal,
+            answer=answer,
+            stand_in=side,
+        )
 
     def rows(self, rows: np.ndarray) -> Seat:
-        return replace(self, utility=self.utility[rows], reservation=self.reservation[rows], proposal=self.proposal[rows],
-                       stand_in=None if self.stand_in is None else self.stand_in.rows(rows))
+        return replace(
+            self,
+            utility=self.utility[rows],
+            reservation=self.reservation[rows],
+            proposal=self.proposal[rows],
+            stand_in=None if self.stand_in is None else self.stand_in.rows(rows),
+        )
 
     def target(self, concession: np.ndarray) -> np.ndarray:
         # The person sets no target; the engine reads it only to price waiting, which a person's
@@ -204,7 +219,10 @@ class Player:
     def relief_choices(self) -> list[tuple[int, str]]:
         """World 0's relief sets, best value for money first: (index, 'no relief'), (1, 'relief: potash licence'), ..."""
         menu, level = self.table(), self.model.instruments.level[0]
-        return [(s, self.model.events.relief_words(menu.bundle(0, s * menu.levels)[1], level)) for s in range(menu.steps.shape[1])]
+        return [
+            (s, self.model.events.relief_words(menu.bundle(0, s * menu.levels)[1], level))
+            for s in range(menu.steps.shape[1])
+        ]
 
     def release_choices(self) -> list[tuple[int, str]]:
         """World 0's release levels that free someone, for the relief set chosen: (level, 'all of the price: 24 (...)')."""
@@ -222,4 +240,6 @@ class Player:
         """World 0's offer as the event log will word it: (releases, relief)."""
         menu, (s, g) = self.table(), self.choice()
         releases, steps = menu.bundle(0, s * menu.levels + g)
-        return self.model.events.tier_list(releases), self.model.events.relief_words(steps, self.model.instruments.level[0])
+        return self.model.events.tier_list(releases), self.model.events.relief_words(
+            steps, self.model.instruments.level[0]
+        )

@@ -11,8 +11,8 @@ import mesa
 import numpy as np
 
 from quidproquo.config import ConfigError
-from quidproquo.engine.streams import Streams
 from quidproquo.config.trust import check_arguments, resolve
+from quidproquo.engine.streams import Streams
 
 
 def build_callable(node: Any, key: str, example_args: tuple) -> Callable:
@@ -55,8 +55,11 @@ def check_parameters(function: Callable, bound: inspect.BoundArguments, key: str
 
     module = sys.modules.get(getattr(function, "__module__", "") or "")
     name = getattr(function, "__name__", "")
-    rules = getattr(module, "ALLOWED", {}).get(name) if module is not None and module.__name__ in (
-        "quidproquo.strategies", "quidproquo.utility") else None
+    rules = (
+        getattr(module, "ALLOWED", {}).get(name)
+        if module is not None and module.__name__ in ("quidproquo.strategies", "quidproquo.utility")
+        else None
+    )
     if rules is None:
         return
     bound.apply_defaults()
@@ -65,13 +68,19 @@ def check_parameters(function: Callable, bound: inspect.BoundArguments, key: str
         if parameter not in values:
             continue
         value = values[parameter]
-        allowed = " and ".join(part for part in (
-            f"{'>' if low_open else '>='} {low:g}" if low is not None else "",
-            f"{'<' if high_open else '<='} {high:g}" if high is not None else "") if part)
+        allowed = " and ".join(
+            part
+            for part in (
+                f"{'>' if low_open else '>='} {low:g}" if low is not None else "",
+                f"{'<' if high_open else '<='} {high:g}" if high is not None else "",
+            )
+            if part
+        )
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ConfigError(f"{key}.{parameter}={value!r}: {name} needs a finite number here; allowed: {allowed}")
         if (low is not None and (value < low or (low_open and value == low))) or (
-                high is not None and (value > high or (high_open and value == high))):
+            high is not None and (value > high or (high_open and value == high))
+        ):
             raise ConfigError(f"{key}.{parameter}={value!r}: must be {allowed} for {name}")
     joint = getattr(module, "joint_check", None)
     problem = joint(name, values) if joint else None
@@ -101,8 +110,9 @@ class Actor(mesa.Agent):
 
     def __init__(self, model):
         super().__init__(model)
-        self.utility = build_callable(self.params.utility, f"actors.{self.name}.utility",
-                                      ({"x": np.zeros(1)}, {"x": 1.0}))
+        self.utility = build_callable(
+            self.params.utility, f"actors.{self.name}.utility", ({"x": np.zeros(1)}, {"x": 1.0})
+        )
 
     @property
     def params(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+
 import numpy as np
 
 from quidproquo.engine.actors.base import Actor
@@ -44,12 +45,20 @@ class EU(Actor):
         self.vetoes = np.zeros(self.worlds, dtype=np.int64)
 
         words = model.events.instrument_list
-        instruments.snap_back("eu", mine[None, :] & (surge >= p.snapback_ratio)[:, None], SUSPENDED,
-                              lambda i, what: "arrests surge: EU re-imposes " + words(what))
+        instruments.snap_back(
+            "eu",
+            mine[None, :] & (surge >= p.snapback_ratio)[:, None],
+            SUSPENDED,
+            lambda i, what: "arrests surge: EU re-imposes " + words(what),
+        )
 
         members = list(self.members)
-        due = np.array([instruments[n].sender == "eu" and instruments[n].renewal_month == model.month.month
-                        for n in instruments.names])
+        due = np.array(
+            [
+                instruments[n].sender == "eu" and instruments[n].renewal_month == model.month.month
+                for n in instruments.names
+            ]
+        )
         for i in np.flatnonzero(due):
             vetoed = np.zeros(self.worlds, dtype=bool)
             for m, member in enumerate(members):

@@ -6,8 +6,8 @@ import numpy as np
 
 from quidproquo.engine.actors.base import Actor, build_callable
 from quidproquo.engine.arrays import at, column, row_sum, total, weigh
-from quidproquo.engine.streams import Draw, Streams
 from quidproquo.engine.future import annuity
+from quidproquo.engine.streams import Draw, Streams
 
 PRICE_MEMORY = 0.8  # weight of last month's hostage price in this month's
 
@@ -55,7 +55,11 @@ class Minsk(Actor):
         cost = at(np.atleast_2d(instruments.vector("monthly_cost")), worlds)[:, columns]  # (worlds or 1, i)
         moscow = model.moscow.pressure_from_relief(instruments.share_of_initial(cost, worlds), worlds)
         legitimacy = at(np.atleast_2d(instruments.vector("legitimacy")), worlds)[:, columns]
-        worth = column(p.relief_weight) * cost + column(p.legitimacy_weight) * legitimacy - column(p.autonomy_weight) * moscow
+        worth = (
+            column(p.relief_weight) * cost
+            + column(p.legitimacy_weight) * legitimacy
+            - column(p.autonomy_weight) * moscow
+        )
         return relief * (worth * column(annuity(p.discount, model.rounds - model.round)))[:, :, None]
 
     def value_bundles(self, worlds: np.ndarray, menu) -> np.ndarray:
@@ -109,10 +113,18 @@ class Minsk(Actor):
         model, p = self.model, self.p
         prisoners, ledger, instruments = model.prisoners, model.ledger, model.instruments
         tiers = range(len(prisoners.tiers))
-        rate = np.atleast_2d(prisoners.vector("pardon_rate")) * column(p.clemency) * column(1.0 + p.goodwill * ledger.engaged)
-        pardoned = np.stack([streams.binomial(model.round, Draw.PARDONS.of(t), prisoners.held[:, t], rate[:, t]) for t in tiers], axis=1)
+        rate = (
+            np.atleast_2d(prisoners.vector("pardon_rate"))
+            * column(p.clemency)
+            * column(1.0 + p.goodwill * ledger.engaged)
+        )
+        pardoned = np.stack(
+            [streams.binomial(model.round, Draw.PARDONS.of(t), prisoners.held[:, t], rate[:, t]) for t in tiers], axis=1
+        )
         prisoners.release(pardoned)
-        model.events.log("minsk", "pardon", row_sum(pardoned) > 0, lambda i: f"pardons {model.events.tier_list(pardoned[i])}")
+        model.events.log(
+            "minsk", "pardon", row_sum(pardoned) > 0, lambda i: f"pardons {model.events.tier_list(pardoned[i])}"
+        )
 
         pressed = instruments.share_of_initial(instruments.sanctions_cost)
         chance = p.gesture_rate * pressed * (1.0 + p.gesture_drift * model.moscow.drift)
@@ -121,28 +133,42 @@ class Minsk(Actor):
         freed = np.zeros_like(prisoners.held)
         share = at(p.gesture_share, where)
         for t in tiers:
-            freed[where, t] = streams.binomial(model.round, Draw.GESTURE_RELEASES.of(t), prisoners.held[where, t], share, at=where)
+            freed[where, t] = streams.binomial(
+                model.round, Draw.GESTURE_RELEASES.of(t), prisoners.held[where, t], share, at=where
+            )
         prisoners.release(freed)
         self.gestures += gesture
         ledger.released_pardon = pardoned + freed
-        model.events.log("minsk", "gesture", gesture, lambda i: f"unilateral release under sanctions: frees {model.events.tier_list(freed[i])}")
+        model.events.log(
+            "minsk",
+            "gesture",
+            gesture,
+            lambda i: f"unilateral release under sanctions: frees {model.events.tier_list(freed[i])}",
+        )
         self.strain += (np.clip(pressed, 0.0, 1.0) - self.strain) / p.strain_months
 
         self.hostage_price = PRICE_MEMORY * self.hostage_price + (1 - PRICE_MEMORY) * self._price_now
         self._price_now[:] = 0.0
         moscow, opposition = model.moscow, model.opposition
-        target = (self.base_repression + p.hostage_elasticity * self.hostage_price
-                  + p.moscow_push * (moscow.pressure - moscow.p.pressure)
-                  + p.threat_response * (opposition.mobilisation - opposition.p.mobilisation))
+        target = (
+            self.base_repression
+            + p.hostage_elasticity * self.hostage_price
+            + p.moscow_push * (moscow.pressure - moscow.p.pressure)
+            + p.threat_response * (opposition.mobilisation - opposition.p.mobilisation)
+        )
         target = np.clip(target, p.repression_min, p.repression_max)
-        self.repression = np.clip(self.repression + p.repression_adjust * (target - self.repression), p.repression_min, p.repression_max)
+        self.repression = np.clip(
+            self.repression + p.repression_adjust * (target - self.repression), p.repression_min, p.repression_max
+        )
 
     def weights(self, worlds: np.ndarray | None = None, dims: int = 0) -> dict[str, float]:
         """Its components' weights (for `worlds`, default all), as columns with `dims` trailing
         axes where they vary by world."""
         p = self.p if worlds is None else self.p_at(worlds)
-        return {name: column(getattr(p, f"{name}_weight"), dims)
-                for name in ("relief", "legitimacy", "security", "autonomy", "mobilisation")}
+        return {
+            name: column(getattr(p, f"{name}_weight"), dims)
+            for name in ("relief", "legitimacy", "security", "autonomy", "mobilisation")
+        }
 
     def flow_components(self) -> dict[str, np.ndarray]:
         model, instruments, ledger = self.model, self.model.instruments, self.model.ledger

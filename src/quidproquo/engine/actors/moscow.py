@@ -32,7 +32,11 @@ class Moscow(Actor):
         relief_share = np.where(instruments.initial_cost > 0, shed, 0.0)
         engaged = self.model.washington.engaged  # last month's visit: this month's has not happened yet
         self.drift = np.clip(relief_share, 0.0, 1.0) + p.engagement_drift * engaged
-        change = p.responsiveness * np.maximum(self.drift - p.tolerance, 0.0) - p.relaxation * self.pressure - p.channel_benefit * engaged
+        change = (
+            p.responsiveness * np.maximum(self.drift - p.tolerance, 0.0)
+            - p.relaxation * self.pressure
+            - p.channel_benefit * engaged
+        )
         self.pressure = np.clip(self.pressure + change, 0.0, 1.0)
 
     def pressure_from_relief(self, relief_share: np.ndarray, worlds: np.ndarray) -> np.ndarray:

@@ -32,7 +32,9 @@ class Opposition(Actor):
     def act(self, streams: Streams) -> None:
         p = self.p
         repression = self.model.minsk.repression
-        target = p.base_mobilisation + p.exile_effect * self.exile_share - p.suppression * np.maximum(repression - 1.0, 0.0)
+        target = (
+            p.base_mobilisation + p.exile_effect * self.exile_share - p.suppression * np.maximum(repression - 1.0, 0.0)
+        )
         self.mobilisation = np.clip(self.mobilisation + p.adjust * (target - self.mobilisation), 0.0, 1.0)
         remaining = self.model.prisoners.total / np.maximum(self.model.prisoners.initial_total, 1)
         self.lobbying = p.lobbying * remaining
@@ -45,6 +47,8 @@ class Opposition(Actor):
         ledger, prisoners = self.model.ledger, self.model.prisoners
         freed = weigh(ledger.released_deal + ledger.released_pardon, prisoners.valuation("opposition"))
         still_held = prisoners.total > 0
-        return {"freed": freed,
-                "pressure": self.model.instruments.sanctions_cost * still_held,
-                "unity": self.mobilisation}
+        return {
+            "freed": freed,
+            "pressure": self.model.instruments.sanctions_cost * still_held,
+            "unity": self.mobilisation,
+        }

@@ -6,9 +6,9 @@ import numpy as np
 
 from quidproquo.engine.actors.base import Actor, build_callable
 from quidproquo.engine.arrays import at, column, row_any, row_sum, total, weigh
+from quidproquo.engine.future import annuity, power
 from quidproquo.engine.instruments import LIFTED
 from quidproquo.engine.streams import Draw, Streams
-from quidproquo.engine.future import annuity, power
 
 
 class Washington(Actor):
@@ -45,8 +45,12 @@ class Washington(Actor):
         if np.any(p.snapback_ratio > 0):  # 0: never (in that world)
             surge = (row_sum(ledger.arrests) > p.snapback_ratio * model.base_arrests) & (p.snapback_ratio > 0)
             words = model.events.instrument_list
-            undone = instruments.snap_back("washington", surge[:, None] & self.granted, LIFTED,
-                                           lambda i, what: f"arrests surge to {ledger.arrests[i].sum()}: snapback of " + words(what))
+            undone = instruments.snap_back(
+                "washington",
+                surge[:, None] & self.granted,
+                LIFTED,
+                lambda i, what: f"arrests surge to {ledger.arrests[i].sum()}: snapback of " + words(what),
+            )
             ledger.snapback |= row_any(undone)
             self.granted &= ~undone
         coin = streams.uniform(model.round, Draw.ENGAGEMENT)
@@ -80,7 +84,9 @@ class Washington(Actor):
         """Its linear cost of each next step (worlds, instruments `columns`, steps), from the shares
         of relief and of lift cost each step adds: what orders the steps on the menu."""
         p, model = self.p_at(worlds), self.model
-        lift_cost = (column(p.credibility_weight) * at(np.atleast_2d(model.instruments.vector("lift_cost")), worlds)[:, columns])[:, :, None]
+        lift_cost = (
+            column(p.credibility_weight) * at(np.atleast_2d(model.instruments.vector("lift_cost")), worlds)[:, columns]
+        )[:, :, None]
         alliance = self._eu_holds(worlds)[:, None, None] * column(annuity(p.discount, model.rounds - model.round), 2)
         return cost * lift_cost + relief * (column(p.alliance_weight, 2) * alliance)
 
@@ -94,8 +100,11 @@ class Washington(Actor):
         remaining = model.rounds - model.round
         lag = model.cfg.bargaining.verification_lag
         lift_cost = at(np.atleast_2d(model.instruments.vector("lift_cost")), worlds)[:, None, menu.columns]
-        credibility = ((weigh(menu.cost, lift_cost) + column(p.relief_signal) * menu.steps.any(axis=2))
-                       * self.reserve(worlds)[:, None] * column(power(p.discount, lag)))
+        credibility = (
+            (weigh(menu.cost, lift_cost) + column(p.relief_signal) * menu.steps.any(axis=2))
+            * self.reserve(worlds)[:, None]
+            * column(power(p.discount, lag))
+        )
         alliance = total(menu.relief) * self._eu_holds(worlds)[:, None] * column(annuity(p.discount, remaining, lag))
         components = {
             "humanitarian": menu.value_of_releases(at(np.atleast_2d(model.prisoners.valuation("washington")), worlds)),
@@ -118,8 +127,12 @@ class Washington(Actor):
         """Its components' weights (for `worlds`, default all), as columns with `dims` trailing
         axes where they vary by world."""
         p = self.p if worlds is None else self.p_at(worlds)
-        return {"humanitarian": column(p.humanitarian_weight, dims), "channel": 1.0,
-                "credibility": column(p.credibility_weight, dims), "alliance": column(p.alliance_weight, dims)}
+        return {
+            "humanitarian": column(p.humanitarian_weight, dims),
+            "channel": 1.0,
+            "credibility": column(p.credibility_weight, dims),
+            "alliance": column(p.alliance_weight, dims),
+        }
 
     def flow_components(self) -> dict[str, np.ndarray]:
         model, ledger, instruments, p = self.model, self.model.ledger, self.model.instruments, self.p
@@ -127,8 +140,11 @@ class Washington(Actor):
         excess = np.maximum(row_sum(ledger.arrests) - model.base_arrests, 0.0) * (self.deals > 0)
         eu_holds = row_any(instruments.imposed & instruments.of("eu"))
         return {
-            "humanitarian": weigh(ledger.released_deal + ledger.released_pardon, model.prisoners.valuation("washington")),
+            "humanitarian": weigh(
+                ledger.released_deal + ledger.released_pardon, model.prisoners.valuation("washington")
+            ),
             "channel": ledger.deal * p.channel_value,
-            "credibility": -weigh(instruments.cost_spent_now * mine, instruments.vector("lift_cost")) - p.rearrest_penalty * excess,
+            "credibility": -weigh(instruments.cost_spent_now * mine, instruments.vector("lift_cost"))
+            - p.rearrest_penalty * excess,
             "alliance": -total(instruments.relief_share * mine) * eu_holds,
         }

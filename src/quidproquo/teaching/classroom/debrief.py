@@ -37,17 +37,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from quidproquo.config import Config
 from quidproquo.engine.bargaining import TOLERANCE
+from quidproquo.experiments.theory import nash_analytic, rubinstein_analytic
 from quidproquo.teaching.classroom.room import BOT, Room
 from quidproquo.teaching.classroom.store import OFFER_COLUMNS, OUTCOME_COLUMNS
 from quidproquo.teaching.classroom.table import ROLES, Table, Talk
-from quidproquo.config import Config
-from quidproquo.experiments.theory import nash_analytic, rubinstein_analytic
 
 EXPORTS = ("offers", "outcomes", "debrief")  # the files the export writes, each as CSV and Parquet
 FORMATS = ("csv", "parquet")
-OUTCOMES = ("deals", "released_deal", "released", "arrests", "net_change", "relief_steps", "utility_washington", "utility_minsk",
-            "share_washington")  # what a table's months came to (`outcome`)
+OUTCOMES = (
+    "deals",
+    "released_deal",
+    "released",
+    "arrests",
+    "net_change",
+    "relief_steps",
+    "utility_washington",
+    "utility_minsk",
+    "share_washington",
+)  # what a table's months came to (`outcome`)
 SPREAD = ("deals", "released_deal", "net_change", "relief_steps", "gain_washington", "gain_minsk", "share_washington")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
 
@@ -94,8 +103,12 @@ def predictions(config: Config) -> dict[str, float]:
     offers = config.bargaining.max_offers
     return {
         f"Rubinstein, no deadline (discounts {dw:g}, {dm:g})": rubinstein_analytic(dw, dm),
-        f"Rubinstein, {offers} offers (Washington first, discounts {dw:g}, {dm:g})": rubinstein_analytic(dw, dm, offers),
-        f"Nash bargaining solution (weight {config.bargaining.nash_weight:g})": float(nash_analytic(config.bargaining.nash_weight, 0.0, 0.0)),
+        f"Rubinstein, {offers} offers (Washington first, discounts {dw:g}, {dm:g})": rubinstein_analytic(
+            dw, dm, offers
+        ),
+        f"Nash bargaining solution (weight {config.bargaining.nash_weight:g})": float(
+            nash_analytic(config.bargaining.nash_weight, 0.0, 0.0)
+        ),
     }
 
 
@@ -103,7 +116,9 @@ def predictions(config: Config) -> dict[str, float]:
 class Debrief:
     pairs: pd.DataFrame  # one row per pair that played a month: students' numbers and the built-in strategies'
     spread: pd.DataFrame  # per metric: mean, sd, min and max across pairs
-    ranking: dict[str, pd.DataFrame]  # role -> the students in it with comparable games, by gain over the built-in strategy
+    ranking: dict[
+        str, pd.DataFrame
+    ]  # role -> the students in it with comparable games, by gain over the built-in strategy
     predictions: dict[str, float]
     unranked: list[str] = field(default_factory=list)  # the students left out of the ranking, and why
     months: int = 0  # the months a comparable game has played
@@ -121,8 +136,13 @@ def debrief(room: Room) -> Debrief:
         if table.month == 0:
             continue
         students, builtin = outcome(table), outcome(room.baseline(pair, table.month))
-        row = {"pair": pair.id, "seed": pair.seed, "washington": room.player(pair, "washington", names),
-               "minsk": room.player(pair, "minsk", names), "months": table.month}
+        row = {
+            "pair": pair.id,
+            "seed": pair.seed,
+            "washington": room.player(pair, "washington", names),
+            "minsk": room.player(pair, "minsk", names),
+            "months": table.month,
+        }
         for key in students:
             row[key], row[f"{key}_builtin"] = students[key], builtin[key]
         for role in ROLES:
@@ -130,11 +150,26 @@ def debrief(room: Room) -> Debrief:
         for role in ROLES:  # who made the side's decisions: its student, or the built-in strategy
             row[f"{role}_by_person"], row[f"{role}_by_bot"] = table.decisions(role) if pair.seat_of(role) else (0, 0)
         rows.append(row)
-    columns = ["pair", "seed", "washington", "minsk", "months", *(f"{key}{which}" for key in OUTCOMES for which in ("", "_builtin")),
-               *(f"gain_{role}" for role in ROLES), *(f"{role}_by_{who}" for role in ROLES for who in ("person", "bot"))]
+    columns = [
+        "pair",
+        "seed",
+        "washington",
+        "minsk",
+        "months",
+        *(f"{key}{which}" for key in OUTCOMES for which in ("", "_builtin")),
+        *(f"gain_{role}" for role in ROLES),
+        *(f"{role}_by_{who}" for role in ROLES for who in ("person", "bot")),
+    ]
     pairs = pd.DataFrame(rows, columns=columns)
-    spread = pd.DataFrame({"mean": pairs[list(SPREAD)].mean(), "sd": pairs[list(SPREAD)].std(),
-                           "min": pairs[list(SPREAD)].min(), "max": pairs[list(SPREAD)].max()}, index=list(SPREAD))
+    spread = pd.DataFrame(
+        {
+            "mean": pairs[list(SPREAD)].mean(),
+            "sd": pairs[list(SPREAD)].std(),
+            "min": pairs[list(SPREAD)].min(),
+            "max": pairs[list(SPREAD)].max(),
+        },
+        index=list(SPREAD),
+    )
     months = int(pairs.months.max()) if len(pairs) else 0
     ranking, unranked = {}, []
     for role in ROLES:
@@ -144,11 +179,20 @@ def debrief(room: Room) -> Debrief:
             why = [f"{r.months} of {months} months played"] if r.months < months else []
             bot = getattr(r, f"{role}_by_bot")
             if bot:
-                why.append(f"the built-in strategy made {bot} of the side's {bot + getattr(r, f'{role}_by_person')} decisions")
+                why.append(
+                    f"the built-in strategy made {bot} of the side's {bot + getattr(r, f'{role}_by_person')} decisions"
+                )
             unranked.append(f"{getattr(r, role)} (pair {r.pair}, {role.capitalize()}): {' and '.join(why)}")
         seated = seated[whole]
-        ranked = pd.DataFrame({"student": seated[role], "pair": seated["pair"], "utility": seated[f"utility_{role}"],
-                               "builtin": seated[f"utility_{role}_builtin"], "gain": seated[f"gain_{role}"]})
+        ranked = pd.DataFrame(
+            {
+                "student": seated[role],
+                "pair": seated["pair"],
+                "utility": seated[f"utility_{role}"],
+                "builtin": seated[f"utility_{role}_builtin"],
+                "gain": seated[f"gain_{role}"],
+            }
+        )
         ranked = ranked.sort_values(["gain", "pair"], ascending=[False, True], ignore_index=True)
         ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
         ranking[role] = ranked
@@ -166,19 +210,29 @@ def lesson(result: Debrief) -> str:
     freed, freed_builtin = int(pairs.released_deal.sum()), int(pairs.released_deal_builtin.sum())
     deals, deals_builtin = int(pairs.deals.sum()), int(pairs.deals_builtin.sum())
     share, share_builtin = pairs.share_washington.mean(), pairs.share_washington_builtin.mean()
-    freed_words = (f"your {deals} deals freed {freed:,} prisoners against the built-in strategies' {freed_builtin:,} "
-                   f"in {deals_builtin} deals on the same worlds")
+    freed_words = (
+        f"your {deals} deals freed {freed:,} prisoners against the built-in strategies' {freed_builtin:,} "
+        f"in {deals_builtin} deals on the same worlds"
+    )
     if deals == 0:
-        return (f"No pair made a deal, so nobody was freed by talks, against {freed_builtin:,} the built-in strategies "
-                f"freed in {deals_builtin} deals on the same worlds: holding out for a better bundle has a price.")
+        return (
+            f"No pair made a deal, so nobody was freed by talks, against {freed_builtin:,} the built-in strategies "
+            f"freed in {deals_builtin} deals on the same worlds: holding out for a better bundle has a price."
+        )
     if np.isnan(share):
         return f"{freed_words[0].upper()}{freed_words[1:]}."
-    near = min(((abs(share - patient), f"Rubinstein's {patient:.2f} for patient sides without a deadline"),
-                (abs(share - nash_split), f"the Nash solution's {nash_split:.2f}"),
-                (abs(share - last_offer), f"the {last_offer:.2f} Rubinstein gives when Minsk makes the month's last offer")))[1]
+    near = min(
+        (
+            (abs(share - patient), f"Rubinstein's {patient:.2f} for patient sides without a deadline"),
+            (abs(share - nash_split), f"the Nash solution's {nash_split:.2f}"),
+            (abs(share - last_offer), f"the {last_offer:.2f} Rubinstein gives when Minsk makes the month's last offer"),
+        )
+    )[1]
     against = "" if np.isnan(share_builtin) else f" (the built-in strategies: {share_builtin:.2f})"
-    return (f"{freed_words[0].upper()}{freed_words[1:]}, and gave Washington {share:.2f} of the gains from trade{against}"
-            f" -- nearest {near}.")
+    return (
+        f"{freed_words[0].upper()}{freed_words[1:]}, and gave Washington {share:.2f} of the gains from trade{against}"
+        f" -- nearest {near}."
+    )
 
 
 def tables(room: Room) -> dict[str, pd.DataFrame]:

@@ -97,16 +97,24 @@ def js(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\u003c").replace(">", "\\u003e") + '"'
 
 
-def page(title: str, body: str, nonce: str, poll: tuple[str, str, str] | None = None, projector: bool = False,
-         choose: bool = False) -> str:
+def page(
+    title: str,
+    body: str,
+    nonce: str,
+    poll: tuple[str, str, str] | None = None,
+    projector: bool = False,
+    choose: bool = False,
+) -> str:
     """A whole page; `poll` = (version, state url, page url) reloads it when the version changes."""
     script = POLL % tuple(js(v) for v in poll) if poll else ""
     script += CHOOSE if choose else ""
     script = f'<script nonce="{esc(nonce)}">{script}</script>' if script else ""
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(title)}</title>'
-            f'<style nonce="{esc(nonce)}">{STYLE}</style></head>'
-            f'<body class="{"projector" if projector else ""}">{body}{script}</body></html>')
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(title)}</title>'
+        f'<style nonce="{esc(nonce)}">{STYLE}</style></head>'
+        f'<body class="{"projector" if projector else ""}">{body}{script}</body></html>'
+    )
 
 
 def error_box(error: str | None) -> str:
@@ -130,14 +138,27 @@ seat back once the built-in strategy has taken it over{f" ({esc(note)})" if note
     return page("Join the class", body, nonce)
 
 
-def seat_page(nonce: str, version: str, name: str, place, partner: str | None, table: Table | None, months: int,
-              ended: bool, idle: int, error: str | None = None, welcome: str | None = None) -> str:
+def seat_page(
+    nonce: str,
+    version: str,
+    name: str,
+    place,
+    partner: str | None,
+    table: Table | None,
+    months: int,
+    ended: bool,
+    idle: int,
+    error: str | None = None,
+    welcome: str | None = None,
+) -> str:
     poll = (version, "/state", "/")
     role, pair = place.role, place.pair.id if place.pair else None
     welcome_line = f'<p class="note qpq-welcome">{esc(welcome)}</p>' if welcome else ""
     if role is None:
-        body = (f"<h1>Welcome, {esc(name)}</h1>{welcome_line}{error_box(error)}"
-                f'<p class="qpq-waiting">You have a seat. Wait for your instructor to pair you; this page updates by itself.</p>')
+        body = (
+            f"<h1>Welcome, {esc(name)}</h1>{welcome_line}{error_box(error)}"
+            f'<p class="qpq-waiting">You have a seat. Wait for your instructor to pair you; this page updates by itself.</p>'
+        )
         return page("Waiting to be paired", body, nonce, poll)
     other = "minsk" if role == "washington" else "washington"
     talk = table.talk
@@ -147,26 +168,40 @@ def seat_page(nonce: str, version: str, name: str, place, partner: str | None, t
         status = f"All {months} months are played. Your instructor shows the debrief."
     else:
         status = f"Month {talk.month + 1} of {months} ({esc(talk.date)})"
-    parts = [f'<div class="bar"><h1 class="qpq-role">You are {role.capitalize()}</h1>'
-             f'<span>pair {pair} · {other.capitalize()}: <b class="qpq-partner">{esc(partner)}</b></span>'
-             f'<b class="qpq-status">{status}</b></div>', welcome_line, error_box(error)]
+    parts = [
+        f'<div class="bar"><h1 class="qpq-role">You are {role.capitalize()}</h1>'
+        f'<span>pair {pair} · {other.capitalize()}: <b class="qpq-partner">{esc(partner)}</b></span>'
+        f'<b class="qpq-status">{status}</b></div>',
+        welcome_line,
+        error_box(error),
+    ]
     if not place.playing:
         since = place.since
-        why = {"idle": f"no move for {idle} s", "instructor": "your instructor handed it over"}.get(since.reason, "") if since else ""
-        parts.append(f'<div class="bot qpq-bot"><p>The built-in strategy is playing your seat since month '
-                     f'{(since.month + 1) if since else table.month + 1} ({esc(why)}).</p>'
-                     '<form method="post" action="/reclaim"><button type="submit" class="primary qpq-reclaim">'
-                     "Take my seat back</button></form></div>")
+        why = (
+            {"idle": f"no move for {idle} s", "instructor": "your instructor handed it over"}.get(since.reason, "")
+            if since
+            else ""
+        )
+        parts.append(
+            f'<div class="bot qpq-bot"><p>The built-in strategy is playing your seat since month '
+            f"{(since.month + 1) if since else table.month + 1} ({esc(why)}).</p>"
+            '<form method="post" action="/reclaim"><button type="submit" class="primary qpq-reclaim">'
+            "Take my seat back</button></form></div>"
+        )
     elif talk is not None and not ended:
         parts.append(turn(table, talk, role, idle))
-    parts.append(f'<p class="qpq-utility">Your side\'s realised utility so far: <b>{words.number(table.realised_utility(role))}</b> '
-                 f'<span class="note">({esc(role.capitalize())}\'s own units, discounted; the other side\'s: '
-                 f'{words.number(table.realised_utility(other))})</span></p>')
+    parts.append(
+        f'<p class="qpq-utility">Your side\'s realised utility so far: <b>{words.number(table.realised_utility(role))}</b> '
+        f"<span class=\"note\">({esc(role.capitalize())}'s own units, discounted; the other side's: "
+        f"{words.number(table.realised_utility(other))})</span></p>"
+    )
     if table.played:
         parts.append("<h2>What happened</h2>")
         for played in reversed(table.played):
             lines = "".join(f"<li>{esc(line)}</li>" for line in words.month_lines(table.model, played, role))
-            parts.append(f'<h3>Month {played.month + 1} ({esc(played.date)})</h3><ol class="month qpq-month-{played.month + 1}">{lines}</ol>')
+            parts.append(
+                f'<h3>Month {played.month + 1} ({esc(played.date)})</h3><ol class="month qpq-month-{played.month + 1}">{lines}</ol>'
+            )
     return page(f"{role.capitalize()}: month {table.month + 1}", "".join(parts), nonce, poll, choose=True)
 
 
@@ -180,7 +215,11 @@ def _value_words(talk: Talk, role: str, candidate: int) -> str:
     shares = talk.parts.get(role, {})
     if not shares:
         return total
-    shown = [f"{worth.words(role, name)} {shares[name][candidate]:+,.1f}" for name in shares if abs(shares[name][candidate]) >= 0.05]
+    shown = [
+        f"{worth.words(role, name)} {shares[name][candidate]:+,.1f}"
+        for name in shares
+        if abs(shares[name][candidate]) >= 0.05
+    ]
     return f"{total}: {', '.join(shown)}" if shown else total
 
 
@@ -194,31 +233,41 @@ def turn(table: Table, talk: Talk, role: str, idle: int) -> str:
         known.append(words.offer_line(talk, 1, model, role, verdict=False))
     said = "".join(f'<p class="qpq-offer">{esc(line)}</p>' for line in known)
     if waiting[0] != role:
-        return (f'{said}<p class="turn qpq-turn">Waiting for {esc(TURN_WORDS[waiting])}. This page updates by itself. '
-                f'<span class="note">(A side with no move for {idle} s passes to the built-in strategy.)</span></p>')
+        return (
+            f'{said}<p class="turn qpq-turn">Waiting for {esc(TURN_WORDS[waiting])}. This page updates by itself. '
+            f'<span class="note">(A side with no move for {idle} s passes to the built-in strategy.)</span></p>'
+        )
     hidden = f'<input type="hidden" name="month" value="{talk.month + 1}"><input type="hidden" name="kind" value="{waiting[1]}">'
     clock = f'<span class="note qpq-idle">No move for {idle} s and the built-in strategy takes your seat.</span>'
     if waiting == ("washington", "offer"):
-        return (f'<form method="post" action="/move" class="turn qpq-turn qpq-offer-form qpq-choose">{hidden}'
-                f'<h2>Your offer to Minsk: click a bundle</h2>{menu_table(table, talk, role)}'
-                f'<div class="actions"><p class="qpq-choice">Click a cell of the table to choose your offer. {clock}</p>'
-                f'<button type="submit" class="primary qpq-submit">Make this offer</button></div></form>')
+        return (
+            f'<form method="post" action="/move" class="turn qpq-turn qpq-offer-form qpq-choose">{hidden}'
+            f"<h2>Your offer to Minsk: click a bundle</h2>{menu_table(table, talk, role)}"
+            f'<div class="actions"><p class="qpq-choice">Click a cell of the table to choose your offer. {clock}</p>'
+            f'<button type="submit" class="primary qpq-submit">Make this offer</button></div></form>'
+        )
     on_table = talk.offers[0 if waiting == ("minsk", "reply") else 1]  # the offer this move answers
-    value = f'<p class="note qpq-value">That offer is {esc(value_words(talk, role, on_table.candidate))}; no deal: ' \
-            f'{words.number(talk.reservation[role])}.</p>'
+    value = (
+        f'<p class="note qpq-value">That offer is {esc(value_words(talk, role, on_table.candidate))}; no deal: '
+        f"{words.number(talk.reservation[role])}.</p>"
+    )
     if waiting == ("minsk", "reply"):
-        return (f'{said}<div class="turn qpq-turn">{value}'
-                f'<form method="post" action="/move" class="qpq-accept-form">{hidden}<input type="hidden" name="accept" value="yes">'
-                f'<button type="submit" class="primary">Accept Washington\'s offer</button> {clock}</form></div>'
-                f'<form method="post" action="/move" class="turn qpq-counter-form qpq-choose">{hidden}'
-                f'<input type="hidden" name="accept" value="no"><h2>Or refuse it and counter-offer: click a bundle</h2>'
-                f'{menu_table(table, talk, role)}<div class="actions"><p class="qpq-choice">Click a cell of the table to '
-                'choose your counter-offer.</p><button type="submit" class="primary qpq-submit">Refuse and counter-offer'
-                '</button></div></form>')
-    return (f'{said}<div class="turn qpq-turn"><h2>Your answer to the counter-offer</h2>{value}'
-            f'<form method="post" action="/move" class="qpq-answer-form">{hidden}'
-            f'<button type="submit" name="accept" value="yes" class="primary">Accept the counter-offer</button> '
-            f'<button type="submit" name="accept" value="no">Refuse it: no deal this month</button> {clock}</form></div>')
+        return (
+            f'{said}<div class="turn qpq-turn">{value}'
+            f'<form method="post" action="/move" class="qpq-accept-form">{hidden}<input type="hidden" name="accept" value="yes">'
+            f'<button type="submit" class="primary">Accept Washington\'s offer</button> {clock}</form></div>'
+            f'<form method="post" action="/move" class="turn qpq-counter-form qpq-choose">{hidden}'
+            f'<input type="hidden" name="accept" value="no"><h2>Or refuse it and counter-offer: click a bundle</h2>'
+            f'{menu_table(table, talk, role)}<div class="actions"><p class="qpq-choice">Click a cell of the table to '
+            'choose your counter-offer.</p><button type="submit" class="primary qpq-submit">Refuse and counter-offer'
+            "</button></div></form>"
+        )
+    return (
+        f'{said}<div class="turn qpq-turn"><h2>Your answer to the counter-offer</h2>{value}'
+        f'<form method="post" action="/move" class="qpq-answer-form">{hidden}'
+        f'<button type="submit" name="accept" value="yes" class="primary">Accept the counter-offer</button> '
+        f'<button type="submit" name="accept" value="no">Refuse it: no deal this month</button> {clock}</form></div>'
+    )
 
 
 def menu_table(table: Table, talk: Talk, role: str) -> str:
@@ -230,8 +279,10 @@ def menu_table(table: Table, talk: Talk, role: str) -> str:
 
 def _menu_table(table: Table, talk: Talk, role: str) -> str:
     model = table.model
-    head = "".join(f'<th class="num">{esc(share_words(g, talk.levels).removesuffix(" of the price"))}</th>'
-                   for g in range(talk.levels))
+    head = "".join(
+        f'<th class="num">{esc(share_words(g, talk.levels).removesuffix(" of the price"))}</th>'
+        for g in range(talk.levels)
+    )
     rows = []
     for s in range(talk.sets):
         _, steps = talk.bundle(s * talk.levels)
@@ -245,66 +296,104 @@ def _menu_table(table: Table, talk: Talk, role: str) -> str:
                 continue
             releases, _ = talk.bundle(c)
             choice = f"Your choice: {words.bundle(talk, c, model)} -- {value_words(talk, role, c)}."
-            cells.append(f'<td><label data-choice="{esc(choice)}" title="{esc(choice)}">'
-                         f'<input type="radio" name="bundle" value="{s}.{g}" required>'
-                         f'<span class="freed">{int(releases.sum())} freed</span>'
-                         f'<span class="worth note">worth {words.number(talk.values[role][c])}</span></label></td>')
+            cells.append(
+                f'<td><label data-choice="{esc(choice)}" title="{esc(choice)}">'
+                f'<input type="radio" name="bundle" value="{s}.{g}" required>'
+                f'<span class="freed">{int(releases.sum())} freed</span>'
+                f'<span class="worth note">worth {words.number(talk.values[role][c])}</span></label></td>'
+            )
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    return (f'<table class="qpq-menu"><tr>{head}</tr>{"".join(rows)}</table>'
-            f'<p class="note">Columns: the share of Washington\'s price in prisoners released; "worth": to you, against '
-            f'{words.number(talk.reservation[role])} for no deal this month (hover or click a cell for its parts).</p>')
+    return (
+        f'<table class="qpq-menu"><tr>{head}</tr>{"".join(rows)}</table>'
+        f'<p class="note">Columns: the share of Washington\'s price in prisoners released; "worth": to you, against '
+        f"{words.number(talk.reservation[role])} for no deal this month (hover or click a cell for its parts).</p>"
+    )
 
 
 # ----------------------------------------------------------------------------- instructor
 def key_page(nonce: str) -> str:
-    body = ("<h1>Instructor's page</h1><p class=\"error\" role=\"alert\">This page needs the instructor key: open the "
-            "instructor link that <code>qpq classroom</code> printed when it started.</p>")
+    body = (
+        '<h1>Instructor\'s page</h1><p class="error" role="alert">This page needs the instructor key: open the '
+        "instructor link that <code>qpq classroom</code> printed when it started.</p>"
+    )
     return page("Instructor key needed", body, nonce)
 
 
-def instructor_page(nonce: str, version: str, session, link: str, qr_svg: str, waiting: list[str], live: list[dict],
-                    debrief_ready: bool, error: str | None = None) -> str:
-    parts = [f"<h1>Classroom: scenario {esc(session.scenario)}, {session.months} months</h1>", error_box(error),
-             f'<div class="join"><div><p>Students open <a class="qpq-link" href="{esc(link)}">{esc(link)}</a></p>'
-             f'<p>and join with the code</p><p class="code qpq-code">{esc(session.join_code)}</p></div>'
-             f'<div class="qr" aria-label="QR code of the link">{qr_svg}</div></div>']
-    debrief_link = ('<a class="qpq-debrief-link" href="/instructor/debrief"><button type="button" class="primary">'
-                    "Debrief for the projector</button></a>")
+def instructor_page(
+    nonce: str,
+    version: str,
+    session,
+    link: str,
+    qr_svg: str,
+    waiting: list[str],
+    live: list[dict],
+    debrief_ready: bool,
+    error: str | None = None,
+) -> str:
+    parts = [
+        f"<h1>Classroom: scenario {esc(session.scenario)}, {session.months} months</h1>",
+        error_box(error),
+        f'<div class="join"><div><p>Students open <a class="qpq-link" href="{esc(link)}">{esc(link)}</a></p>'
+        f'<p>and join with the code</p><p class="code qpq-code">{esc(session.join_code)}</p></div>'
+        f'<div class="qr" aria-label="QR code of the link">{qr_svg}</div></div>',
+    ]
+    debrief_link = (
+        '<a class="qpq-debrief-link" href="/instructor/debrief"><button type="button" class="primary">'
+        "Debrief for the projector</button></a>"
+    )
     if session.ended:
-        parts.append(f'<div class="buttons"><p class="qpq-ended">The class ended at {esc(session.ended)}.</p>{debrief_link}</div>')
+        parts.append(
+            f'<div class="buttons"><p class="qpq-ended">The class ended at {esc(session.ended)}.</p>{debrief_link}</div>'
+        )
     else:
         names = ", ".join(esc(name) for name in waiting) or "nobody"
-        parts.append(f'<p class="qpq-waiting">Waiting to be paired ({len(waiting)}): {names}</p>'
-                     '<div class="buttons"><form method="post" action="/instructor/pair" class="inline">'
-                     '<button type="submit" class="qpq-pair">Pair waiting students (the built-in strategy fills an empty '
-                     'seat)</button></form><form method="post" action="/instructor/end" class="inline">'
-                     f'<button type="submit" class="qpq-end">End the class</button></form>{debrief_link}</div>')
-        parts.append(f'<p class="note qpq-idle-rule">A side the table has waited on for {session.idle} s passes to the '
-                     "built-in strategy by itself; a student takes it back by joining again with the same name and code.</p>")
+        parts.append(
+            f'<p class="qpq-waiting">Waiting to be paired ({len(waiting)}): {names}</p>'
+            '<div class="buttons"><form method="post" action="/instructor/pair" class="inline">'
+            '<button type="submit" class="qpq-pair">Pair waiting students (the built-in strategy fills an empty '
+            'seat)</button></form><form method="post" action="/instructor/end" class="inline">'
+            f'<button type="submit" class="qpq-end">End the class</button></form>{debrief_link}</div>'
+        )
+        parts.append(
+            f'<p class="note qpq-idle-rule">A side the table has waited on for {session.idle} s passes to the '
+            "built-in strategy by itself; a student takes it back by joining again with the same name and code.</p>"
+        )
     parts.append(live_table(live, session.months, not session.ended))
     if debrief_ready:
-        parts.append('<p class="qpq-debrief-ready">Every pair has finished: the debrief is ready (the button above).</p>')
-    return page("Classroom: instructor", "".join(parts), nonce, (version, "/instructor/state", "/instructor"), projector=True)
+        parts.append(
+            '<p class="qpq-debrief-ready">Every pair has finished: the debrief is ready (the button above).</p>'
+        )
+    return page(
+        "Classroom: instructor", "".join(parts), nonce, (version, "/instructor/state", "/instructor"), projector=True
+    )
 
 
 def hand_button(pair: int, role: str) -> str:
-    return (f'<form method="post" action="/instructor/hand" class="inline"><input type="hidden" name="pair" value="{pair}">'
-            f'<input type="hidden" name="role" value="{role}"><button type="submit" class="qpq-hand qpq-hand-{role}" '
-            f'title="the built-in strategy plays this side from its next move">to the built-in strategy</button></form>')
+    return (
+        f'<form method="post" action="/instructor/hand" class="inline"><input type="hidden" name="pair" value="{pair}">'
+        f'<input type="hidden" name="role" value="{role}"><button type="submit" class="qpq-hand qpq-hand-{role}" '
+        f'title="the built-in strategy plays this side from its next move">to the built-in strategy</button></form>'
+    )
 
 
 def live_table(live: list[dict], months: int, open_: bool = True) -> str:
     if not live:
         return "<p>No pairs yet.</p>"
-    head = ("<tr><th>pair</th><th>Washington</th><th>Minsk</th><th>months</th><th>waiting for</th>"
-            '<th class="num">deals</th><th class="num">released in deals</th></tr>')
+    head = (
+        "<tr><th>pair</th><th>Washington</th><th>Minsk</th><th>months</th><th>waiting for</th>"
+        '<th class="num">deals</th><th class="num">released in deals</th></tr>'
+    )
     rows = []
     for r in live:
-        sides = "".join(f'<td>{esc(r[role])}{" " + hand_button(r["pair"], role) if open_ and r[f"{role}_hand"] else ""}</td>'
-                        for role in ("washington", "minsk"))
-        rows.append(f'<tr class="qpq-pair-{r["pair"]}"><td class="num">{r["pair"]}</td>{sides}'
-                    f'<td class="num qpq-months">{r["months"]} of {months}</td><td>{esc(r["waiting"])}</td>'
-                    f'<td class="num">{r["deals"]}</td><td class="num">{r["released_deal"]}</td></tr>')
+        sides = "".join(
+            f"<td>{esc(r[role])}{' ' + hand_button(r['pair'], role) if open_ and r[f'{role}_hand'] else ''}</td>"
+            for role in ("washington", "minsk")
+        )
+        rows.append(
+            f'<tr class="qpq-pair-{r["pair"]}"><td class="num">{r["pair"]}</td>{sides}'
+            f'<td class="num qpq-months">{r["months"]} of {months}</td><td>{esc(r["waiting"])}</td>'
+            f'<td class="num">{r["deals"]}</td><td class="num">{r["released_deal"]}</td></tr>'
+        )
     return f'<h2>Pairs</h2><table class="qpq-live">{head}{"".join(rows)}</table>'
 
 
@@ -320,7 +409,9 @@ def _cell(value, decimals: int = 1) -> str:
 def frame_table(frame, css: str, columns: dict[str, str], index: str | None = None, shares: tuple = ()) -> str:
     """A DataFrame as an HTML table: `columns` maps its columns to headings; `shares` (columns or
     index labels) are shown to two decimals, other numbers to one."""
-    head = (f"<th>{esc(index)}</th>" if index is not None else "") + "".join(f"<th>{esc(h)}</th>" for h in columns.values())
+    head = (f"<th>{esc(index)}</th>" if index is not None else "") + "".join(
+        f"<th>{esc(h)}</th>" for h in columns.values()
+    )
     rows = []
     for key, row in frame.iterrows():
         first = f"<th>{esc(key)}</th>" if index is not None else ""
@@ -330,65 +421,130 @@ def frame_table(frame, css: str, columns: dict[str, str], index: str | None = No
 
 
 # The projector's table: eight columns; every other column is in the folded table below it.
-FIRST_COLUMNS = {"pair": "pair", "washington": "Washington", "minsk": "Minsk", "deals": "deals",
-                 "released_deal": "released in deals", "released_deal_builtin": "built-in: released",
-                 "share_washington": "Washington's share", "share_washington_builtin": "built-in: share"}
+FIRST_COLUMNS = {
+    "pair": "pair",
+    "washington": "Washington",
+    "minsk": "Minsk",
+    "deals": "deals",
+    "released_deal": "released in deals",
+    "released_deal_builtin": "built-in: released",
+    "share_washington": "Washington's share",
+    "share_washington_builtin": "built-in: share",
+}
 PAIR_COLUMNS = {
-    "pair": "pair", "washington": "Washington", "minsk": "Minsk", "months": "months",
-    "deals": "deals", "deals_builtin": "deals, built-in",
-    "released_deal": "released in deals", "released_deal_builtin": "released in deals, built-in",
-    "net_change": "net change in prisoners held", "net_change_builtin": "net change, built-in",
-    "relief_steps": "US relief steps in force", "relief_steps_builtin": "relief steps, built-in",
-    "utility_washington": "Washington's utility", "utility_washington_builtin": "Washington's, built-in",
-    "utility_minsk": "Minsk's utility", "utility_minsk_builtin": "Minsk's, built-in",
-    "share_washington": "Washington's share of the gains", "share_washington_builtin": "share, built-in",
-    "washington_by_person": "Washington's decisions by the student", "washington_by_bot": "by the built-in strategy",
-    "minsk_by_person": "Minsk's decisions by the student", "minsk_by_bot": "by the built-in strategy",
+    "pair": "pair",
+    "washington": "Washington",
+    "minsk": "Minsk",
+    "months": "months",
+    "deals": "deals",
+    "deals_builtin": "deals, built-in",
+    "released_deal": "released in deals",
+    "released_deal_builtin": "released in deals, built-in",
+    "net_change": "net change in prisoners held",
+    "net_change_builtin": "net change, built-in",
+    "relief_steps": "US relief steps in force",
+    "relief_steps_builtin": "relief steps, built-in",
+    "utility_washington": "Washington's utility",
+    "utility_washington_builtin": "Washington's, built-in",
+    "utility_minsk": "Minsk's utility",
+    "utility_minsk_builtin": "Minsk's, built-in",
+    "share_washington": "Washington's share of the gains",
+    "share_washington_builtin": "share, built-in",
+    "washington_by_person": "Washington's decisions by the student",
+    "washington_by_bot": "by the built-in strategy",
+    "minsk_by_person": "Minsk's decisions by the student",
+    "minsk_by_bot": "by the built-in strategy",
 }
 SHARES = ("share_washington", "share_washington_builtin")
-SPREAD_NAMES = {"deals": "deals", "released_deal": "released in deals", "net_change": "net change in prisoners held",
-                "relief_steps": "US relief steps in force", "gain_washington": "Washington's gain over the built-in strategy",
-                "gain_minsk": "Minsk's gain over the built-in strategy", "share_washington": "Washington's share of the gains"}
+SPREAD_NAMES = {
+    "deals": "deals",
+    "released_deal": "released in deals",
+    "net_change": "net change in prisoners held",
+    "relief_steps": "US relief steps in force",
+    "gain_washington": "Washington's gain over the built-in strategy",
+    "gain_minsk": "Minsk's gain over the built-in strategy",
+    "share_washington": "Washington's share of the gains",
+}
 
 
 def debrief_page(nonce: str, version: str, session, debrief, pairs_total: int) -> str:
     from quidproquo.teaching.classroom.debrief import EXPORTS, FORMATS
 
     theory = "".join(f"<li>{esc(name)}: <b>{value:.2f}</b></li>" for name, value in debrief.predictions.items())
-    playing = f"{len(debrief.pairs)} of {pairs_total} pairs" if len(debrief.pairs) < pairs_total else f"{pairs_total} pairs"
-    parts = [f'<h1>Debrief: scenario {esc(session.scenario)}, {debrief.months} of {session.months} months, {playing}</h1>',
-             f'<p class="lesson qpq-lesson">{esc(debrief.lesson)}</p>']
+    playing = (
+        f"{len(debrief.pairs)} of {pairs_total} pairs" if len(debrief.pairs) < pairs_total else f"{pairs_total} pairs"
+    )
+    parts = [
+        f"<h1>Debrief: scenario {esc(session.scenario)}, {debrief.months} of {session.months} months, {playing}</h1>",
+        f'<p class="lesson qpq-lesson">{esc(debrief.lesson)}</p>',
+    ]
     if debrief.pairs.empty:
         parts.append("<p>No pair has played a month yet: the chart appears after the first month.</p>")
     else:
-        parts.append(f'<div class="debrief-top"><div>{chart.svg(debrief.pairs, debrief.predictions)}</div>'
-                     f'<div class="theory-box">{chart.legend()}<h2>What theory predicts for Washington\'s share</h2>'
-                     f'<ul class="qpq-theory">{theory}</ul><p class="note">A share: how a deal split the gains over no deal on '
-                     "its month's menu (0: all to Minsk, 1: all to Washington), averaged over the pair's deals.</p></div></div>")
+        parts.append(
+            f'<div class="debrief-top"><div>{chart.svg(debrief.pairs, debrief.predictions)}</div>'
+            f'<div class="theory-box">{chart.legend()}<h2>What theory predicts for Washington\'s share</h2>'
+            f'<ul class="qpq-theory">{theory}</ul><p class="note">A share: how a deal split the gains over no deal on '
+            "its month's menu (0: all to Minsk, 1: all to Washington), averaged over the pair's deals.</p></div></div>"
+        )
         person = debrief.pairs[[c for c in debrief.pairs.columns if c.endswith("_by_bot")]].sum().sum()
         parts.append("<h2>Pairs</h2>" + frame_table(debrief.pairs, "qpq-debrief-pairs", FIRST_COLUMNS, shares=SHARES))
-        parts.append('<details class="qpq-more"><summary>All the columns</summary>'
-                     + frame_table(debrief.pairs, "qpq-debrief-all", PAIR_COLUMNS, shares=SHARES) + "</details>")
+        parts.append(
+            '<details class="qpq-more"><summary>All the columns</summary>'
+            + frame_table(debrief.pairs, "qpq-debrief-all", PAIR_COLUMNS, shares=SHARES)
+            + "</details>"
+        )
         if person:
-            parts.append(f'<p class="note qpq-bot-moves">The built-in strategy made {int(person)} decisions in students\' '
-                         "seats (after an idle spell or the instructor's hand): see the columns \"by the built-in "
-                         "strategy\".</p>")
+            parts.append(
+                f'<p class="note qpq-bot-moves">The built-in strategy made {int(person)} decisions in students\' '
+                "seats (after an idle spell or the instructor's hand): see the columns \"by the built-in "
+                'strategy".</p>'
+            )
         for role, ranked in debrief.ranking.items():
             parts.append(f"<h2>Ranking: the {role.capitalize()} players, by gain over the built-in strategy</h2>")
-            parts.append(frame_table(ranked, f"qpq-ranking-{role}", {"rank": "rank", "student": "student", "pair": "pair",
-                                                                      "utility": "realised utility",
-                                                                      "builtin": "built-in strategy's", "gain": "gain"})
-                         if len(ranked) else "<p>Nobody to rank.</p>")
+            parts.append(
+                frame_table(
+                    ranked,
+                    f"qpq-ranking-{role}",
+                    {
+                        "rank": "rank",
+                        "student": "student",
+                        "pair": "pair",
+                        "utility": "realised utility",
+                        "builtin": "built-in strategy's",
+                        "gain": "gain",
+                    },
+                )
+                if len(ranked)
+                else "<p>Nobody to rank.</p>"
+            )
         if debrief.unranked:
             items = "".join(f"<li>{esc(line)}</li>" for line in debrief.unranked)
             parts.append(f'<h2>Not ranked (not comparable)</h2><ul class="qpq-unranked">{items}</ul>')
         spread = debrief.spread.rename(index=SPREAD_NAMES)
-        parts.append("<h2>Spread across pairs</h2>" + frame_table(spread, "qpq-spread", {"mean": "mean", "sd": "sd", "min": "min",
-                                                                                          "max": "max"}, index="",
-                                                                   shares=(SPREAD_NAMES["share_washington"],)))
-    links = " · ".join(f'<a class="qpq-export" href="/instructor/export/{n}.{k}" download>{n}.{k}</a>'
-                       for n in EXPORTS for k in FORMATS)
-    parts.append(f'<h2>Export</h2><p>{links}</p><p class="note">Also written into the session folder; months count from 1, '
-                 'as on the pages. <a href="/instructor">Back to the instructor\'s page</a></p>')
-    return page("Classroom: debrief", f'<section class="qpq-debrief">{"".join(parts)}</section>', nonce,
-                (version, "/instructor/state", "/instructor/debrief"), projector=True)
+        parts.append(
+            "<h2>Spread across pairs</h2>"
+            + frame_table(
+                spread,
+                "qpq-spread",
+                {"mean": "mean", "sd": "sd", "min": "min", "max": "max"},
+                index="",
+                shares=(SPREAD_NAMES["share_washington"],),
+            )
+        )
+    links = " · ".join(
+        f'<a class="qpq-export" href="/instructor/export/{n}.{k}" download>{n}.{k}</a>'
+        for n in EXPORTS
+        for k in FORMATS
+    )
+    parts.append(
+        f'<h2>Export</h2><p>{links}</p><p class="note">Also written into the session folder; months count from 1, '
+        'as on the pages. <a href="/instructor">Back to the instructor\'s page</a></p>'
+    )
+    return page(
+        "Classroom: debrief",
+        f'<section class="qpq-debrief">{"".join(parts)}</section>',
+        nonce,
+        (version, "/instructor/state", "/instructor/debrief"),
+        projector=True,
+    )

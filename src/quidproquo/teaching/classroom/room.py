@@ -18,6 +18,7 @@ spacing aside): joining with a name whose seat is held by its student is refused
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import threading
@@ -122,8 +123,10 @@ class Room:
         try:
             self.store = Store(path)
         except NotASession as why:
-            raise ConfigError(f"--session {folder}: {FILE} is not a classroom session ({why}); "
-                              "give a session folder `qpq classroom` made, or leave --session out") from None
+            raise ConfigError(
+                f"--session {folder}: {FILE} is not a classroom session ({why}); "
+                "give a session folder `qpq classroom` made, or leave --session out"
+            ) from None
         self.session: Session = self.store.session()
         self.config = session_config(self.session.scenario)
         self.lock = threading.RLock()  # one request at a time changes or reads the tables
@@ -144,15 +147,30 @@ class Room:
             raise ConfigError(f"--session {folder}: already holds a session")
         config = session_config(scenario)
         if not 1 <= months <= config.engine.rounds:
-            raise ConfigError(f"--months={months}: must be within 1..{config.engine.rounds} (scenario {scenario}'s horizon)")
+            raise ConfigError(
+                f"--months={months}: must be within 1..{config.engine.rounds} (scenario {scenario}'s horizon)"
+            )
         if isinstance(idle, bool) or not isinstance(idle, int) or not IDLE_RANGE[0] <= idle <= IDLE_RANGE[1]:
-            raise ConfigError(f"--idle={idle!r}: must be a whole number of seconds within {IDLE_RANGE[0]}..{IDLE_RANGE[1]}")
+            raise ConfigError(
+                f"--idle={idle!r}: must be a whole number of seconds within {IDLE_RANGE[0]}..{IDLE_RANGE[1]}"
+            )
         made = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         try:
-            Store.create(folder / FILE, Session(scenario, months, secrets.randbelow(1000) if seed is None else seed, code,
-                                                secrets.token_urlsafe(16), now(), None, idle)).close()
+            Store.create(
+                folder / FILE,
+                Session(
+                    scenario,
+                    months,
+                    secrets.randbelow(1000) if seed is None else seed,
+                    code,
+                    secrets.token_urlsafe(16),
+                    now(),
+                    None,
+                    idle,
+                ),
+            ).close()
         except BaseException:
             for leftover in (FILE, f"{FILE}-wal", f"{FILE}-shm", f"{FILE}-journal"):
                 (folder / leftover).unlink(missing_ok=True)
@@ -172,7 +190,9 @@ class Room:
     def join(self, name, code) -> Joined:
         """A seat for a student who gives their name and the session's join code: a new one, or
         their own back if the built-in strategy holds it (they come back from another device)."""
-        if not isinstance(code, str) or not secrets.compare_digest(code.strip().upper().encode(), self.session.join_code.encode()):
+        if not isinstance(code, str) or not secrets.compare_digest(
+            code.strip().upper().encode(), self.session.join_code.encode()
+        ):
             raise Refused(400, "code: not this session's join code (ask your instructor)")
         name = clean_name(name)
         with self.lock:
@@ -182,10 +202,13 @@ class Room:
             if taken is not None:
                 place = self._place(taken)
                 if place.pair is None or place.playing:
-                    raise Refused(409, f"name: {taken.name!r} is taken in this class; if it is you on another device, "
-                                       f"wait until your seat passes to the built-in strategy ({self.idle} s without a "
-                                       "move) and join again with the same name, or add an initial (e.g. "
-                                       f"{(taken.name + ' B.')[:NAME_LENGTH]!r})")
+                    raise Refused(
+                        409,
+                        f"name: {taken.name!r} is taken in this class; if it is you on another device, "
+                        f"wait until your seat passes to the built-in strategy ({self.idle} s without a "
+                        "move) and join again with the same name, or add an initial (e.g. "
+                        f"{(taken.name + ' B.')[:NAME_LENGTH]!r})",
+                    )
                 seat = self._stored(lambda: self.store.new_token(taken.id, secrets.token_urlsafe(24)))
                 self._hand(place.pair, place.role, True, "reclaimed")
                 return Joined(seat, back=True)
@@ -235,8 +258,13 @@ class Room:
             try:
                 played = table.apply(place.role, move)
                 offers, outcomes = self.results(place.pair, table, played)
-                self._stored(lambda: self.store.record(
-                    MoveRow(place.pair.id, move.month, move.kind, move.relief, move.release, move.accept), offers, outcomes))
+                self._stored(
+                    lambda: self.store.record(
+                        MoveRow(place.pair.id, move.month, move.kind, move.relief, move.release, move.accept),
+                        offers,
+                        outcomes,
+                    )
+                )
             except BaseException:
                 self.tables.pop(place.pair.id, None)  # rebuilt from what the store holds
                 raise
@@ -263,7 +291,9 @@ class Room:
                 raise Refused(409, "the class has ended")
             pair = next((p for p in self.store.pairs() if p.id == pair_id), None)
             if pair is None or role not in ROLES:
-                raise Refused(400, f"pair={pair_id!r}, role={role!r}: no such side (a pair's number, and washington or minsk)")
+                raise Refused(
+                    400, f"pair={pair_id!r}, role={role!r}: no such side (a pair's number, and washington or minsk)"
+                )
             if pair.seat_of(role) is None:
                 raise Refused(409, f"pair {pair.id}'s {role.capitalize()} is the built-in strategy already")
             if self.table(pair).students[role]:
@@ -335,7 +365,9 @@ class Room:
                 alone = waiting[-1]
                 number = len(self.store.pairs()) + len(couples) + 1
                 couples.append((alone, None) if number % 2 else (None, alone))
-            made = self._stored(lambda: self.store.add_pairs(couples, lambda number: pair_seed(self.session.seed, number)))
+            made = self._stored(
+                lambda: self.store.add_pairs(couples, lambda number: pair_seed(self.session.seed, number))
+            )
             for pair in self.store.pairs():
                 if pair.id in made:
                     self._watch(pair.id, self.table(pair))  # its first month's menu, and any months without talks
@@ -365,17 +397,20 @@ class Room:
         with self.lock:
             table = self.tables.get(pair.id)
             if table is None:
-                table = Table(self.config, pair.seed, self.session.months,
-                              {role: pair.seat_of(role) is not None for role in ROLES}, self.history(pair.id))
+                table = Table(
+                    self.config,
+                    pair.seed,
+                    self.session.months,
+                    {role: pair.seat_of(role) is not None for role in ROLES},
+                    self.history(pair.id),
+                )
                 # Months completed without a student's move (no talks) have rows to write too;
                 # rows already written are kept as they are. On a full disk the page still shows:
                 # the rows wait for the next rebuild.
                 recorded = self.store.months_recorded(pair.id)
                 missing = [talk for talk in table.played if talk.month not in recorded]
-                try:
+                with contextlib.suppress(Full):
                     self.store.record_results(*self.results(pair, table, missing))
-                except Full:
-                    pass
                 self.tables[pair.id] = table
             return table
 
@@ -384,7 +419,7 @@ class Room:
         moves = [Move(m.month, m.kind, m.relief, m.release, m.accept) for m in self.store.moves(pair)]
         events, k = [], 0
         for handover in self.store.handovers(pair):
-            events += moves[k:handover.moves]
+            events += moves[k : handover.moves]
             k = max(k, handover.moves)
             events.append(Hand(handover.role, handover.person))
         return events + moves[k:]
@@ -431,20 +466,45 @@ class Room:
                 releases, steps = talk.bundle(made.candidate)
                 relief_set, release_level = divmod(made.candidate, talk.levels)
                 responder = "minsk" if made.proposer == "washington" else "washington"
-                offers.append((pair.id, talk.month, talk.date, step, made.proposer, who(made.proposer, made.by_person),
-                               int(relief_set), int(release_level), made.candidate, int(releases.sum()),
-                               words.people(releases, model), words.relief(steps, talk.level, model),
-                               float(talk.values["washington"][made.candidate]), float(talk.values["minsk"][made.candidate]),
-                               int(made.accepted), who(responder, made.answered_by_person)))
+                offers.append(
+                    (
+                        pair.id,
+                        talk.month,
+                        talk.date,
+                        step,
+                        made.proposer,
+                        who(made.proposer, made.by_person),
+                        int(relief_set),
+                        int(release_level),
+                        made.candidate,
+                        int(releases.sum()),
+                        words.people(releases, model),
+                        words.relief(steps, talk.level, model),
+                        float(talk.values["washington"][made.candidate]),
+                        float(talk.values["minsk"][made.candidate]),
+                        int(made.accepted),
+                        who(responder, made.answered_by_person),
+                    )
+                )
             r = talk.month
             washington = instruments.of("washington")
-            outcomes.append((pair.id, r, talk.date, int(talk.held), int(talk.deal is not None),
-                             int(record.tier_flows["released_deal"][r, 0].sum()),
-                             int(record.tier_flows["released_pardon"][r, 0].sum()),
-                             int(record.tier_flows["completed"][r, 0].sum()),
-                             int(record.tier_flows["arrests"][r, 0].sum()),
-                             int(record.prisoners[r, 0].sum()),
-                             int(record.levels[r, 0][washington].sum()),
-                             float(record.sanctions_cost[r, 0]), float(record.moscow_pressure[r, 0]),
-                             talk.utility["washington"], talk.utility["minsk"]))
+            outcomes.append(
+                (
+                    pair.id,
+                    r,
+                    talk.date,
+                    int(talk.held),
+                    int(talk.deal is not None),
+                    int(record.tier_flows["released_deal"][r, 0].sum()),
+                    int(record.tier_flows["released_pardon"][r, 0].sum()),
+                    int(record.tier_flows["completed"][r, 0].sum()),
+                    int(record.tier_flows["arrests"][r, 0].sum()),
+                    int(record.prisoners[r, 0].sum()),
+                    int(record.levels[r, 0][washington].sum()),
+                    float(record.sanctions_cost[r, 0]),
+                    float(record.moscow_pressure[r, 0]),
+                    talk.utility["washington"],
+                    talk.utility["minsk"],
+                )
+            )
         return offers, outcomes

@@ -36,8 +36,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.config import ConfigError
+from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.teaching.access import Admission, new_token
 from quidproquo.teaching.address import is_loopback, link, listen, local
 from quidproquo.teaching.classroom import pages
@@ -51,8 +51,10 @@ BODY_LIMIT = 4096  # bytes: a move or a join is a few dozen
 WHOLE = re.compile(r"\d{1,6}")
 BUNDLE = re.compile(r"(\d{1,3})\.(\d{1,3})")  # a menu cell: 'relief set.release level'
 MOVE_FIELDS = {"offer": {"relief", "release"}, "reply": {"accept"}, "answer": {"accept"}}
-REFUSED = (b"qpq: this classroom needs its access token: open the link (or the QR code) that `qpq classroom` "
-           b"printed where it was started (it ends in ?token=...)\n")
+REFUSED = (
+    b"qpq: this classroom needs its access token: open the link (or the QR code) that `qpq classroom` "
+    b"printed where it was started (it ends in ?token=...)\n"
+)
 WRONG_CODES, WRONG_WINDOW = 5, 60.0  # wrong join codes a client may give in a minute
 SEATS_CACHED = 80  # students whose latest pages are kept rendered (a room's seats)
 
@@ -74,7 +76,9 @@ class Throttle:
             failures.popleft()
         if failures and len(failures) >= self.most:
             wait = int(self.window - (clock - failures[0])) + 1
-            raise Refused(429, f"code: {self.most} wrong join codes from this device in a minute; wait {wait} s and try again")
+            raise Refused(
+                429, f"code: {self.most} wrong join codes from this device in a minute; wait {wait} s and try again"
+            )
 
     def failed(self, client: str, clock: float | None = None) -> None:
         if len(self.failures) >= self.clients and client not in self.failures:
@@ -103,13 +107,15 @@ async def read_fields(request: Request) -> tuple[dict[str, object], bool]:
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            raise Refused(400, "malformed JSON: send an object such as {\"month\": 1, \"kind\": \"offer\", ...}") from None
+            raise Refused(400, 'malformed JSON: send an object such as {"month": 1, "kind": "offer", ...}') from None
         if not isinstance(data, dict) or not all(isinstance(v, (str, int, float, bool)) for v in data.values()):
             raise Refused(400, "malformed request: a JSON object of text, numbers and true/false only")
         return data, True
     if kind == "application/x-www-form-urlencoded":
         try:
-            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body), max_num_fields=12)
+            pairs = parse_qsl(
+                body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body), max_num_fields=12
+            )
         except (ValueError, UnicodeDecodeError):
             raise Refused(400, "malformed form") from None
         fields = dict(pairs)
@@ -185,10 +191,14 @@ def html(body: str, nonce_: str, status: int = 200, cookies: dict[str, str] | No
 
 def headers(nonce_: str) -> dict[str, str]:
     # Only this page's own script and style run; nothing is loaded from anywhere else.
-    return {"Content-Security-Policy": f"default-src 'none'; script-src 'nonce-{nonce_}'; style-src 'nonce-{nonce_}'; "
-                                       "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-                                       "frame-ancestors 'none'",
-            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+    return {
+        "Content-Security-Policy": f"default-src 'none'; script-src 'nonce-{nonce_}'; style-src 'nonce-{nonce_}'; "
+        "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    }
 
 
 def see_other(url: str, cookies: dict[str, str] | None = None) -> RedirectResponse:
@@ -230,9 +240,28 @@ def make_app(room: Room, link_: str, token: str | None = None, ticking: bool = F
                 if place.pair is not None:
                     table = room.table(place.pair)
                     partner = room.playing(place.pair, "minsk" if place.role == "washington" else "washington")
-                body = pages.seat_page(placeholder, version, place.seat.name, place, partner, table, room.session.months,
-                                       room.ended, room.idle, error, welcome)
-                key = (place.seat.id, place.pair.id if place.pair else None, place.role, place.playing, version, error, welcome)
+                body = pages.seat_page(
+                    placeholder,
+                    version,
+                    place.seat.name,
+                    place,
+                    partner,
+                    table,
+                    room.session.months,
+                    room.ended,
+                    room.idle,
+                    error,
+                    welcome,
+                )
+                key = (
+                    place.seat.id,
+                    place.pair.id if place.pair else None,
+                    place.role,
+                    place.playing,
+                    version,
+                    error,
+                    welcome,
+                )
             if len(rendered) >= 4 * SEATS_CACHED:
                 rendered.pop(next(iter(rendered)), None)  # the oldest: bounded memory
             rendered[key] = body
@@ -297,6 +326,7 @@ def make_app(room: Room, link_: str, token: str | None = None, ticking: bool = F
         def version():  # the committed state, without the room's lock
             looked = room.look(request.cookies.get(SEAT_COOKIE))
             return {"version": "no seat" if looked is None else looked[-1]}
+
         return JSONResponse(await run_in_threadpool(version), headers={"Cache-Control": "no-store"})
 
     # ---------------------------------------------------------------------- instructor
@@ -312,15 +342,22 @@ def make_app(room: Room, link_: str, token: str | None = None, ticking: bool = F
             live = []
             for pair in room.pairs():
                 table = room.table(pair)
-                row = {"pair": pair.id, "months": table.month,
-                       "waiting": "finished" if table.finished else
-                                  "class ended" if room.ended else TURN_WORDS[table.talk.waiting]}
+                row = {
+                    "pair": pair.id,
+                    "months": table.month,
+                    "waiting": "finished"
+                    if table.finished
+                    else "class ended"
+                    if room.ended
+                    else TURN_WORDS[table.talk.waiting],
+                }
                 for role in ROLES:
                     row[role] = room.playing(pair, role, names)
                     row[f"{role}_hand"] = pair.seat_of(role) is not None and table.students[role] and not table.finished
                 live.append({**row, **outcome(table)})
-            body = pages.instructor_page(n, room.version(), room.session, link_, qr_svg, waiting, live,
-                                         room.ended or room.finished(), error)
+            body = pages.instructor_page(
+                n, room.version(), room.session, link_, qr_svg, waiting, live, room.ended or room.finished(), error
+            )
         return html(body, n, status)
 
     def debrief_view() -> HTMLResponse:
@@ -331,8 +368,11 @@ def make_app(room: Room, link_: str, token: str | None = None, ticking: bool = F
         try:
             export(room)  # the export follows the debrief into the session folder
         except OSError as err:
-            print(f"qpq: classroom: could not write the export into {room.folder}: {err.strerror or err}", file=sys.stderr,
-                  flush=True)
+            print(
+                f"qpq: classroom: could not write the export into {room.folder}: {err.strerror or err}",
+                file=sys.stderr,
+                flush=True,
+            )
         return html(body, n)
 
     def keyed(endpoint):
@@ -341,6 +381,7 @@ def make_app(room: Room, link_: str, token: str | None = None, ticking: bool = F
                 n = nonce()
                 return html(pages.key_page(n), n, 403)
             return await endpoint(request)
+
         return guarded
 
     async def instructor(request: Request) -> Response:
@@ -366,6 +407,7 @@ def make_app(room: Room, link_: str, token: str | None = None, ticking: bool = F
             except Refused as refused:
                 return await run_in_threadpool(instructor_view, str(refused), refused.status)
             return see_other("/instructor")
+
         return keyed(endpoint)
 
     def hand(fields: dict) -> None:
@@ -387,8 +429,11 @@ def make_app(room: Room, link_: str, token: str | None = None, ticking: bool = F
         except OSError as err:
             return JSONResponse({"error": f"{DISK_FULL if err.errno == 28 else err.strerror or err}"}, status_code=507)
         media = "text/csv; charset=utf-8" if name.endswith(".csv") else "application/vnd.apache.parquet"
-        return Response(content, media_type=media, headers={"Cache-Control": "no-store",
-                                                            "Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            content,
+            media_type=media,
+            headers={"Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -397,44 +442,59 @@ def make_app(room: Room, link_: str, token: str | None = None, ticking: bool = F
                 await asyncio.sleep(1)
                 try:
                     await run_in_threadpool(room.tick)
-                except Exception as err:  # noqa: BLE001 -- the clock must go on; the next tick tries again
+                except Exception as err:
                     print(f"qpq: classroom: the idle clock: {type(err).__name__}: {err}", file=sys.stderr, flush=True)
+
         task = asyncio.create_task(clock()) if ticking else None
         yield
         if task is not None:
             task.cancel()
 
-    app = Starlette(routes=[
-        Route("/", student_page, methods=["GET"]),
-        Route("/join", join, methods=["POST"]),
-        Route("/move", move, methods=["POST"]),
-        Route("/reclaim", reclaim, methods=["POST"]),
-        Route("/state", state, methods=["GET"]),
-        Route("/instructor", instructor, methods=["GET"]),
-        Route("/instructor/state", instructor_state, methods=["GET"]),
-        Route("/instructor/pair", instructor_action(lambda _: room.pair_waiting()), methods=["POST"]),
-        Route("/instructor/hand", instructor_action(hand), methods=["POST"]),
-        Route("/instructor/end", instructor_action(lambda _: room.end()), methods=["POST"]),
-        Route("/instructor/debrief", keyed(lambda _: run_in_threadpool(debrief_view)), methods=["GET"]),
-        Route("/instructor/export/{name}", download, methods=["GET"]),
-    ], lifespan=lifespan)
+    app = Starlette(
+        routes=[
+            Route("/", student_page, methods=["GET"]),
+            Route("/join", join, methods=["POST"]),
+            Route("/move", move, methods=["POST"]),
+            Route("/reclaim", reclaim, methods=["POST"]),
+            Route("/state", state, methods=["GET"]),
+            Route("/instructor", instructor, methods=["GET"]),
+            Route("/instructor/state", instructor_state, methods=["GET"]),
+            Route("/instructor/pair", instructor_action(lambda _: room.pair_waiting()), methods=["POST"]),
+            Route("/instructor/hand", instructor_action(hand), methods=["POST"]),
+            Route("/instructor/end", instructor_action(lambda _: room.end()), methods=["POST"]),
+            Route("/instructor/debrief", keyed(lambda _: run_in_threadpool(debrief_view)), methods=["GET"]),
+            Route("/instructor/export/{name}", download, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
     return app if token is None else Admission(app, token, ACCESS_COOKIE, REFUSED)
 
 
 # ---------------------------------------------------------------------------- serving
-def open_room(folder: Path | None, scenario: str | None, months: int | None, idle: int | None = None) -> tuple[Room, bool]:
+def open_room(
+    folder: Path | None, scenario: str | None, months: int | None, idle: int | None = None
+) -> tuple[Room, bool]:
     """The session in `folder` resumed, or a new one (in `folder`, or a fresh default folder);
     and whether it was resumed."""
     if folder is not None and (Path(folder) / FILE).is_file():
         room = Room(folder)
-        for given, stored, option in ((scenario, room.session.scenario, "scenario="), (months, room.session.months, "--months "),
-                                      (idle, room.session.idle, "--idle ")):
+        for given, stored, option in (
+            (scenario, room.session.scenario, "scenario="),
+            (months, room.session.months, "--months "),
+            (idle, room.session.idle, "--idle "),
+        ):
             if given is not None and given != stored:
                 room.close()
-                raise ConfigError(f"{option}{given}: session {folder} plays {option}{stored}; leave it out to resume the session")
+                raise ConfigError(
+                    f"{option}{given}: session {folder} plays {option}{stored}; leave it out to resume the session"
+                )
         return room, True
-    return Room.create(folder or default_folder(), scenario or DEFAULT_SCENARIO, 6 if months is None else months,
-                       idle=IDLE if idle is None else idle), False
+    return Room.create(
+        folder or default_folder(),
+        scenario or DEFAULT_SCENARIO,
+        6 if months is None else months,
+        idle=IDLE if idle is None else idle,
+    ), False
 
 
 def serve(room: Room, resumed: bool, host: str, port: int, sock: socket.socket | None = None) -> None:
@@ -448,16 +508,25 @@ def serve(room: Room, resumed: bool, host: str, port: int, sock: socket.socket |
     token = None if is_loopback(host) else new_token()
     student_link, hint = link(host, port, "/" if token is None else f"/?token={token}")
     s = room.session
-    print(f"qpq: classroom {'resumed' if resumed else 'started'} in {room.folder} "
-          f"(scenario {s.scenario}, {s.months} months, seed {s.seed}; an idle seat passes to the built-in strategy "
-          f"after {s.idle} s)", flush=True)
+    print(
+        f"qpq: classroom {'resumed' if resumed else 'started'} in {room.folder} "
+        f"(scenario {s.scenario}, {s.months} months, seed {s.seed}; an idle seat passes to the built-in strategy "
+        f"after {s.idle} s)",
+        flush=True,
+    )
     if token is not None:
-        print(f"qpq: warning: --host {host} lets other machines reach this server; only the printed links (with their "
-              "access token) get in, and students need the join code to take a seat", file=sys.stderr, flush=True)
+        print(
+            f"qpq: warning: --host {host} lets other machines reach this server; only the printed links (with their "
+            "access token) get in, and students need the join code to take a seat",
+            file=sys.stderr,
+            flush=True,
+        )
     print(f"qpq: students open {student_link} and join with the code {s.join_code}", flush=True)
     if hint:
         print(f"qpq: {hint}", flush=True)
-    here = link(local(host), port, f"/instructor?key={s.instructor_key}" + ("" if token is None else f"&token={token}"))[0]
+    here = link(
+        local(host), port, f"/instructor?key={s.instructor_key}" + ("" if token is None else f"&token={token}")
+    )[0]
     print(f"qpq: instructor page: {here} (Ctrl-C stops the server)", flush=True)
     config = uvicorn.Config(make_app(room, student_link, token, ticking=True), log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])

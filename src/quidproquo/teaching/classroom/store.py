@@ -124,11 +124,41 @@ CREATE TABLE outcomes (
 """
 
 # `player` made the offer and `responder` answered it: a student's name, or the built-in strategy's.
-OFFER_COLUMNS = ("pair", "month", "date", "step", "proposer", "player", "relief_set", "release_level", "candidate",
-                 "released", "releases", "relief", "value_washington", "value_minsk", "accepted", "responder")
-OUTCOME_COLUMNS = ("pair", "month", "date", "talks", "deal", "released_deal", "released_pardon", "released_completion",
-                   "arrests", "prisoners_held", "relief_steps", "sanctions_cost", "moscow_pressure",
-                   "utility_washington", "utility_minsk")
+OFFER_COLUMNS = (
+    "pair",
+    "month",
+    "date",
+    "step",
+    "proposer",
+    "player",
+    "relief_set",
+    "release_level",
+    "candidate",
+    "released",
+    "releases",
+    "relief",
+    "value_washington",
+    "value_minsk",
+    "accepted",
+    "responder",
+)
+OUTCOME_COLUMNS = (
+    "pair",
+    "month",
+    "date",
+    "talks",
+    "deal",
+    "released_deal",
+    "released_pardon",
+    "released_completion",
+    "arrests",
+    "prisoners_held",
+    "relief_steps",
+    "sanctions_cost",
+    "moscow_pressure",
+    "utility_washington",
+    "utility_minsk",
+)
 
 
 def now() -> str:
@@ -145,10 +175,14 @@ class NotASession(ValueError):
 
 # The tables and columns a session file must have (the columns a file from before the idle setting
 # and the handovers lacks are added when it is opened: `_upgrade`).
-COLUMNS = {"session": ("scenario", "months", "seed", "join_code", "instructor_key", "started", "ended"),
-           "seats": ("id", "name", "token", "joined"), "pairs": ("id", "seed", "washington", "minsk", "formed"),
-           "moves": ("id", "pair", "month", "kind", "relief", "release", "accept", "made"),
-           "offers": OFFER_COLUMNS[:-1], "outcomes": OUTCOME_COLUMNS}
+COLUMNS = {
+    "session": ("scenario", "months", "seed", "join_code", "instructor_key", "started", "ended"),
+    "seats": ("id", "name", "token", "joined"),
+    "pairs": ("id", "seed", "washington", "minsk", "formed"),
+    "moves": ("id", "pair", "month", "kind", "relief", "release", "accept", "made"),
+    "offers": OFFER_COLUMNS[:-1],
+    "outcomes": OUTCOME_COLUMNS,
+}
 
 
 @dataclass(frozen=True)
@@ -248,7 +282,11 @@ class Store:
         if "responder" not in have("offers"):
             changes.append("ALTER TABLE offers ADD COLUMN responder TEXT NOT NULL DEFAULT ''")
         if not have("handovers"):
-            changes.append(SCHEMA[SCHEMA.index("CREATE TABLE handovers"):SCHEMA.index(";", SCHEMA.index("CREATE TABLE handovers"))])
+            changes.append(
+                SCHEMA[
+                    SCHEMA.index("CREATE TABLE handovers") : SCHEMA.index(";", SCHEMA.index("CREATE TABLE handovers"))
+                ]
+            )
         if changes:
             with self.transaction() as db:
                 for change in changes:
@@ -268,9 +306,19 @@ class Store:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
-                db.execute("INSERT INTO session VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           (session.scenario, session.months, session.seed, session.join_code, session.instructor_key,
-                            session.started, session.ended, session.idle))
+                db.execute(
+                    "INSERT INTO session VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        session.scenario,
+                        session.months,
+                        session.seed,
+                        session.join_code,
+                        session.instructor_key,
+                        session.started,
+                        session.ended,
+                        session.idle,
+                    ),
+                )
         except BaseException:
             store.close()
             raise
@@ -287,7 +335,9 @@ class Store:
         without waiting for the writer (or the room's lock)."""
         reader = getattr(self._local, "db", None)
         if reader is None:
-            reader = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+            reader = sqlite3.connect(
+                f"file:{self.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            )
             reader.execute("PRAGMA busy_timeout = 5000")
             self._local.db = reader
             self._readers.append(reader)
@@ -303,19 +353,24 @@ class Store:
             seat = db.execute("SELECT id FROM seats WHERE token = ?", (token,)).fetchone()
             if seat is None:
                 return None
-            pair = db.execute("SELECT id, washington, minsk FROM pairs WHERE washington = ? OR minsk = ?",
-                              (seat[0], seat[0])).fetchone()
+            pair = db.execute(
+                "SELECT id, washington, minsk FROM pairs WHERE washington = ? OR minsk = ?", (seat[0], seat[0])
+            ).fetchone()
             if pair is None:
                 seats, pairs, moves, hands, ended = db.execute(
                     "SELECT (SELECT COUNT(*) FROM seats), (SELECT COUNT(*) FROM pairs), (SELECT COUNT(*) FROM moves), "
-                    "(SELECT COUNT(*) FROM handovers), (SELECT ended FROM session)").fetchone()
+                    "(SELECT COUNT(*) FROM handovers), (SELECT ended FROM session)"
+                ).fetchone()
                 return seat[0], None, None, True, f"unpaired.{seats}.{pairs}.{moves}.{hands}.{ended or ''}"
             role = "washington" if pair[1] == seat[0] else "minsk"
-            last = db.execute("SELECT person FROM handovers WHERE pair = ? AND role = ? ORDER BY id DESC LIMIT 1",
-                              (pair[0], role)).fetchone()
+            last = db.execute(
+                "SELECT person FROM handovers WHERE pair = ? AND role = ? ORDER BY id DESC LIMIT 1", (pair[0], role)
+            ).fetchone()
             moves, hands, ended = db.execute(
                 "SELECT (SELECT COUNT(*) FROM moves WHERE pair = ?), (SELECT COUNT(*) FROM handovers WHERE pair = ?), "
-                "(SELECT ended FROM session)", (pair[0], pair[0])).fetchone()
+                "(SELECT ended FROM session)",
+                (pair[0], pair[0]),
+            ).fetchone()
             return seat[0], pair[0], role, bool(last[0]) if last else True, f"{pair[0]}.{moves}.{hands}.{ended or ''}"
         finally:
             db.execute("COMMIT")
@@ -348,7 +403,9 @@ class Store:
 
     # ----------------------------------------------------------------------------- session
     def session(self) -> Session:
-        row = self.db.execute("SELECT scenario, months, seed, join_code, instructor_key, started, ended, idle FROM session").fetchone()
+        row = self.db.execute(
+            "SELECT scenario, months, seed, join_code, instructor_key, started, ended, idle FROM session"
+        ).fetchone()
         return Session(*row)
 
     def end(self) -> None:
@@ -385,10 +442,14 @@ class Store:
 
     def waiting(self) -> list[SeatRow]:
         """Seats in no pair yet, in the order they joined."""
-        return [SeatRow(*row) for row in self.db.execute(
-            "SELECT id, name, token, joined FROM seats WHERE id NOT IN "
-            "(SELECT washington FROM pairs WHERE washington IS NOT NULL UNION SELECT minsk FROM pairs WHERE minsk IS NOT NULL) "
-            "ORDER BY id")]
+        return [
+            SeatRow(*row)
+            for row in self.db.execute(
+                "SELECT id, name, token, joined FROM seats WHERE id NOT IN "
+                "(SELECT washington FROM pairs WHERE washington IS NOT NULL UNION SELECT minsk FROM pairs WHERE minsk IS NOT NULL) "
+                "ORDER BY id"
+            )
+        ]
 
     # ------------------------------------------------------------------------------- pairs
     def add_pairs(self, pairs: Iterable[tuple[int | None, int | None]], seed_of) -> list[int]:
@@ -397,17 +458,23 @@ class Store:
         with self.transaction() as db:
             for washington, minsk in pairs:
                 number = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM pairs").fetchone()[0]
-                db.execute("INSERT INTO pairs VALUES (?, ?, ?, ?, ?)", (number, seed_of(number), washington, minsk, now()))
+                db.execute(
+                    "INSERT INTO pairs VALUES (?, ?, ?, ?, ?)", (number, seed_of(number), washington, minsk, now())
+                )
                 made.append(number)
         return made
 
     def pairs(self) -> list[PairRow]:
-        return [PairRow(*row) for row in self.db.execute("SELECT id, seed, washington, minsk, formed FROM pairs ORDER BY id")]
+        return [
+            PairRow(*row)
+            for row in self.db.execute("SELECT id, seed, washington, minsk, formed FROM pairs ORDER BY id")
+        ]
 
     def pair_of(self, seat: int) -> tuple[PairRow, str] | None:
         """The seat's pair and the side it plays there."""
-        row = self.db.execute("SELECT id, seed, washington, minsk, formed FROM pairs WHERE washington = ? OR minsk = ?",
-                              (seat, seat)).fetchone()
+        row = self.db.execute(
+            "SELECT id, seed, washington, minsk, formed FROM pairs WHERE washington = ? OR minsk = ?", (seat, seat)
+        ).fetchone()
         if row is None:
             return None
         pair = PairRow(*row)
@@ -415,27 +482,49 @@ class Store:
 
     # ------------------------------------------------------------------------------- moves
     def moves(self, pair: int) -> list[MoveRow]:
-        rows = self.db.execute("SELECT pair, month, kind, relief, release, accept FROM moves WHERE pair = ? ORDER BY id", (pair,))
+        rows = self.db.execute(
+            "SELECT pair, month, kind, relief, release, accept FROM moves WHERE pair = ? ORDER BY id", (pair,)
+        )
         return [MoveRow(p, m, k, r, g, None if a is None else bool(a)) for p, m, k, r, g, a in rows]
 
     def record(self, move: MoveRow, offers: list[tuple], outcomes: list[tuple]) -> None:
         """A move, with the offers and outcomes of the months it completed: one transaction."""
         with self.transaction() as db:
-            db.execute("INSERT INTO moves (pair, month, kind, relief, release, accept, made) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (move.pair, move.month, move.kind, move.relief, move.release,
-                        None if move.accept is None else int(move.accept), now()))
+            db.execute(
+                "INSERT INTO moves (pair, month, kind, relief, release, accept, made) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    move.pair,
+                    move.month,
+                    move.kind,
+                    move.relief,
+                    move.release,
+                    None if move.accept is None else int(move.accept),
+                    now(),
+                ),
+            )
             self._results(db, offers, outcomes)
 
     def handovers(self, pair: int) -> list[HandoverRow]:
-        rows = self.db.execute("SELECT pair, role, person, moves, reason, month FROM handovers WHERE pair = ? ORDER BY id", (pair,))
+        rows = self.db.execute(
+            "SELECT pair, role, person, moves, reason, month FROM handovers WHERE pair = ? ORDER BY id", (pair,)
+        )
         return [HandoverRow(p, r, bool(person), m, reason, month) for p, r, person, m, reason, month in rows]
 
     def hand(self, handover: HandoverRow, offers: list[tuple], outcomes: list[tuple]) -> None:
         """A handover, with the offers and outcomes of the months it completed: one transaction."""
         with self.transaction() as db:
-            db.execute("INSERT INTO handovers (pair, role, person, moves, reason, month, made) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (handover.pair, handover.role, int(handover.person), handover.moves, handover.reason, handover.month,
-                        now()))
+            db.execute(
+                "INSERT INTO handovers (pair, role, person, moves, reason, month, made) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    handover.pair,
+                    handover.role,
+                    int(handover.person),
+                    handover.moves,
+                    handover.reason,
+                    handover.month,
+                    now(),
+                ),
+            )
             self._results(db, offers, outcomes)
 
     def months_recorded(self, pair: int) -> set[int]:
@@ -464,11 +553,14 @@ class Store:
         if pair is None:
             seats, pairs, moves, hands, ended = self.db.execute(
                 "SELECT (SELECT COUNT(*) FROM seats), (SELECT COUNT(*) FROM pairs), (SELECT COUNT(*) FROM moves), "
-                "(SELECT COUNT(*) FROM handovers), (SELECT ended FROM session)").fetchone()
+                "(SELECT COUNT(*) FROM handovers), (SELECT ended FROM session)"
+            ).fetchone()
             return f"{seats}.{pairs}.{moves}.{hands}.{ended or ''}"
         moves, hands, ended = self.db.execute(
             "SELECT (SELECT COUNT(*) FROM moves WHERE pair = ?), (SELECT COUNT(*) FROM handovers WHERE pair = ?), "
-            "(SELECT ended FROM session)", (pair, pair)).fetchone()
+            "(SELECT ended FROM session)",
+            (pair, pair),
+        ).fetchone()
         return f"{pair}.{moves}.{hands}.{ended or ''}"
 
 

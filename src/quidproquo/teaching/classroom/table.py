@@ -44,8 +44,11 @@ from quidproquo.teaching.play import Seat
 
 ROLES = ("washington", "minsk")
 MOVER = {"offer": "washington", "reply": "minsk", "answer": "washington"}  # kind of move -> who makes it
-TURN_WORDS = {("washington", "offer"): "Washington's offer", ("minsk", "reply"): "Minsk's reply",
-              ("washington", "answer"): "Washington's answer to the counter-offer"}
+TURN_WORDS = {
+    ("washington", "offer"): "Washington's offer",
+    ("minsk", "reply"): "Minsk's reply",
+    ("washington", "answer"): "Washington's answer to the counter-offer",
+}
 
 
 class Refused(ValueError):
@@ -102,10 +105,14 @@ class Talk:
     level: np.ndarray | None = None  # (instruments,) steps of relief in force before the talks
     values: dict[str, np.ndarray] = field(default_factory=dict)  # side -> (candidates,) its utility of each bundle
     reservation: dict[str, float] = field(default_factory=dict)  # side -> its utility of no deal
-    parts: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # side -> component -> (candidates,) (`parts.py`)
+    parts: dict[str, dict[str, np.ndarray]] = field(
+        default_factory=dict
+    )  # side -> component -> (candidates,) (`parts.py`)
     offers: list[Made] = field(default_factory=list)
     waiting: tuple[str, str] | None = None  # (side, kind) of the student's move the month waits for
-    utility: dict[str, float] = field(default_factory=dict)  # side -> its realised utility up to this month, once played
+    utility: dict[str, float] = field(
+        default_factory=dict
+    )  # side -> its realised utility up to this month, once played
     # what pages derive from a month that no longer changes (bundles, their words, the month's lines):
     # made once, read by every page that shows the month
     memo: dict = field(default_factory=dict, repr=False, compare=False)
@@ -147,8 +154,11 @@ class Talk:
             raise Refused(400, f"release={move.release}: not on this month's menu; allowed: 0..{self.levels - 1}")
         candidate = move.relief * self.levels + move.release
         if not self.valid(candidate):
-            raise Refused(400, f"relief={move.relief}, release={move.release}: this bundle is not on this month's menu "
-                               "(it frees nobody, or repeats a relief set)")
+            raise Refused(
+                400,
+                f"relief={move.relief}, release={move.release}: this bundle is not on this month's menu "
+                "(it frees nobody, or repeats a relief set)",
+            )
         return candidate
 
 
@@ -160,7 +170,11 @@ class Table:
     """
 
     def __init__(self, config: Config, seed: int, months: int, students: dict[str, bool], history=()):
-        if config.bargaining.max_offers != 2 or config.bargaining.protocol != "alternating" or config.engine.worlds != 1:
+        if (
+            config.bargaining.max_offers != 2
+            or config.bargaining.protocol != "alternating"
+            or config.engine.worlds != 1
+        ):
             raise ConfigError("a classroom table needs one world and alternating talks of two offers a month")
         if not 1 <= months <= config.engine.rounds:
             raise ConfigError(f"months={months}: must be within 1..{config.engine.rounds} (the scenario's horizon)")
@@ -248,7 +262,9 @@ class Table:
             # A student made the offer if the move it came from is stored, and answered it likewise:
             # Washington's offer <- "offer", Minsk's reply (and its counter) <- "reply", Washington's answer <- "answer".
             mine = [("offer" in moves, "reply" in moves), ("reply" in moves, "answer" in moves)]
-            talk.offers = [Made(o.proposer, int(o.candidate[0]), bool(o.accepted[0]), *mine[k]) for k, o in enumerate(made)]
+            talk.offers = [
+                Made(o.proposer, int(o.candidate[0]), bool(o.accepted[0]), *mine[k]) for k, o in enumerate(made)
+            ]
         talk.waiting = self._waiting(talk, moves)
         return talk
 
@@ -264,6 +280,7 @@ class Table:
             # No reservation utility: the student judges, as in play mode; a side handed to the
             # built-in strategy after its student's offer answers by the strategy's own rule (None).
             return Seat.taking(side, np.array([proposal]), answer)
+
         return seat
 
     def _choice(self, role: str, talk: Talk, moves: dict[str, Move], utility: np.ndarray) -> tuple[int, bool | None]:

@@ -45,9 +45,11 @@ def number(value: float) -> str:
 
 def bundle(talk, candidate: int, model) -> str:
     """'release 12 (12 foreign nationals) for potash (US) licence'."""
+
     def words() -> str:
         releases, steps = talk.bundle(candidate)
         return f"release {people(releases, model)} for {relief(steps, talk.level, model)}"
+
     return talk.remembered(("bundle words", candidate), words)
 
 
@@ -73,8 +75,11 @@ def month_lines(model, talk, role: str | None) -> list[str]:
 
 def _month_lines(model, talk, role: str | None) -> list[str]:
     r, record = talk.month, model.recorder
-    lines = [line for line in (in_words(e[5]) for e in model.events.rows
-                               if e[0] == 0 and e[1] == r and e[4] not in QUIET and e[3] == "scenario")]
+    lines = [
+        in_words(e[5])
+        for e in model.events.rows
+        if e[0] == 0 and e[1] == r and e[4] not in QUIET and e[3] == "scenario"
+    ]
     if not talk.held:
         lines.append("No envoy visit: no talks this month.")
     elif not talk.offers:
@@ -83,7 +88,9 @@ def _month_lines(model, talk, role: str | None) -> list[str]:
         lines.append(offer_line(talk, step, model, role))
     if talk.deal is not None:
         releases, steps = talk.bundle(talk.deal)
-        lines.append(f"Deal: Minsk releases {people(releases, model)}; Washington grants {relief(steps, talk.level, model)}.")
+        lines.append(
+            f"Deal: Minsk releases {people(releases, model)}; Washington grants {relief(steps, talk.level, model)}."
+        )
     elif talk.offers:
         lines.append("No deal this month.")
     flows = record.tier_flows
@@ -92,11 +99,18 @@ def _month_lines(model, talk, role: str | None) -> list[str]:
         lines.append(f"Minsk pardons {people(flows['released_pardon'][r, 0], model)}.")
     if flows["completed"][r, 0].any():
         lines.append(f"Sentences ended: {people(flows['completed'][r, 0], model)}.")
-    lines += [sentence(in_words(e[5])) + "." for e in model.events.rows
-              if e[0] == 0 and e[1] == r and e[4] not in QUIET and e[3] != "scenario"]
-    lines.append(f"{sentence(LABELS['prisoners_held'].text)} at the month's end: {int(record.prisoners[r, 0].sum()):,}.")
+    lines += [
+        sentence(in_words(e[5])) + "."
+        for e in model.events.rows
+        if e[0] == 0 and e[1] == r and e[4] not in QUIET and e[3] != "scenario"
+    ]
+    lines.append(
+        f"{sentence(LABELS['prisoners_held'].text)} at the month's end: {int(record.prisoners[r, 0].sum()):,}."
+    )
     levels = record.levels[r, 0]
     lines.append(f"Relief in force: {relief(levels, np.zeros_like(levels), model)}.")
-    lines.append(f"{sentence(LABELS['moscow_pressure'].text)}: {record.moscow_pressure[r, 0]:.2f} (0 = none, 1 = the most).")
+    lines.append(
+        f"{sentence(LABELS['moscow_pressure'].text)}: {record.moscow_pressure[r, 0]:.2f} (0 = none, 1 = the most)."
+    )
     lines.append(f"{sentence(LABELS['sanctions_cost'].text)}: {number(record.sanctions_cost[r, 0])} USD m a month.")
     return lines

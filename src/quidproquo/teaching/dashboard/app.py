@@ -25,20 +25,31 @@ from matplotlib.figure import Figure
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import force_update, update_counter
 
-from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.config import load
+from quidproquo.config.schema import DEFAULT_SCENARIO
+from quidproquo.labels import in_words, scenario_name, text
 from quidproquo.teaching.dashboard.about import MODEL, QUESTION, about
 from quidproquo.teaching.dashboard.charts import FONT, Charts
-from quidproquo.teaching.dashboard.controls import KNOBS, DashboardModel, knob_value, knob_values, knobs_for, realised_utility, scenarios
+from quidproquo.teaching.dashboard.controls import (
+    KNOBS,
+    DashboardModel,
+    knob_value,
+    knob_values,
+    knobs_for,
+    realised_utility,
+    scenarios,
+)
 from quidproquo.teaching.parts import decided
 from quidproquo.teaching.play import OFFERS, WORLDS
-from quidproquo.labels import in_words, scenario_name, text
 
 PLAY_INTERVAL = 150  # ms between months while ▶ runs
 LOG_LINES = 80  # of world 0's event log on the page (all of it is in a run's events table)
 
-SEAT_CHOICES = [("nobody", "nobody: watch the model"), ("washington", "Washington: you make the offers"),
-                ("minsk", "Minsk: you answer Washington")]
+SEAT_CHOICES = [
+    ("nobody", "nobody: watch the model"),
+    ("washington", "Washington: you make the offers"),
+    ("minsk", "Minsk: you answer Washington"),
+]
 
 # Lettering for the back of a room; the sidebar narrower than Solara's 400 px; charts as wide as
 # their column. Solara's own classes are styled, nothing of Mesa's is hidden: it is not rendered.
@@ -114,9 +125,13 @@ def choice(label: str, items: list[tuple], value, on_value, classes: list[str]) 
             chosen = option == value
             # Keyed by the state too: a button that changes state is a new widget, so that no
             # class or style of its former state stays on it.
-            solara.Button(words, on_click=lambda option=option: on_value(option), outlined=not chosen, color="primary",
-                          classes=["qpq-option", "qpq-option-chosen" if chosen else "qpq-option-other"]
-                          ).key(f"{classes[0]}-{option}-{chosen}")
+            solara.Button(
+                words,
+                on_click=lambda option=option: on_value(option),
+                outlined=not chosen,
+                color="primary",
+                classes=["qpq-option", "qpq-option-chosen" if chosen else "qpq-option-other"],
+            ).key(f"{classes[0]}-{option}-{chosen}")
 
 
 # ----------------------------------------------------------------------------- summary
@@ -126,8 +141,10 @@ def summary_line(model) -> str:
         at = " -- at the table: choose your offer" if model.at_table else " -- press Step"
         return f"{name}: {model.month_label}, nothing run yet{at}"
     held = model.recorder.prisoners[model.round - 1].sum(axis=1)
-    return (f"{name}: {str(model.start + model.round - 1)}, month {model.round} of {model.rounds}; "
-            f"median held {np.median(held):,.0f}; a deal so far in {np.mean(model.washington.deals > 0):.0%} of worlds")
+    return (
+        f"{name}: {model.start + model.round - 1!s}, month {model.round} of {model.rounds}; "
+        f"median held {np.median(held):,.0f}; a deal so far in {np.mean(model.washington.deals > 0):.0%} of worlds"
+    )
 
 
 def parameters_line(model) -> str:
@@ -188,10 +205,14 @@ def Info(scenario: str):
     with solara.Card(classes=["qpq-about"], margin=2):
         with solara.Details(summary="About this model · things to notice · things to try", expand=False):
             prose(f"<p>{MODEL}</p><p>{QUESTION}</p>")
-            prose("<b>Things to notice</b><ul>" + "".join(f"<li>{line}</li>" for line in notes.notice) + "</ul>",
-                  classes=["qpq-notice"])
-            prose("<b>Things to try</b><ul>" + "".join(f"<li>{line}</li>" for line in notes.try_) + "</ul>",
-                  classes=["qpq-try"])
+            prose(
+                "<b>Things to notice</b><ul>" + "".join(f"<li>{line}</li>" for line in notes.notice) + "</ul>",
+                classes=["qpq-notice"],
+            )
+            prose(
+                "<b>Things to try</b><ul>" + "".join(f"<li>{line}</li>" for line in notes.try_) + "</ul>",
+                classes=["qpq-try"],
+            )
 
 
 # --------------------------------------------------------------------------- play mode
@@ -207,17 +228,23 @@ def PlayPanel(model):
         other = "Minsk" if model.seat == "washington" else "Washington"
         you = model.seat.capitalize()
         if model.seat == "washington":
-            prose(f"You are <b>Washington</b>. Each month: your offer, then {other}'s counter-offer if it refuses. "
-                  f"An envoy visits every month while you play; the model runs at most {WORLDS} worlds, and your "
-                  "choice is made in each of them (the offer shown is world 0's).")
+            prose(
+                f"You are <b>Washington</b>. Each month: your offer, then {other}'s counter-offer if it refuses. "
+                f"An envoy visits every month while you play; the model runs at most {WORLDS} worlds, and your "
+                "choice is made in each of them (the offer shown is world 0's)."
+            )
         else:
-            prose("You are <b>Minsk</b>. Each month Washington offers first; refuse it and your counter-offer goes back "
-                  f"-- {OFFERS} offers a visit. The offer shown is world 0's; your choice is made in all "
-                  f"{model.num_worlds} worlds.")
+            prose(
+                "You are <b>Minsk</b>. Each month Washington offers first; refuse it and your counter-offer goes back "
+                f"-- {OFFERS} offers a visit. The offer shown is world 0's; your choice is made in all "
+                f"{model.num_worlds} worlds."
+            )
         done = finished.value or not model.running
         if not done:
             PlayForm(model, you, other)
-            solara.Button("Finish and compare", on_click=lambda: finished.set(True), color="secondary", classes=["qpq-finish"])
+            solara.Button(
+                "Finish and compare", on_click=lambda: finished.set(True), color="secondary", classes=["qpq-finish"]
+            )
         if done and model.round > 0:
             Verdict(model)
 
@@ -249,16 +276,35 @@ def PlayForm(model, you: str, other: str):
     offered, relieved = player.offer_words()
     worded = lambda items: [(index, in_words(words)) for index, words in items]  # noqa: E731
     choice(f"{you} offers: sanctions relief", worded(player.relief_choices()), relief, set_relief, ["qpq-relief"])
-    choice(f"{you} offers: prisoners released (share of Washington's price)", worded(player.release_choices()), release,
-           set_release, ["qpq-release"])
-    choice(f"{other}'s offers this month", [(None, f"as {you}'s built-in strategy would"), (False, "refuse them"),
-                                            (True, "accept them")], player.accept, set_accept, ["qpq-accept"])
+    choice(
+        f"{you} offers: prisoners released (share of Washington's price)",
+        worded(player.release_choices()),
+        release,
+        set_release,
+        ["qpq-release"],
+    )
+    choice(
+        f"{other}'s offers this month",
+        [(None, f"as {you}'s built-in strategy would"), (False, "refuse them"), (True, "accept them")],
+        player.accept,
+        set_accept,
+        ["qpq-accept"],
+    )
     if model.seat == "washington":
-        choice("Minsk plays", [(False, "its built-in strategy (as in the comparison)"),
-                               (True, "firm: refuses offers short of its demand, and counters")],
-               player.firm, set_firm, ["qpq-firm"])
-    prose(f"Your offer: release <b>{in_words(offered)}</b> for <b>{in_words(relieved)}</b>. Press <b>Step</b> to make it.",
-          classes=["qpq-offer"])
+        choice(
+            "Minsk plays",
+            [
+                (False, "its built-in strategy (as in the comparison)"),
+                (True, "firm: refuses offers short of its demand, and counters"),
+            ],
+            player.firm,
+            set_firm,
+            ["qpq-firm"],
+        )
+    prose(
+        f"Your offer: release <b>{in_words(offered)}</b> for <b>{in_words(relieved)}</b>. Press <b>Step</b> to make it.",
+        classes=["qpq-offer"],
+    )
 
 
 @solara.component
@@ -269,10 +315,12 @@ def Verdict(model):
     theirs = realised_utility(baseline, model.seat)
     better = int(np.sum(yours > theirs))
     with solara.Div(classes=["qpq-verdict"]):
-        prose(f"<b>After {model.round} months</b>, {model.seat.capitalize()}'s discounted utility: yours median "
-              f"<b>{np.median(yours):,.1f}</b>, the built-in strategy's median <b>{np.median(theirs):,.1f}</b> in the "
-              f"same worlds. You did better in {better} of {yours.size} worlds. {verdict_reasons(model, baseline, yours, theirs)}",
-              classes=["qpq-verdict-words"])
+        prose(
+            f"<b>After {model.round} months</b>, {model.seat.capitalize()}'s discounted utility: yours median "
+            f"<b>{np.median(yours):,.1f}</b>, the built-in strategy's median <b>{np.median(theirs):,.1f}</b> in the "
+            f"same worlds. You did better in {better} of {yours.size} worlds. {verdict_reasons(model, baseline, yours, theirs)}",
+            classes=["qpq-verdict-words"],
+        )
         png = solara.use_memo(lambda: verdict_png(model.seat, yours, theirs), [model, model.round])
         with solara.Div(classes=["qpq-chart"]):
             solara.Image(png, format="png")
@@ -284,7 +332,9 @@ def verdict_reasons(model, baseline, yours: np.ndarray, theirs: np.ndarray) -> s
     seat = model.seat
     reasons = decided(model.realised[seat].parts(yours), baseline.realised[seat].parts(theirs), seat)
     if reasons:
-        said = [f"<b>{words}</b> (yours {mine:,.1f}, the built-in strategy's {its:,.1f})" for words, mine, its in reasons]
+        said = [
+            f"<b>{words}</b> (yours {mine:,.1f}, the built-in strategy's {its:,.1f})" for words, mine, its in reasons
+        ]
         lead = "What decided it: " + ", then ".join(said) + " (medians, in utility)."
     else:
         lead = "Your months and the built-in strategy's differ in no part of the utility."
@@ -315,9 +365,17 @@ def verdict_png(seat: str, yours: np.ndarray, theirs: np.ndarray) -> bytes:
 def ScenarioCard(scenario: str):
     with solara.Card("Scenario"):
         for name in scenarios():
-            solara.Button(scenario_name(name), href=f"?scenario={quote(name)}", outlined=name != scenario, color="primary",
-                          classes=["qpq-scenario", f"qpq-scenario-{name.replace('/', '-')}"])
-        solara.Text(solara.use_memo(lambda: description(scenario), [scenario]), classes=["qpq-description", "qpq-scenario-description"])
+            solara.Button(
+                scenario_name(name),
+                href=f"?scenario={quote(name)}",
+                outlined=name != scenario,
+                color="primary",
+                classes=["qpq-scenario", f"qpq-scenario-{name.replace('/', '-')}"],
+            )
+        solara.Text(
+            solara.use_memo(lambda: description(scenario), [scenario]),
+            classes=["qpq-description", "qpq-scenario-description"],
+        )
 
 
 @solara.component
@@ -330,6 +388,7 @@ def Settings(values: solara.Reactive[dict]):
             # refused here, in one line (guard.py shows it), before it reaches the page.
             checked = value if name == "seat" else knob_value(name, value)
             values.set({**values.value, name: checked})
+
         return set_value
 
     with solara.Card("Seat and sliders", classes=["qpq-settings"]):
@@ -344,7 +403,9 @@ def Settings(values: solara.Reactive[dict]):
             with solara.Div(classes=["qpq-knob", f"qpq-knob-{name}"]):
                 # The value in words above its slider, always shown (a thumb label shows only while dragged).
                 solara.Text(f"{knob.label}: {value:g}", classes=["qpq-knob-label"])
-                slider("", value=value, min=knob.low, max=high, step=knob.step, on_value=setter(name), thumb_label=False)
+                slider(
+                    "", value=value, min=knob.low, max=high, step=knob.step, on_value=setter(name), thumb_label=False
+                )
                 if name == "worlds" and seated:
                     solara.Text(f"at most {WORLDS} while a person plays", classes=["qpq-description", "qpq-knob-note"])
 
@@ -354,26 +415,36 @@ def Settings(values: solara.Reactive[dict]):
 def Dashboard(scenario: str):
     """One scenario's page: the model, Mesa's controller, and the components around it."""
     defaults = solara.use_memo(lambda: model_params(scenario), [scenario])
-    model = solara.use_reactive(solara.use_memo(lambda: DashboardModel(scenario_name=scenario, worlds=defaults["worlds"],
-                                                                       seed=defaults["seed"]), [scenario]))
+    model = solara.use_reactive(
+        solara.use_memo(
+            lambda: DashboardModel(scenario_name=scenario, worlds=defaults["worlds"], seed=defaults["seed"]), [scenario]
+        )
+    )
     values = solara.use_reactive(defaults)
-    play_interval, render_interval, use_threads = (solara.use_reactive(PLAY_INTERVAL), solara.use_reactive(1),
-                                                   solara.use_reactive(False))
+    play_interval, render_interval, use_threads = (
+        solara.use_reactive(PLAY_INTERVAL),
+        solara.use_reactive(1),
+        solara.use_reactive(False),
+    )
     solara.Style(CSS)
     solara.Title(f"quidproquo · {scenario_name(scenario)}")
     with solara.AppBar():
         solara.AppBarTitle(f"quidproquo · {scenario_name(scenario)}")
-    with solara.Sidebar():
-        with solara.Column(classes=["qpq-sidebar"]):
-            ScenarioCard(scenario)
-            Settings(values)
+    with solara.Sidebar(), solara.Column(classes=["qpq-sidebar"]):
+        ScenarioCard(scenario)
+        Settings(values)
     current = model.value
     with solara.Column(classes=["qpq-main"], style={"gap": "12px", "max-width": "1240px"}):
         with solara.Card(classes=["qpq-controls"], margin=0):
             with solara.Row(style={"align-items": "center", "gap": "16px", "flex-wrap": "wrap"}):
                 with solara.Div(style={"min-width": "300px"}):
-                    ModelController(model, model_parameters=values, play_interval=play_interval,
-                                    render_interval=render_interval, use_threads=use_threads)
+                    ModelController(
+                        model,
+                        model_parameters=values,
+                        play_interval=play_interval,
+                        render_interval=render_interval,
+                        use_threads=use_threads,
+                    )
                 with solara.Div(style={"flex": "1 1 300px"}):
                     Summary(current)
         Info(scenario)

@@ -71,8 +71,10 @@ class Fan:
         out = []
         for tick in ticks:
             at = float(y(tick))
-            out.append(f'<line x1="{LEFT}" y1="{at:.1f}" x2="{WIDTH - RIGHT}" y2="{at:.1f}" stroke="#dddddd"/>'
-                       f'<text x="{LEFT - 8}" y="{at + FONT * 0.35:.1f}" text-anchor="end">{self.number.format(tick)}</text>')
+            out.append(
+                f'<line x1="{LEFT}" y1="{at:.1f}" x2="{WIDTH - RIGHT}" y2="{at:.1f}" stroke="#dddddd"/>'
+                f'<text x="{LEFT - 8}" y="{at + FONT * 0.35:.1f}" text-anchor="end">{self.number.format(tick)}</text>'
+            )
         out.append(band(x, y(q05), y(q95), 0.18))
         out.append(band(x, y(q25), y(q75), 0.35))
         out.append(line(x, y(q50), TINT, 3, markers=True))
@@ -82,14 +84,18 @@ class Fan:
 
 
 def band(x: np.ndarray, lower: np.ndarray, upper: np.ndarray, opacity: float) -> str:
-    points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(np.concatenate([x, x[::-1]]), np.concatenate([upper, lower[::-1]])))
+    points = " ".join(
+        f"{a:.1f},{b:.1f}" for a, b in zip(np.concatenate([x, x[::-1]]), np.concatenate([upper, lower[::-1]]))
+    )
     return f'<polygon points="{points}" fill="{TINT}" fill-opacity="{opacity}" stroke="none"/>'
 
 
 def line(x: np.ndarray, y: np.ndarray, colour: str, width: float, dash: str = "", markers: bool = False) -> str:
     points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y))
-    out = (f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{width}" '
-           f'stroke-linejoin="round"{f" stroke-dasharray=" + chr(34) + dash + chr(34) if dash else ""}/>')
+    out = (
+        f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{width}" '
+        f'stroke-linejoin="round"{" stroke-dasharray=" + chr(34) + dash + chr(34) if dash else ""}/>'
+    )
     if markers:
         out += "".join(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3.5" fill="{colour}"/>' for a, b in zip(x, y))
     return out
@@ -98,11 +104,22 @@ def line(x: np.ndarray, y: np.ndarray, colour: str, width: float, dash: str = ""
 def legend(top: float, world0: bool) -> str:
     """The fan's key on one line: 90% and 50% of worlds, the median, world 0."""
     items, at = [], float(LEFT)
-    for words, mark in (("90% of worlds", f'<rect width="22" height="14" fill="{TINT}" fill-opacity="0.18"/>'),
-                        ("50% of worlds", f'<rect width="22" height="14" fill="{TINT}" fill-opacity="0.35"/>'),
-                        ("median", f'<line x1="0" y1="7" x2="22" y2="7" stroke="{TINT}" stroke-width="3"/>'),
-                        *((("world 0", f'<line x1="0" y1="7" x2="22" y2="7" stroke="{COLOURS["world0"]}" stroke-width="2" '
-                                       'stroke-dasharray="7 5"/>'),) if world0 else ())):
+    for words, mark in (
+        ("90% of worlds", f'<rect width="22" height="14" fill="{TINT}" fill-opacity="0.18"/>'),
+        ("50% of worlds", f'<rect width="22" height="14" fill="{TINT}" fill-opacity="0.35"/>'),
+        ("median", f'<line x1="0" y1="7" x2="22" y2="7" stroke="{TINT}" stroke-width="3"/>'),
+        *(
+            (
+                (
+                    "world 0",
+                    f'<line x1="0" y1="7" x2="22" y2="7" stroke="{COLOURS["world0"]}" stroke-width="2" '
+                    'stroke-dasharray="7 5"/>',
+                ),
+            )
+            if world0
+            else ()
+        ),
+    ):
         items.append(f'<g transform="translate({at:.0f},{top - 12:.0f})">{mark}<text x="28" y="13">{words}</text></g>')
         at += 28 + 0.56 * FONT * len(words) + 22
     return "".join(items)
@@ -139,9 +156,13 @@ class Charts:
         for k, words in self.date_ticks:
             at = self.x[k]
             out.append(f'<line x1="{at:.1f}" y1="{bottom:.1f}" x2="{at:.1f}" y2="{bottom + 5:.1f}" stroke="#444"/>')
-            if labels:  # a label that would run past the right edge ends at it; one that would touch the last is left out
+            if (
+                labels
+            ):  # a label that would run past the right edge ends at it; one that would touch the last is left out
                 half = 0.3 * FONT * len(words)
-                x, anchor, left = (at, "middle", at - half) if at + half <= WIDTH - 2 else (WIDTH - 2, "end", WIDTH - 2 - 2 * half)
+                x, anchor, left = (
+                    (at, "middle", at - half) if at + half <= WIDTH - 2 else (WIDTH - 2, "end", WIDTH - 2 - 2 * half)
+                )
                 if left < right + 0.5 * FONT:
                     continue
                 right = left + 2 * half
@@ -149,27 +170,35 @@ class Charts:
         return "".join(out)
 
     def _frame(self, height: float, body: list[str], title: str) -> str:
-        return (f'<svg class="qpq-svg" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" role="img" aria-label="{esc(title)}" '
-                f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, -apple-system, sans-serif" font-size="{FONT}" '
-                f'fill="#222" data-months="{self.model.recorder.recorded}">{"".join(body)}</svg>')
+        return (
+            f'<svg class="qpq-svg" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" role="img" aria-label="{esc(title)}" '
+            f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, -apple-system, sans-serif" font-size="{FONT}" '
+            f'fill="#222" data-months="{self.model.recorder.recorded}">{"".join(body)}</svg>'
+        )
 
     def _prisoners(self, months: int) -> str:
         model, rec = self.model, self.model.recorder
         values = series(model.initial.prisoners, rec.prisoners[:months].sum(axis=2) if months else None)
         title = f"{text('prisoners_held').capitalize()}, {model.num_worlds} worlds"
         fan = Fan(top=78, height=200, number="{:,.0f}")
-        body = [f'<text x="8" y="24" font-size="{TITLE}" font-weight="bold">{esc(title)}</text>',
-                legend(64, True), *fan.draw(self.x[: months + 1], values, True), self._axis(278, True),
-                f'<text x="16" y="178" font-size="{FONT}" transform="rotate(-90 16 178)" text-anchor="middle">'
-                f'{esc(LABELS["prisoners_held"].unit)}</text>']
+        body = [
+            f'<text x="8" y="24" font-size="{TITLE}" font-weight="bold">{esc(title)}</text>',
+            legend(64, True),
+            *fan.draw(self.x[: months + 1], values, True),
+            self._axis(278, True),
+            f'<text x="16" y="178" font-size="{FONT}" transform="rotate(-90 16 178)" text-anchor="middle">'
+            f"{esc(LABELS['prisoners_held'].unit)}</text>",
+        ]
         return self._frame(318, body, title)
 
     def _indicators(self, months: int) -> str:
         model, rec = self.model, self.model.recorder
         world0 = model.num_worlds > 1
-        panels = [("instruments_relieved", model.initial.instruments_relieved, model.relieved, "{:,.0f}", True),
-                  ("sanctions_cost", model.initial.sanctions_cost, rec.sanctions_cost, "{:,.0f}", False),
-                  ("moscow_pressure", model.initial.moscow_pressure, rec.moscow_pressure, "{:.2f}", False)]
+        panels = [
+            ("instruments_relieved", model.initial.instruments_relieved, model.relieved, "{:,.0f}", True),
+            ("sanctions_cost", model.initial.sanctions_cost, rec.sanctions_cost, "{:,.0f}", False),
+            ("moscow_pressure", model.initial.moscow_pressure, rec.moscow_pressure, "{:.2f}", False),
+        ]
         body, top, height, gap = [], 34, 108, 62
         for k, (key, initial, recorded, number, integer) in enumerate(panels):
             values = series(initial, recorded[:months] if months else None)

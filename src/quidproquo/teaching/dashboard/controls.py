@@ -15,15 +15,15 @@ from numbers import Real
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.config import Config, ConfigError, load
+from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.engine.model import BargainingModel
 from quidproquo.labels import text
 from quidproquo.teaching.parts import Realised
 from quidproquo.teaching.play import SETTINGS, WORLDS, Player, firm, scenarios
 
 SEATS = ("nobody", "washington", "minsk")
-__all__ = ["SEATS", "KNOBS", "DashboardModel", "scenarios"]  # `scenarios` is play's: the scenarios a person may choose
+__all__ = ["KNOBS", "SEATS", "DashboardModel", "scenarios"]  # `scenarios` is play's: the scenarios a person may choose
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,27 @@ KNOBS: dict[str, Knob] = {
     "worlds": Knob("engine.worlds", text("engine.worlds"), 1, 500, 1, integer=True),
     "seed": Knob("engine.seed", text("engine.seed"), 0, 999, 1, integer=True),
     "washington_engagement": Knob("actors.washington.engagement", text("actors.washington.engagement"), 0, 1, 0.05),
-    "washington_channel_value": Knob("actors.washington.channel_value", text("actors.washington.channel_value"), 0, 100, 1),
-    "washington_snapback_ratio": Knob("actors.washington.snapback_ratio", text("actors.washington.snapback_ratio"), 0, 5, 0.25),
-    "minsk_hostage_elasticity": Knob("actors.minsk.hostage_elasticity", text("actors.minsk.hostage_elasticity"), 0, 1, 0.01),
+    "washington_channel_value": Knob(
+        "actors.washington.channel_value", text("actors.washington.channel_value"), 0, 100, 1
+    ),
+    "washington_snapback_ratio": Knob(
+        "actors.washington.snapback_ratio", text("actors.washington.snapback_ratio"), 0, 5, 0.25
+    ),
+    "minsk_hostage_elasticity": Knob(
+        "actors.minsk.hostage_elasticity", text("actors.minsk.hostage_elasticity"), 0, 1, 0.01
+    ),
     "minsk_goodwill": Knob("actors.minsk.goodwill", text("actors.minsk.goodwill"), 0, 3, 0.1),
-    "minsk_repression_adjust": Knob("actors.minsk.repression_adjust", text("actors.minsk.repression_adjust"), 0, 1, 0.05),
+    "minsk_repression_adjust": Knob(
+        "actors.minsk.repression_adjust", text("actors.minsk.repression_adjust"), 0, 1, 0.05
+    ),
     "moscow_responsiveness": Knob("actors.moscow.responsiveness", text("actors.moscow.responsiveness"), 0, 2, 0.05),
     "opposition_lobbying": Knob("actors.opposition.lobbying", text("actors.opposition.lobbying"), 0, 1, 0.05),
-    "eu_hawk_threshold": Knob("actors.eu.members.{code}.threshold", text("actors.eu.hawk_threshold"), 0, 1, 0.05, stance="hawk"),
-    "eu_dove_threshold": Knob("actors.eu.members.{code}.threshold", text("actors.eu.dove_threshold"), 0, 1, 0.05, stance="dove"),
+    "eu_hawk_threshold": Knob(
+        "actors.eu.members.{code}.threshold", text("actors.eu.hawk_threshold"), 0, 1, 0.05, stance="hawk"
+    ),
+    "eu_dove_threshold": Knob(
+        "actors.eu.members.{code}.threshold", text("actors.eu.dove_threshold"), 0, 1, 0.05, stance="dove"
+    ),
 }
 
 
@@ -138,8 +150,15 @@ class DashboardModel(BargainingModel):
     (`baseline`) meets the same months.
     """
 
-    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, seat: str = "nobody", worlds: int = 100, seed: int = 0,
-                 scenario: MesaScenario | None = None, **knobs):
+    def __init__(
+        self,
+        scenario_name: str = DEFAULT_SCENARIO,
+        seat: str = "nobody",
+        worlds: int = 100,
+        seed: int = 0,
+        scenario: MesaScenario | None = None,
+        **knobs,
+    ):
         # Mesa's Reset hands the model's own `mesa` Scenario object back as `scenario`; it carries
         # no settings of ours (the scenario file is `scenario_name`), so anything else is refused.
         if scenario is not None and not isinstance(scenario, MesaScenario):

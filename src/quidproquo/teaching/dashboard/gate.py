@@ -22,16 +22,18 @@ import os
 import sys
 import warnings
 
-from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.config import ConfigError
+from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.teaching.access import Admission, new_token
 from quidproquo.teaching.address import is_loopback, link, listen
 
 COOKIE = "qpq_dashboard_token"
-REFUSED = (b"qpq: this dashboard needs its access token: open the link that `qpq dashboard` printed "
-           b"where it was started (it ends in ?token=...)\n")
+REFUSED = (
+    b"qpq: this dashboard needs its access token: open the link that `qpq dashboard` printed "
+    b"where it was started (it ends in ?token=...)\n"
+)
 PAGE = "quidproquo.teaching.dashboard.guard"  # the module whose `Page` Solara serves
-__all__ = ["Gate", "is_loopback", "malformed", "main"]
+__all__ = ["Gate", "is_loopback", "main", "malformed"]
 
 
 def malformed(frame: str | bytes | None) -> str | None:
@@ -40,7 +42,7 @@ def malformed(frame: str | bytes | None) -> str | None:
 
     try:
         message = json.loads(frame) if isinstance(frame, str) else deserialize_binary_message(frame)
-    except Exception as e:  # noqa: BLE001 -- any failure to parse is the answer itself
+    except Exception as e:
         return f"not a Jupyter message ({type(e).__name__})"
     if not isinstance(message, dict) or not isinstance(message.get("header"), dict):
         return "a Jupyter message is an object with a header"
@@ -56,9 +58,13 @@ def malformed(frame: str | bytes | None) -> str | None:
     if kind.startswith("comm_") and not isinstance(content.get("comm_id"), str):
         return "a comm message names no comm_id"
     # A widget's handler reads these without checking (and its traceback would go to the log).
-    if kind == "comm_open" and not (isinstance(content.get("target_name"), str) and isinstance(content.get("data", {}), dict)):
+    if kind == "comm_open" and not (
+        isinstance(content.get("target_name"), str) and isinstance(content.get("data", {}), dict)
+    ):
         return "a comm_open names no target_name, or its data is not an object"
-    if kind == "comm_msg" and not (isinstance(content.get("data"), dict) and isinstance(content["data"].get("method"), str)):
+    if kind == "comm_msg" and not (
+        isinstance(content.get("data"), dict) and isinstance(content["data"].get("method"), str)
+    ):
         return "a comm_msg has no data with a method"
     return None
 
@@ -77,15 +83,21 @@ class Gate(Admission):
     @staticmethod
     def _checked(receive, send):
         """`receive` for Solara's websocket: a malformed frame closes the connection with its reason."""
+
         async def receiving():
             message = await receive()
             if message["type"] == "websocket.receive":
                 why = malformed(message.get("text") if message.get("text") is not None else message.get("bytes"))
                 if why is not None:
-                    print(f"qpq: dashboard: closed a websocket that sent a malformed message: {why}", file=sys.stderr, flush=True)
+                    print(
+                        f"qpq: dashboard: closed a websocket that sent a malformed message: {why}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     await send({"type": "websocket.close", "code": 1008, "reason": f"qpq: malformed message: {why}"})
                     return {"type": "websocket.disconnect", "code": 1008}
             return message
+
         return receiving
 
 
@@ -114,8 +126,11 @@ def main(argv: list[str] | None = None) -> None:
     else:
         token = new_token()
         address, hint = link(args.host, args.port, f"/?token={token}")
-        print(f"qpq: warning: the dashboard is open to the network on {args.host}; only visitors with this link get in: "
-              f"{address} (scenario {scenario}){'; ' + hint if hint else ''}; Ctrl-C stops it", flush=True)
+        print(
+            f"qpq: warning: the dashboard is open to the network on {args.host}; only visitors with this link get in: "
+            f"{address} (scenario {scenario}){'; ' + hint if hint else ''}; Ctrl-C stops it",
+            flush=True,
+        )
     config = uvicorn.Config(Gate(solara_app, token), log_level="warning", lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
 
