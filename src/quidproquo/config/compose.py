@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import copy
 import functools
-import os
 import re
 import sys
 import warnings
-from pathlib import Path
 
 import yaml
 from hydra import compose, initialize_config_dir
@@ -27,6 +25,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from quidproquo.config.checks import ConfigError, month, validate
 from quidproquo.config.limits import check_interpolation, check_scenario_file, refuse_empty_mapping
+from quidproquo.config.scenarios import conf_dir, locate, no_such, scenario_names
 from quidproquo.config.schema import ACTORS, SCHEMAS, STRATEGIES, Config
 
 # Our launcher presets (conf/hydra/launcher) share their names with the plugins' schemas, so Hydra
@@ -57,108 +56,6 @@ def register() -> None:
 
 
 # ------------------------------------------------------------------------------ composition
-def conf_dir() -> Path:
-    """The Hydra config folder: $QPQ_CONF, else `conf/` at the top of the source checkout."""
-    return Path(os.environ.get("QPQ_CONF", Path(__file__).resolve().parents[3] / "conf"))
-
-
-def scenario_names() -> list[str]:
-    """Every scenario, subfolders included (`theory/rubinstein`)."""
-    folder = conf_dir() / "scenario"
-    return sorted(p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.yaml"))
-
-
-SCENARIO_DIR_HINT = ("a scenario of your own goes in DIR/scenario/NAME.yaml, added with --scenario-dir DIR "
-                     "(or hydra.searchpath=[file://DIR])")
-
-
-def no_such(group: str, choice: str, options: list[str]) -> str:
-    """`scenario=thwa: no such scenario; allowed: ...; did you mean thaw?` and, for a scenario,
-    how to add a folder of one's own."""
-    import difflib
-
-    close = difflib.get_close_matches(choice, options, n=3, cutoff=0.6)
-    out = f"{group}={choice}: no such {group}; allowed: {', '.join(options)}"
-    if close:
-        out += f"; did you mean {' or '.join(close)}?"
-    if group == "scenario":
-        out += f"{' ' if close else '; '}{SCENARIO_DIR_HINT[0].upper() if close else SCENARIO_DIR_HINT[0]}{SCENARIO_DIR_HINT[1:]}"
-    return out
-
-
-def search_roots(overrides) -> list[Path]:
-    """The config folders a composition reads, in Hydra's order of precedence: the folders of
-    `hydra.searchpath` overrides, then the project's."""
-    roots = []
-    for o in overrides:
-        if o.startswith("hydra.searchpath="):
-            roots += [Path(p.strip().strip("'\"").removeprefix("file://")) for p in o.split("=", 1)[1].strip("[]").split(",") if p.strip()]
-    return [*roots, conf_dir()]
-
-
-def scenario_files(overrides) -> list[Path]:
-    """The chosen scenario's file and the files it inherits from (its `defaults` list), nearest first."""
-    chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
-    todo, out = [chosen[-1] if chosen else "thaw"], []
-    while todo and len(out) < 20:
-        name = todo.pop(0)
-        for root in search_roots(overrides):
-            path = root / "scenario" / f"{name}.yaml"
-            if path.is_file() and path not in out:
-                out.append(path)
-                try:
-                    defaults = (yaml.safe_load(path.read_text()) or {}).get("defaults") or []
-                except (yaml.YAMLError, AttributeError):
-                    defaults = []
-                todo += [d for d in defaults if isinstance(d, str) and d != "_self_"]
-                break
-    return out
-
-
-def _line_of(path: Path, key: str) -> int | None:
-    """The line of `path` (a YAML mapping) that sets dotted `key` (or `events[N]`), if it does."""
-    try:
-        node = yaml.compose(path.read_text())
-    except yaml.YAMLError:
-        return None
-    parts = re.findall(r"[^.\[\]]+|\[\d+\]", key)
-    line = None
-    for part in parts:
-        if part.startswith("[") and isinstance(node, yaml.SequenceNode):
-            index = int(part[1:-1])
-            if index >= len(node.value):
-                return None
-            node = node.value[index]
-            line = node.start_mark.line + 1
-            continue
-        if not isinstance(node, yaml.MappingNode):
-            return None
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == part:
-                node, line = v, k.start_mark.line + 1
-                break
-        else:
-            return None
-    return line
-
-
-def locate(message: str, overrides) -> str:
-    """A mistake that comes from a scenario file, not the command line, with the file and line
-    that set it in front: `scenarios/mine.yaml: line 7: actors.minsk.goodwil: unknown key`."""
-    key = re.match(r"([A-Za-z_][\w.]*(?:\[\d+\])?)", message)
-    if not key or key.group(1) in ("scenario", "hydra") or re.match(r"/|\w+\.yaml", message):
-        return message
-    key = key.group(1)
-    given = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
-    if key in given:
-        return message
-    for path in scenario_files(overrides):
-        line = _line_of(path, key)
-        if line is not None:
-            return f"{path}: line {line}: {message}"
-    return message
-
-
 def explain(err: Exception) -> str:
     """Hydra's and OmegaConf's composition errors, as one line naming the key and what is allowed."""
     text = str(err)
@@ -181,8 +78,10 @@ def explain(err: Exception) -> str:
         return f"{key}={(merging.group(2) if merging else '')!r}: must be true or false"
     node = re.match(r"(actors\.\w+\.strategy)\.", key or "")
     if node and "not in" in first:
-        return (f"{key}: {node.group(1)} is unset here (its default applies); a strategy is set whole, "
-                f"e.g. {node.group(1)}={{_target_: quidproquo.strategies.boulware, exponent: 0.3}}")
+        return (
+            f"{key}: {node.group(1)} is unset here (its default applies); a strategy is set whole, "
+            f"e.g. {node.group(1)}={{_target_: quidproquo.strategies.boulware, exponent: 0.3}}"
+        )
     if "not in" in first and "Key '" in first:
         parent = re.search(r"not in '(\w+)'", first)
         allowed = ""
@@ -217,8 +116,10 @@ def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
         message = explain(err)
         if message.startswith("scenario: unknown key"):
             chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
-            message = (f"scenario={chosen[-1] if chosen else '?'}: its file sets no scenario; a scenario file starts with "
-                       f"'# @package _global_' and sets name, description and the keys it changes")
+            message = (
+                f"scenario={chosen[-1] if chosen else '?'}: its file sets no scenario; a scenario file starts with "
+                f"'# @package _global_' and sets name, description and the keys it changes"
+            )
         raise ConfigError(locate(_with_names(message, overrides), overrides)) from None
 
 
@@ -255,8 +156,12 @@ def beyond_the_horizon(cfg: Config) -> list[str]:
     they never happen, which is said, not silently assumed."""
     start = month(cfg.engine.start, "engine.start")
     end = start + (cfg.engine.rounds - 1)
-    return [f"qpq: note: events[{i}] ({event.date}{': ' + event.text if event.text else ''}) falls after the run's last month "
-            f"{end}, so it never happens" for i, event in enumerate(cfg.events) if month(event.date, "events.date") > end]
+    return [
+        f"qpq: note: events[{i}] ({event.date}{': ' + event.text if event.text else ''}) falls after the run's last month "
+        f"{end}, so it never happens"
+        for i, event in enumerate(cfg.events)
+        if month(event.date, "events.date") > end
+    ]
 
 
 def keep_overrides(cfg: Config, overrides, notify: bool = True) -> list[str]:
@@ -267,8 +172,10 @@ def keep_overrides(cfg: Config, overrides, notify: bool = True) -> list[str]:
     notices = []
     for event in cfg.events:
         for key in sorted(given & set(event.changes)):
-            notices.append(f"qpq: note: {key} is set on the command line, so the scenario's event of {event.date} "
-                           f"({key} = {event.changes[key]!r}) is skipped for it")
+            notices.append(
+                f"qpq: note: {key} is set on the command line, so the scenario's event of {event.date} "
+                f"({key} = {event.changes[key]!r}) is skipped for it"
+            )
             del event.changes[key]
     notices += beyond_the_horizon(cfg)
     if notify:
@@ -280,8 +187,11 @@ def keep_overrides(cfg: Config, overrides, notify: bool = True) -> list[str]:
 def own(overrides: list[str]) -> list[str]:
     """The overrides that shape our config: ours, and Hydra's search path (a user's own
     scenario folder), but not Hydra's run settings or flags."""
-    return [o for o in overrides
-            if o.startswith("hydra.searchpath=") or not o.lstrip("+~").startswith(("hydra.", "hydra/", "-"))]
+    return [
+        o
+        for o in overrides
+        if o.startswith("hydra.searchpath=") or not o.lstrip("+~").startswith(("hydra.", "hydra/", "-"))
+    ]
 
 
 def is_value_override(override: str) -> bool:
@@ -303,8 +213,10 @@ def load_many(points: list[list[str]]) -> list[Config]:
             # ignored without a word.
             added = override.split("=", 1)[0]
             if added.startswith("+") and not added.startswith("++") and not added.lstrip("+").startswith("hydra"):
-                raise ConfigError(f"{added}: adds a key the schema does not know; set one of its keys without '+' "
-                                  f"(qpq params lists them)")
+                raise ConfigError(
+                    f"{added}: adds a key the schema does not know; set one of its keys without '+' "
+                    f"(qpq params lists them)"
+                )
         groups = tuple(o for o in point if not is_value_override(o))
         cfg = copy.deepcopy(_compose_dict(groups))
         for override in groups:  # `engine={}`: Hydra merges it into the group and says nothing
@@ -316,7 +228,11 @@ def load_many(points: list[list[str]]) -> list[Config]:
                 key, text = override.split("=", 1)
                 try:
                     value = yaml.safe_load(text) if text else ""
-                except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: what YAML reads as a date, e.g. 2025-01-32
+                except (
+                    yaml.YAMLError,
+                    ValueError,
+                    RecursionError,
+                ):  # ValueError: what YAML reads as a date, e.g. 2025-01-32
                     raise ConfigError(f"{key}={text!r}: cannot be parsed") from None
                 if isinstance(value, dict) and not value:
                     refuse_empty_mapping(cfg, key)
