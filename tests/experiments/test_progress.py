@@ -17,12 +17,19 @@ from quidproquo.experiments.progress import Progress
 from tests_support import qpq
 
 
+def terminal_env(env) -> dict:
+    """The environment of a program on a terminal: the terminal's own size decides its width, as
+    it does for a user (a COLUMNS inherited from the test runner would override the pty's 120)."""
+    return {**{k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}, "TERM": "xterm"}
+
+
 def through_a_terminal(arguments: list[str], cwd, env, timeout: float = 300) -> tuple[int, str]:
     """Run `qpq ARGUMENTS` with stdout and stderr on a pseudo-terminal; its exit code and all it wrote."""
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # 40 rows, 120 columns
-    process = subprocess.Popen([qpq(), *arguments], cwd=cwd, stdin=child, stdout=child, stderr=child,
-                               env={**env, "TERM": "xterm"})
+    process = subprocess.Popen(
+        [qpq(), *arguments], cwd=cwd, stdin=child, stdout=child, stderr=child, env=terminal_env(env)
+    )
     os.close(child)
     chunks, deadline = [], time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -42,8 +49,9 @@ def through_a_terminal(arguments: list[str], cwd, env, timeout: float = 300) -> 
 
 
 def test_compare_draws_its_stages_on_a_terminal(tmp_path, env):
-    code, text = through_a_terminal(["compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "--out", "cmp"],
-                                    tmp_path, env)
+    code, text = through_a_terminal(
+        ["compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "--out", "cmp"], tmp_path, env
+    )
     assert code == 0, text[-2000:]
     for stage in ("paired runs", "bootstrap", "decomposition"):
         assert stage in text, stage
@@ -61,8 +69,13 @@ def test_calibrate_draws_its_generations_on_a_terminal(tmp_path, env):
 
 
 def test_piped_each_command_prints_one_summary_line(tmp_path, env):
-    done = subprocess.run([qpq(), "compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "--out", "cmp"],
-                          cwd=tmp_path, capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [qpq(), "compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "--out", "cmp"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("qpq: compare:")]
     assert len(lines) == 1 and "decomposition 32 combinations" in lines[0] and "bootstrap" in lines[0], done.stderr

@@ -11,18 +11,18 @@ import contextlib
 import os
 import re
 import shutil
-import sys
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from tests_support import qpq
 
 from quidproquo.teaching.play import WORLDS
+from tests_support import qpq
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 WAIT = 30_000  # ms: a step re-renders two charts, a Reset composes a config
@@ -163,7 +163,9 @@ def test_dashboard_in_a_browser(server, tmp_path):
             expect(worlds.locator("[role=slider]")).to_have_attribute("aria-valuenow", str(WORLDS))
             page.get_by_role("button", name="Reset").click()
             expect(page.locator(".qpq-play")).to_contain_text("You are Washington", timeout=WAIT)
-            expect(page.locator(".qpq-prisoners svg")).to_have_attribute("aria-label", re.compile(rf", {WORLDS} worlds$"), timeout=WAIT)
+            expect(page.locator(".qpq-prisoners svg")).to_have_attribute(
+                "aria-label", re.compile(rf", {WORLDS} worlds$"), timeout=WAIT
+            )
             expect(worlds.locator(".qpq-knob-label")).to_have_text(re.compile(rf": {WORLDS}$"))
             expect(summary).to_contain_text("at the table")
             # (relief set offered, share of the price): the relief menu lists world 0's sets, best value first
@@ -175,11 +177,17 @@ def test_dashboard_in_a_browser(server, tmp_path):
                 # Wait for the page to show the choice before making the next one: state, not time.
                 expect(page.locator(".qpq-relief .qpq-option-chosen")).to_have_text(chosen, timeout=WAIT)
                 choose(page, ".qpq-release", release)
+                # The sentence under the choices is a widget of its own that may arrive after the
+                # buttons: wait until it names the chosen release and relief (state, not time).
+                released = page.locator(".qpq-release .qpq-option-chosen").inner_text().split(": ", 1)[1].strip()
+                expect(page.locator(".qpq-offer")).to_contain_text(f"release {released} for {chosen}", timeout=WAIT)
                 # The offer as the form words it is the offer the log records.
                 words = re.search(r"release (.+) for (.+)\. Press", page.locator(".qpq-offer").inner_text())
                 offered.append(f"Washington proposes: release {words[1]} for {words[2]} --")
                 step(page, month)
-                expect(page.locator(".qpq-event", has_text="Washington proposes").first).to_contain_text(offered[-1], timeout=WAIT)
+                expect(page.locator(".qpq-event", has_text="Washington proposes").first).to_contain_text(
+                    offered[-1], timeout=WAIT
+                )
             # One offer a month in world 0's log, newest first (waited for: the log re-renders in steps).
             expect(page.locator(".qpq-event", has_text="Washington proposes")).to_have_count(3, timeout=WAIT)
             logged = page.locator(".qpq-event", has_text="Washington proposes").all_inner_texts()
@@ -192,7 +200,9 @@ def test_dashboard_in_a_browser(server, tmp_path):
             expect(page.locator(".qpq-verdict")).to_contain_text("built-in strategy", timeout=WAIT)
             # The verdict says what decided it, part by part, and counts the deals.
             expect(page.locator(".qpq-verdict-words")).to_contain_text("What decided it: ")
-            expect(page.locator(".qpq-verdict-words")).to_contain_text(re.compile(rf"Deals: yours in \d+ of {3 * WORLDS} world-months"))
+            expect(page.locator(".qpq-verdict-words")).to_contain_text(
+                re.compile(rf"Deals: yours in \d+ of {3 * WORLDS} world-months")
+            )
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
         finally:
             browser.close()
@@ -247,8 +257,11 @@ def test_the_page_reads_on_a_projector(server):
             before = page.locator(".qpq-prisoners svg").first.bounding_box()["width"]
             page.locator(".v-app-bar__nav-icon").first.click()  # the menu button folds the sidebar
             expect(drawer).not_to_be_in_viewport(timeout=WAIT)
-            page.wait_for_function("w => document.querySelector('.qpq-prisoners svg').getBoundingClientRect().width > w + 150",
-                                   arg=before, timeout=WAIT)
+            page.wait_for_function(
+                "w => document.querySelector('.qpq-prisoners svg').getBoundingClientRect().width > w + 150",
+                arg=before,
+                timeout=WAIT,
+            )
             folded = chart_text_px(page)
             assert all(folded[name] > with_sidebar[name] for name in folded), (with_sidebar, folded)
         finally:

@@ -37,12 +37,11 @@ import pandas as pd
 import yaml
 from scipy import optimize
 
-from quidproquo.experiments import plots
-
-from quidproquo.runs import storage
 from quidproquo.config import Config, ConfigError, load, month, value_of, with_changes
 from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments import plots
+from quidproquo.runs import storage
 
 DATA_END = pd.Period("2025-06", freq="M")
 DATA_ROUNDS = 12  # belarus_2025 starts 2024-07: rounds 0..11 are the months of the record
@@ -58,12 +57,28 @@ class Parameter:
 
 
 PARAMETERS = (
-    Parameter("inflow", "goods.prisoners.rank_and_file.inflow", 20.0, 80.0, "new political arrests a month at repression 1"),
-    Parameter("completion_rate", "goods.prisoners.rank_and_file.completion_rate", 0.005, 0.06, "monthly share of sentences ending"),
+    Parameter(
+        "inflow", "goods.prisoners.rank_and_file.inflow", 20.0, 80.0, "new political arrests a month at repression 1"
+    ),
+    Parameter(
+        "completion_rate",
+        "goods.prisoners.rank_and_file.completion_rate",
+        0.005,
+        0.06,
+        "monthly share of sentences ending",
+    ),
     Parameter("clemency_2024", "actors.minsk.clemency", 0.2, 3.0, "pardon intensity before the January 2025 election"),
     Parameter("clemency_2025", "actors.minsk.clemency@2025-02", 0.05, 2.0, "pardon intensity after the election"),
-    Parameter("engagement_2025", "actors.washington.engagement@2025-01", 0.02, 1.0, "monthly chance of a US envoy visit from January 2025"),
-    Parameter("visit_ask", "actors.washington.visit_ask", 2.0, 60.0, "prisoners Washington asks for a visit without relief"),
+    Parameter(
+        "engagement_2025",
+        "actors.washington.engagement@2025-01",
+        0.02,
+        1.0,
+        "monthly chance of a US envoy visit from January 2025",
+    ),
+    Parameter(
+        "visit_ask", "actors.washington.visit_ask", 2.0, 60.0, "prisoners Washington asks for a visit without relief"
+    ),
 )
 # Not fitted, because twelve months of data cannot tell them apart (their values and sources are
 # in config/schema.py or the scenario): Minsk's visit_legitimacy (a first fit put it at its bound with a
@@ -109,8 +124,11 @@ class Observed:
     initial: int
 
 
-DATA_COLUMNS = {"political_prisoners.csv": ("date", "political_prisoners"), "flows.csv": ("period", "metric", "value"),
-                "events.csv": ("date", "kind", "released_political", "us_concession")}
+DATA_COLUMNS = {
+    "political_prisoners.csv": ("date", "political_prisoners"),
+    "flows.csv": ("period", "metric", "value"),
+    "events.csv": ("date", "kind", "released_political", "us_concession"),
+}
 
 
 def read_data(path: Path) -> pd.DataFrame:
@@ -120,25 +138,37 @@ def read_data(path: Path) -> pd.DataFrame:
     try:
         table = pd.read_csv(path)
     except FileNotFoundError:
-        raise ConfigError(f"calibration data: {path} not found (set QPQ_DATA to the folder with the Belarus CSVs)") from None
+        raise ConfigError(
+            f"calibration data: {path} not found (set QPQ_DATA to the folder with the Belarus CSVs)"
+        ) from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
-        raise ConfigError(f"calibration data: {path}: not a readable CSV table ({' '.join(str(err).split())[:120]})") from None
+        raise ConfigError(
+            f"calibration data: {path}: not a readable CSV table ({' '.join(str(err).split())[:120]})"
+        ) from None
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise ConfigError(f"calibration data: {path}: no column {', '.join(missing)}; the fit reads {', '.join(columns)}")
+        raise ConfigError(
+            f"calibration data: {path}: no column {', '.join(missing)}; the fit reads {', '.join(columns)}"
+        )
     for column in [c for c in columns if c == "date"]:
         dates = pd.to_datetime(table[column], errors="coerce", format="%Y-%m-%d")
         if dates.isna().any():
             row = int(dates.isna().to_numpy().argmax())
-            raise ConfigError(f"calibration data: {path}: row {row + 2}: date {table[column].iloc[row]!r} is not YYYY-MM-DD")
+            raise ConfigError(
+                f"calibration data: {path}: row {row + 2}: date {table[column].iloc[row]!r} is not YYYY-MM-DD"
+            )
         table[column] = dates
-    numeric = {"political_prisoners.csv": ("political_prisoners",), "events.csv": ("released_political",)}.get(path.name, ())
+    numeric = {"political_prisoners.csv": ("political_prisoners",), "events.csv": ("released_political",)}.get(
+        path.name, ()
+    )
     for column in numeric:
         values = pd.to_numeric(table[column], errors="coerce")
         bad = values.isna() & table[column].notna()
         if bad.any() or (column == "political_prisoners" and values.isna().any()):
             row = int((bad | values.isna()).to_numpy().argmax())
-            raise ConfigError(f"calibration data: {path}: row {row + 2}: {column} {table[column].iloc[row]!r} is not a number")
+            raise ConfigError(
+                f"calibration data: {path}: row {row + 2}: {column} {table[column].iloc[row]!r} is not a number"
+            )
         table[column] = values
     return table
 
@@ -149,8 +179,10 @@ def observed(start: pd.Period, folder: Path | None = None) -> Observed:
     try:
         return _observed(start, counts, flows, events)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
-        raise ConfigError(f"calibration data in {folder}: {' '.join(str(err).split())[:160] or type(err).__name__}; "
-                          f"the files must hold the record from {start} to {DATA_END}") from None
+        raise ConfigError(
+            f"calibration data in {folder}: {' '.join(str(err).split())[:160] or type(err).__name__}; "
+            f"the files must hold the record from {start} to {DATA_END}"
+        ) from None
 
 
 def _observed(start: pd.Period, counts: pd.DataFrame, flows: pd.DataFrame, events: pd.DataFrame) -> Observed:
@@ -171,24 +203,45 @@ def _observed(start: pd.Period, counts: pd.DataFrame, flows: pd.DataFrame, event
     visits = events[(events.kind == "us_envoy_release") & (events.released_political > 0)]
     return Observed(
         counts=counts[["date", "round", "political_prisoners"]].reset_index(drop=True),
-        arrest_rounds=recognised["round"].to_numpy(), arrests_mean=float(recognised.value.astype(float).mean()),
-        pardons={"2024H2": float(pardons[pardons["round"] < 6].released_political.sum()),
-                 "2025H1": float(pardons[pardons["round"] >= 6].released_political.sum())},
-        visit_releases=float(visits.released_political.sum()), visit_months=float(visits["round"].nunique()),
+        arrest_rounds=recognised["round"].to_numpy(),
+        arrests_mean=float(recognised.value.astype(float).mean()),
+        pardons={
+            "2024H2": float(pardons[pardons["round"] < 6].released_political.sum()),
+            "2025H1": float(pardons[pardons["round"] >= 6].released_political.sum()),
+        },
+        visit_releases=float(visits.released_political.sum()),
+        visit_months=float(visits["round"].nunique()),
         largest_visit=float(visits.groupby("round").released_political.sum().max()),
         concessions=float((~events.us_concession.fillna("none announced").isin(["none announced"])).sum()),
-        initial=initial)
+        initial=initial,
+    )
 
 
 def moment_names(obs: Observed) -> list[str]:
-    return ([f"prisoners {d:%Y-%m-%d}" for d in obs.counts.date] + ["arrests a month", "pardons 2024-07..12",
-            "pardons 2025-01..06", "freed in visits 2025-01..06", "months with a visit release 2025-01..06",
-            "largest visit release 2025-01..06", "US instruments with relief in force by 2025-06"])
+    return [f"prisoners {d:%Y-%m-%d}" for d in obs.counts.date] + [
+        "arrests a month",
+        "pardons 2024-07..12",
+        "pardons 2025-01..06",
+        "freed in visits 2025-01..06",
+        "months with a visit release 2025-01..06",
+        "largest visit release 2025-01..06",
+        "US instruments with relief in force by 2025-06",
+    ]
 
 
 def observed_moments(obs: Observed) -> np.ndarray:
-    return np.array([*obs.counts.political_prisoners.astype(float), obs.arrests_mean, obs.pardons["2024H2"],
-                     obs.pardons["2025H1"], obs.visit_releases, obs.visit_months, obs.largest_visit, obs.concessions])
+    return np.array(
+        [
+            *obs.counts.political_prisoners.astype(float),
+            obs.arrests_mean,
+            obs.pardons["2024H2"],
+            obs.pardons["2025H1"],
+            obs.visit_releases,
+            obs.visit_months,
+            obs.largest_visit,
+            obs.concessions,
+        ]
+    )
 
 
 def simulated_moments(model: BargainingModel, obs: Observed) -> np.ndarray:
@@ -200,12 +253,18 @@ def simulated_moments(model: BargainingModel, obs: Observed) -> np.ndarray:
     second_half = slice(6, 12)
     us = model.instruments.of("washington")
     relieved = (relief_in_force(rec.instruments[:DATA_ROUNDS], rec.levels[:DATA_ROUNDS]).any(axis=0) & us).sum(axis=1)
-    return np.column_stack([
-        *(held[r] for r in obs.counts["round"]),
-        rec.arrests[obs.arrest_rounds].mean(axis=0),
-        pardons[first_half].sum(axis=0), pardons[second_half].sum(axis=0),
-        deals[second_half].sum(axis=0), (deals[second_half] > 0).sum(axis=0), deals[second_half].max(axis=0), relieved,
-    ]).astype(np.float64)
+    return np.column_stack(
+        [
+            *(held[r] for r in obs.counts["round"]),
+            rec.arrests[obs.arrest_rounds].mean(axis=0),
+            pardons[first_half].sum(axis=0),
+            pardons[second_half].sum(axis=0),
+            deals[second_half].sum(axis=0),
+            (deals[second_half] > 0).sum(axis=0),
+            deals[second_half].max(axis=0),
+            relieved,
+        ]
+    ).astype(np.float64)
 
 
 # ---------------------------------------------------------------------------- parameters
@@ -251,8 +310,12 @@ def fit(base: Config, obs: Observed, budget: Budget, seed: int = 0, progress=Non
     def moments(theta, worlds=budget.worlds):
         return simulated_moments(simulate(base, theta, worlds, rounds, seed), obs)
 
-    search = progress.stage("generations", budget.popsize * len(PARAMETERS) * (budget.maxiter + 1), "evaluation",
-                            f"search up to {budget.maxiter + 1} generations")
+    search = progress.stage(
+        "generations",
+        budget.popsize * len(PARAMETERS) * (budget.maxiter + 1),
+        "run",
+        f"search up to {budget.maxiter + 1} generations",
+    )
     generation, energies = [0], [None]
 
     def distance(theta):
@@ -267,17 +330,32 @@ def fit(base: Config, obs: Observed, budget: Budget, seed: int = 0, progress=Non
         generation[0] += 1
         energies[0] = now.copy()
         search.set_total(len(now) * (budget.maxiter + 1))
-        search.note(f"generation {generation[0]} of {budget.maxiter}, best {intermediate_result.fun:.2f}, "
-                    f"{accepted:.0%} of trials accepted")
+        # What matters most first: a narrow terminal cuts the line at its end.
+        search.note(
+            f"best {intermediate_result.fun:.2f}, {accepted:.0%} accepted, generation {generation[0]}/{budget.maxiter}"
+        )
 
     bounds = [(p.low, p.high) for p in PARAMETERS]
     with search:
-        result = optimize.differential_evolution(distance, bounds, popsize=budget.popsize, maxiter=budget.maxiter,
-                                                 seed=seed, polish=False, init="sobol", x0=np.clip(prior, *np.array(bounds).T),
-                                                 tol=1e-3, callback=generation_done)
+        result = optimize.differential_evolution(
+            distance,
+            bounds,
+            popsize=budget.popsize,
+            maxiter=budget.maxiter,
+            seed=seed,
+            polish=False,
+            init="sobol",
+            x0=np.clip(prior, *np.array(bounds).T),
+            tol=1e-3,
+            callback=generation_done,
+        )
         search.what = f"search {evaluations} evaluations in {generation[0]} generations"
-    errors = progress.stage("standard errors", 1 + 2 * len(PARAMETERS), "run",
-                            f"standard errors {1 + 2 * len(PARAMETERS)} runs x {budget.se_worlds:,} worlds")
+    errors = progress.stage(
+        "standard errors",
+        1 + 2 * len(PARAMETERS),
+        "run",
+        f"standard errors {1 + 2 * len(PARAMETERS)} runs x {budget.se_worlds:,} worlds",
+    )
     errors.__enter__()
     theta = result.x
     # Standard errors by the MSM sandwich, with moments over more worlds.
@@ -285,23 +363,33 @@ def fit(base: Config, obs: Observed, budget: Budget, seed: int = 0, progress=Non
     errors.update()
     weights = np.diag(1.0 / scale**2)
     steps = 0.02 * np.array([p.high - p.low for p in PARAMETERS])
+
     def counted(theta_):
         out = moments(theta_, budget.se_worlds).mean(axis=0)
         errors.update()
         return out
 
-    jacobian = np.column_stack([
-        (counted(np.minimum(theta + e, [p.high for p in PARAMETERS]))
-         - counted(np.maximum(theta - e, [p.low for p in PARAMETERS])))
-        / (np.minimum(theta + e, [p.high for p in PARAMETERS]) - np.maximum(theta - e, [p.low for p in PARAMETERS]))[j]
-        for j, e in enumerate(np.diag(steps))])
+    jacobian = np.column_stack(
+        [
+            (
+                counted(np.minimum(theta + e, [p.high for p in PARAMETERS]))
+                - counted(np.maximum(theta - e, [p.low for p in PARAMETERS]))
+            )
+            / (
+                np.minimum(theta + e, [p.high for p in PARAMETERS]) - np.maximum(theta - e, [p.low for p in PARAMETERS])
+            )[j]
+            for j, e in enumerate(np.diag(steps))
+        ]
+    )
     errors.__exit__(None, None, None)
     a = jacobian.T @ weights @ jacobian
     omega = np.cov(at, rowvar=False)
     a_inv = np.linalg.pinv(a)
     covariance = (1 + 1 / budget.worlds) * a_inv @ jacobian.T @ weights @ omega @ weights @ jacobian @ a_inv
     se = np.sqrt(np.clip(np.diag(covariance), 0, None))
-    table = pd.DataFrame({"moment": moment_names(obs), "observed": target, "simulated": at.mean(axis=0), "scale": scale})
+    table = pd.DataFrame(
+        {"moment": moment_names(obs), "observed": target, "simulated": at.mean(axis=0), "scale": scale}
+    )
     return Fit(theta, se, float(result.fun), table, evaluations, time.perf_counter() - start)
 
 
@@ -314,7 +402,10 @@ def scenario_text(base_name: str, cfg: Config, result: Fit, budget_name: str, se
         f"# {base_name}, calibrated by `qpq calibrate` (budget {budget_name}, seed {seed}) on {datetime.date.today()}",
         "# to data/belarus up to 2025-06-30 by the method of simulated moments.",
         "# Fitted values (± standard error):",
-        *(f"#   {p.name:<16} {v:10.4f} ± {s:.4f}   {p.meaning} [{p.key}]" for p, v, s in zip(PARAMETERS, result.theta, result.se)),
+        *(
+            f"#   {p.name:<16} {v:10.4f} ± {s:.4f}   {p.meaning} [{p.key}]"
+            for p, v, s in zip(PARAMETERS, result.theta, result.se)
+        ),
         f"# Distance at the fit: {result.distance:.2f} over {len(result.moments)} moments (each in units of its spread across worlds).",
         "defaults:",
         f"  - {base_name}",
@@ -336,27 +427,35 @@ def scenario_text(base_name: str, cfg: Config, result: Fit, budget_name: str, se
     return "\n".join(lines) + "\n" + body
 
 
-def forecast_numbers(model: BargainingModel, at: pd.Period = pd.Period("2025-12", freq="M")) -> dict:
+def forecast_numbers(model: BargainingModel, at: pd.Period | None = None) -> dict:
     """Prisoners held at the end of `at` (median, 90% band), releases (deals, pardons and
     unilateral releases) from the data's end to `at`, and the share of worlds in which each step
     of each US instrument has been in force at any time by then."""
+    at = pd.Period("2025-12", freq="M") if at is None else at
     start = model.start
     r = (at - start).n
     first = (DATA_END - start).n + 1
     rec, instruments = model.recorder, model.instruments
     held = rec.prisoners.sum(axis=2)[r]
-    released = (rec.released_deal[first:r + 1] + rec.released_pardon[first:r + 1]).sum(axis=0)
-    deals = rec.released_deal[first:r + 1].sum(axis=0)
+    released = (rec.released_deal[first : r + 1] + rec.released_pardon[first : r + 1]).sum(axis=0)
+    deals = rec.released_deal[first : r + 1].sum(axis=0)
     reached = rec.levels[: r + 1].max(axis=0)  # (worlds, instruments): highest step in force by then
-    steps = {f"step_{name}_{k}_{instruments[name].steps[k - 1].replace(' ', '_')}": float((reached[:, i] >= k).mean())
-             for i, name in enumerate(instruments.names) if instruments[name].sender == "washington"
-             for k in range(1, instruments.step_count[i] + 1)}
+    steps = {
+        f"step_{name}_{k}_{instruments[name].steps[k - 1].replace(' ', '_')}": float((reached[:, i] >= k).mean())
+        for i, name in enumerate(instruments.names)
+        if instruments[name].sender == "washington"
+        for k in range(1, instruments.step_count[i] + 1)
+    }
     return {
-        "date": str(at), "prisoners_median": float(np.median(held)),
-        "prisoners_q05": float(np.quantile(held, 0.05)), "prisoners_q95": float(np.quantile(held, 0.95)),
-        "released_median": float(np.median(released)), "released_q05": float(np.quantile(released, 0.05)),
+        "date": str(at),
+        "prisoners_median": float(np.median(held)),
+        "prisoners_q05": float(np.quantile(held, 0.05)),
+        "prisoners_q95": float(np.quantile(held, 0.95)),
+        "released_median": float(np.median(released)),
+        "released_q05": float(np.quantile(released, 0.05)),
         "released_q95": float(np.quantile(released, 0.95)),
-        "released_deal_median": float(np.median(deals)), "released_deal_q95": float(np.quantile(deals, 0.95)),
+        "released_deal_median": float(np.median(deals)),
+        "released_deal_q95": float(np.quantile(deals, 0.95)),
         **steps,
     }
 
@@ -367,7 +466,9 @@ def forecast_figure(model: BargainingModel, obs: Observed, title: str):
     dates = pd.period_range(model.start, periods=held.shape[1], freq="M").to_timestamp(how="end").normalize()
     fig, ax = plots.plt.subplots(figsize=(11, 6), layout="constrained")
     plots.fan(ax, dates, held, " of the model", world0=False)
-    ax.scatter(obs.counts.date, obs.counts.political_prisoners, color="black", zorder=5, s=30, label="observed (Viasna)")
+    ax.scatter(
+        obs.counts.date, obs.counts.political_prisoners, color="black", zorder=5, s=30, label="observed (Viasna)"
+    )
     ax.axvline(pd.Timestamp("2025-06-30"), color="grey", ls=":", lw=1.5)
     ax.text(pd.Timestamp("2025-07-10"), ax.get_ylim()[1], "forecast →", va="top", color="grey")
     ax.set(title=title, ylabel="political prisoners held", xlabel="month")
@@ -375,8 +476,15 @@ def forecast_figure(model: BargainingModel, obs: Observed, title: str):
     return fig
 
 
-def calibrate(out: Path, scenario_dir: Path | None = None, budget_name: str = "default", seed: int = 0, worlds: int = 1000,
-              base_name: str = "belarus_2025", progress=None) -> dict:
+def calibrate(
+    out: Path,
+    scenario_dir: Path | None = None,
+    budget_name: str = "default",
+    seed: int = 0,
+    worlds: int = 1000,
+    base_name: str = "belarus_2025",
+    progress=None,
+) -> dict:
     """Fit, run the fitted scenario, and write into the run folder `out` the calibrated scenario
     (`<base>_calibrated.yaml`), the forecast figure, tables and a report. Returns the forecast
     numbers for 2025-12.
@@ -394,8 +502,10 @@ def calibrate(out: Path, scenario_dir: Path | None = None, budget_name: str = "d
     base = load([f"scenario={base_name}"])
     obs = observed(month(base.engine.start, "engine.start"))
     if obs.initial != sum(t.initial for t in base.goods.prisoners.values()):
-        raise ConfigError(f"scenario={base_name}: initial prisoners {sum(t.initial for t in base.goods.prisoners.values())} "
-                          f"differ from the data's {obs.initial} at {base.engine.start}")
+        raise ConfigError(
+            f"scenario={base_name}: initial prisoners {sum(t.initial for t in base.goods.prisoners.values())} "
+            f"differ from the data's {obs.initial} at {base.engine.start}"
+        )
     from quidproquo.experiments.progress import Silent
 
     progress = progress or Silent()
@@ -411,17 +521,28 @@ def calibrate(out: Path, scenario_dir: Path | None = None, budget_name: str = "d
         cfg = fitted_config(base, [round(float(v), 6) for v in result.theta], worlds=worlds, seed=seed)
         cfg.output.event_log_worlds = 0
         model = BargainingModel(config=cfg)
-        with progress.stage("forecast", worlds * cfg.engine.rounds, "world-months", f"forecast {worlds:,} worlds") as stage:
+        with progress.stage(
+            "forecast", worlds * cfg.engine.rounds, "world-months", f"forecast {worlds:,} worlds"
+        ) as stage:
             while model.running:
                 model.step()
                 stage.update(worlds)
         numbers = forecast_numbers(model)
-        fig = forecast_figure(model, obs, f"{base_name}, calibrated to 2025-06: observed and forecast ({worlds:,} worlds)")
+        fig = forecast_figure(
+            model, obs, f"{base_name}, calibrated to 2025-06: observed and forecast ({worlds:,} worlds)"
+        )
         storage.write_figure(fig, staged / "forecast.png")
         plots.close(fig)
-        fitted = pd.DataFrame({"parameter": [p.name for p in PARAMETERS], "key": [p.key for p in PARAMETERS],
-                               "value": result.theta, "se": result.se, "low": [p.low for p in PARAMETERS],
-                               "high": [p.high for p in PARAMETERS]})
+        fitted = pd.DataFrame(
+            {
+                "parameter": [p.name for p in PARAMETERS],
+                "key": [p.key for p in PARAMETERS],
+                "value": result.theta,
+                "se": result.se,
+                "low": [p.low for p in PARAMETERS],
+                "high": [p.high for p in PARAMETERS],
+            }
+        )
         storage.write_text(fitted.to_csv(index=False), staged / "parameters.csv")
         storage.write_text(result.moments.to_csv(index=False), staged / "moments.csv")
         storage.write_text(report(base_name, fitted, result, numbers, Path(name), worlds), staged / "calibration.md")
@@ -431,15 +552,26 @@ def calibrate(out: Path, scenario_dir: Path | None = None, budget_name: str = "d
     scenario_file = out / name
     if scenario_dir is not None:
         scenario_file = storage.write_text(text, Path(scenario_dir) / name)
-    return {**numbers, "scenario": str(scenario_file), "folder": str(out), "evaluations": result.evaluations,
-            "seconds": result.seconds}
+    return {
+        **numbers,
+        "scenario": str(scenario_file),
+        "folder": str(out),
+        "evaluations": result.evaluations,
+        "seconds": result.seconds,
+    }
 
 
 def report(base_name: str, fitted: pd.DataFrame, result: Fit, numbers: dict, scenario_file: Path, worlds: int) -> str:
-    rows = "\n".join(f"| {r.parameter} | `{r.key}` | {r.value:.4f} | {r.se:.4f} | {r.low:g} – {r.high:g} |" for r in fitted.itertuples())
+    rows = "\n".join(
+        f"| {r.parameter} | `{r.key}` | {r.value:.4f} | {r.se:.4f} | {r.low:g} – {r.high:g} |"
+        for r in fitted.itertuples()
+    )
     moments = "\n".join(f"| {r.moment} | {r.observed:,.1f} | {r.simulated:,.1f} |" for r in result.moments.itertuples())
-    lifted = "\n".join(f"| {k.removeprefix('step_').split('_', 1)[0]} | {k.removeprefix('step_').split('_', 1)[1].replace('_', ' ')} | {v:.0%} |"
-                        for k, v in numbers.items() if k.startswith("step_"))
+    lifted = "\n".join(
+        f"| {k.removeprefix('step_').split('_', 1)[0]} | {k.removeprefix('step_').split('_', 1)[1].replace('_', ' ')} | {v:.0%} |"
+        for k, v in numbers.items()
+        if k.startswith("step_")
+    )
     return f"""# Calibration of {base_name}
 
 Method of simulated moments, `scipy.optimize.differential_evolution`, {result.evaluations} evaluations in
@@ -454,17 +586,17 @@ in this folder (`qpq calibrate --write-scenario` also puts it among the scenario
 |---|---:|---:|
 {moments}
 
-## Forecast for {numbers['date']} ({worlds:,} worlds)
+## Forecast for {numbers["date"]} ({worlds:,} worlds)
 
-- Political prisoners held at the end of {numbers['date']}: median **{numbers['prisoners_median']:,.0f}**,
-  90% band {numbers['prisoners_q05']:,.0f} – {numbers['prisoners_q95']:,.0f}.
-- Released (deals and pardons) 2025-07 .. {numbers['date']}: median **{numbers['released_median']:,.0f}**,
-  90% band {numbers['released_q05']:,.0f} – {numbers['released_q95']:,.0f}.
+- Political prisoners held at the end of {numbers["date"]}: median **{numbers["prisoners_median"]:,.0f}**,
+  90% band {numbers["prisoners_q05"]:,.0f} – {numbers["prisoners_q95"]:,.0f}.
+- Released (deals and pardons) 2025-07 .. {numbers["date"]}: median **{numbers["released_median"]:,.0f}**,
+  90% band {numbers["released_q05"]:,.0f} – {numbers["released_q95"]:,.0f}.
 
-- Released in deals 2025-07 .. {numbers['date']}: median {numbers['released_deal_median']:,.0f},
-  95th percentile {numbers['released_deal_q95']:,.0f}.
+- Released in deals 2025-07 .. {numbers["date"]}: median {numbers["released_deal_median"]:,.0f},
+  95th percentile {numbers["released_deal_q95"]:,.0f}.
 
-| US instrument | step of relief | worlds where the step has been in force by {numbers['date']} |
+| US instrument | step of relief | worlds where the step has been in force by {numbers["date"]} |
 |---|---|---:|
 {lifted}
 
