@@ -29,6 +29,7 @@ def env():
 KINDS = {
     "test_classroom_browser.py": "browser",
     "test_dashboard_browser.py": "browser",
+    "test_play_fuzz.py": "browser",
     "test_ray.py": "ray",
     "test_notebooks.py": "notebook",
 }
@@ -53,4 +54,6 @@ def pytest_collection_modifyitems(config, items):
         kind = KINDS.get(item.path.name)
         if kind:
             item.add_marker(kind)
+        # A test of another file that drives a browser says so itself (@pytest.mark.browser).
+        if any(item.get_closest_marker(k) for k in ("browser", "ray", "notebook")):
             item.add_marker("slow")

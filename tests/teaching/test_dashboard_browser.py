@@ -270,7 +270,7 @@ def test_the_page_reads_on_a_projector(server):
 
 def screenshot(path: Path, months: int = 6) -> None:
     """The page at 1024x768 after a few months of thaw, for the README (`python
-    tests/test_dashboard_browser.py --screenshot docs/figures/dashboard_1024x768.png`)."""
+    tests/teaching/test_dashboard_browser.py --screenshot docs/figures/dashboard_1024x768.png`, with PYTHONPATH=tests)."""
     with serving(Path(os.devnull), dict(os.environ)) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
         try:
@@ -287,4 +287,4 @@ if __name__ == "__main__":
         screenshot(Path(sys.argv[2]))
         print(f"wrote {sys.argv[2]}")
     else:
-        sys.exit("usage: python tests/test_dashboard_browser.py --screenshot PATH.png")
+        sys.exit("usage: PYTHONPATH=tests python tests/teaching/test_dashboard_browser.py --screenshot PATH.png")

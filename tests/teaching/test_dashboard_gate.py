@@ -194,6 +194,7 @@ def test_malformed_websocket_frames_close_in_one_line_and_leave_no_traceback(tmp
         assert "Traceback" not in text
 
 
+@pytest.mark.browser
 def test_through_the_token_link_the_page_works_and_a_forged_value_gets_one_line(tmp_path, env):
     """A visitor with the link uses the page (its websocket carries the cookie); a control value
     no control would send, forged on the page's own websocket, is answered in the page."""
