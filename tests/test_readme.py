@@ -27,7 +27,7 @@ LOCAL_RAY = (
 # line (its start) -> (what is run instead, why)
 SPECIAL = {
     "qpq calibrate ": (
-        "qpq calibrate --budget small --out cal --write-scenario --scenario-dir .",
+        "qpq calibrate --budget small --out cal --write-scenario .",
         "a full fit takes a minute",
     ),
     "qpq calibrate\n": ("qpq calibrate --budget small --out cal", "a full fit takes a minute"),

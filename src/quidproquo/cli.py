@@ -422,13 +422,8 @@ def calibrate_command(args: argparse.Namespace) -> None:
     from quidproquo.experiments.calibrate import calibrate as fit_and_forecast
     from quidproquo.runs.lock import fresh_name
 
-    if args.scenario_dir and not args.write_scenario:
-        fail(
-            f"--scenario-dir={args.scenario_dir!r}: says where --write-scenario writes the calibrated scenario; "
-            f"add --write-scenario (without it only the run folder is written)"
-        )
     out = args.out or fresh_name(Path("runs") / "calibrate" / f"{datetime.now():%Y-%m-%d}_{args.budget}")
-    scenario_dir = Path(args.scenario_dir or conf_dir() / "scenario") if args.write_scenario else None
+    scenario_dir = None if args.write_scenario is None else Path(args.write_scenario or conf_dir() / "scenario")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         from quidproquo.experiments.progress import Progress
@@ -466,23 +461,23 @@ def _calibrate(parser: argparse.ArgumentParser) -> None:
         help="how hard to search (default: default)",
     )
     _out(parser, "runs/calibrate/<date>_<budget>_<random>")
-    parser.add_argument(
-        "--write-scenario",
-        action="store_true",
-        help="also write belarus_2025_calibrated.yaml among the scenarios (a tracked file), "
-        "once the run folder is complete",
-    )
 
     def existing(text: str) -> str:
         if not Path(text).is_dir():
-            fail(f"--scenario-dir={text!r}: must be an existing folder")
+            fail(f"--write-scenario={text!r}: must be an existing folder")
         return text
 
+    # One option, not two: a folder given to --write-scenario is where it writes; alone, the
+    # scenarios. (--scenario-dir on the other commands is a folder scenarios are read from.)
     parser.add_argument(
-        "--scenario-dir",
+        "--write-scenario",
+        nargs="?",
+        const="",
+        default=None,
         metavar="DIR",
         type=existing,
-        help="where --write-scenario writes belarus_2025_calibrated.yaml (default: the scenarios)",
+        help="also write belarus_2025_calibrated.yaml once the run folder is complete: among the "
+        "scenarios (a tracked file), or into DIR",
     )
 
 

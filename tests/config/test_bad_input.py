@@ -213,7 +213,7 @@ OTHER = [  # (command line with {tmp} for the test's folder, what the line must 
     (["rerun", "{tmp}/badconfig", "--out", "{tmp}/out"], "config.yaml: not a readable run config"),
     (["compare", "thaw", "freeze", "--out", "{tmp}/afile"], "is a file, not a folder"),
     (["plot", "{tmp}/norun", "--out", "{tmp}/afile"], "is a file, not a folder"),
-    (["calibrate", "--scenario-dir", "{tmp}/nowhere", "--out", "{tmp}/out"], "must be an existing folder"),
+    (["calibrate", "--write-scenario", "{tmp}/nowhere", "--out", "{tmp}/out"], "must be an existing folder"),
     (["run", "engine.worlds=2", "--trust"], "expected one argument"),
     (["params", "actors.kremlin"], "no such group"),
     (["simulate", "engine.worlds=5"], "unknown command 'simulate'; allowed: run"),

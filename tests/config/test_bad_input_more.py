@@ -284,12 +284,7 @@ MORE = [  # 40 more, across every verb
     (["rerun", "{f}/a", "--out", "{tmp}/afile"], 2, "afile: is a file, not a folder"),
     (["plot", "{f}/otherworlds", "--out", "{tmp}/out"], 2, "hold different worlds"),
     (["plot", "{f}/roundcols", "--out", "{tmp}/out"], 2, "no column prisoners_held"),
-    (["calibrate", "--scenario-dir", "{tmp}", "--out", "{tmp}/out"], 2, "add --write-scenario"),
-    (
-        ["calibrate", "--write-scenario", "--scenario-dir", "{tmp}/nowhere", "--out", "{tmp}/out"],
-        2,
-        "must be an existing folder",
-    ),
+    (["calibrate", "--write-scenario", "{tmp}/afile", "--out", "{tmp}/out"], 2, "must be an existing folder"),
     (["calibrate", "--budget", "huge", "--out", "{tmp}/out"], 2, "--budget='huge': allowed: default, small"),
     (["calibrate", "--out", "{tmp}/afile"], 2, "afile: is a file, not a folder"),
     (["params", "engine.nope"], 2, "engine.nope"),

@@ -34,7 +34,7 @@ def test_a_fitted_parameter_set_by_an_event_changes_the_event():
 
 def test_qpq_calibrate_runs_end_to_end_and_its_scenario_runs(tmp_path, env):
     conf = tmp_path / "myconf"
-    (conf / "scenario").mkdir(parents=True)  # --scenario-dir must exist
+    (conf / "scenario").mkdir(parents=True)  # --write-scenario's folder must exist
     out = subprocess.run(
         [
             qpq(),
@@ -44,7 +44,6 @@ def test_qpq_calibrate_runs_end_to_end_and_its_scenario_runs(tmp_path, env):
             "--out",
             str(tmp_path / "cal"),
             "--write-scenario",
-            "--scenario-dir",
             str(conf / "scenario"),
         ],
         capture_output=True,
@@ -124,7 +123,6 @@ def test_missing_calibration_data_is_a_one_line_error(tmp_path, env):
             "--out",
             str(tmp_path / "cal"),
             "--write-scenario",
-            "--scenario-dir",
             str(tmp_path / "scen"),
         ],
         capture_output=True,
