@@ -481,24 +481,30 @@ def _calibrate(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def served_scenario(args: argparse.Namespace, takes: str) -> str | None:
+    """A server command's scenario=NAME (None when not given), its --port and --host checked;
+    `takes` words the error for anything else."""
+    scenario = None
+    for arg in args.choice:
+        if not arg.startswith("scenario="):
+            fail(f"{takes}, not {arg!r}")
+        scenario = arg.split("=", 1)[1]
+    if not 1 <= args.port <= 65535:
+        fail(f"--port={args.port}: must be within 1..65535")
+    if args.host is not None and not args.host.strip():
+        fail("--host needs an address, e.g. 127.0.0.1 or 0.0.0.0")
+    return scenario
+
+
 def dashboard_command(args: argparse.Namespace) -> None:
     """Serve the dashboard; it binds 127.0.0.1 unless --host says otherwise (e.g. 0.0.0.0 for a classroom)."""
     from quidproquo.config.schema import DEFAULT_SCENARIO
     from quidproquo.teaching.dashboard.controls import scenarios as dashboard_scenarios
     from quidproquo.teaching.dashboard.serve import serve
 
-    scenario = DEFAULT_SCENARIO
-    for arg in args.choice:
-        if arg.startswith("scenario="):
-            scenario = arg.split("=", 1)[1]
-        else:
-            fail(f"qpq dashboard takes scenario=NAME, --host and --port, not {arg!r}")
+    scenario = served_scenario(args, "qpq dashboard takes scenario=NAME, --host and --port") or DEFAULT_SCENARIO
     if scenario not in dashboard_scenarios():
         fail(f"scenario={scenario}: no such scenario; allowed: {', '.join(dashboard_scenarios())}")
-    if not 1 <= args.port <= 65535:
-        fail(f"--port={args.port}: must be within 1..65535")
-    if args.host is not None and not args.host.strip():
-        fail("--host needs an address, e.g. 127.0.0.1 or 0.0.0.0")
     serve(args.host or "127.0.0.1", args.port, scenario)
 
 
@@ -521,16 +527,9 @@ def classroom_command(args: argparse.Namespace) -> None:
     """Serve a classroom session (127.0.0.1 unless --host): students bargain in pairs, the instructor's page shows them."""
     from quidproquo.teaching.classroom.server import listen, open_room, serve
 
-    scenario = None
-    for arg in args.choice:
-        if arg.startswith("scenario="):
-            scenario = arg.split("=", 1)[1]
-        else:
-            fail(f"qpq classroom takes scenario=NAME, --months, --idle, --host, --port and --session, not {arg!r}")
-    if not 1 <= args.port <= 65535:
-        fail(f"--port={args.port}: must be within 1..65535")
-    if args.host is not None and not args.host.strip():
-        fail("--host needs an address, e.g. 127.0.0.1 or 0.0.0.0")
+    scenario = served_scenario(
+        args, "qpq classroom takes scenario=NAME, --months, --idle, --host, --port and --session"
+    )
     if args.months is not None and args.months < 1:
         fail(f"--months={args.months}: must be at least 1")
     if args.session is not None and args.session.exists() and not args.session.is_dir():

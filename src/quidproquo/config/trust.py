@@ -90,22 +90,27 @@ def _is_dotted(name: str) -> bool:
     return bool(name) and all(part.isidentifier() for part in name.split("."))
 
 
+def refuse_reserved(name: str, where: str, allowed: str) -> None:
+    """Neither a module of `NEVER` nor of quidproquo beyond `ALWAYS`, whatever the user trusts."""
+    if _under(name, NEVER) and not _under(name, ALWAYS):
+        raise ConfigError(
+            f"{where}: {name.split('.')[0]} can never be trusted (its functions run code, processes or "
+            f"files); allowed: {allowed}"
+        )
+    if _under(name, [OWN]) and not _under(name, ALWAYS):
+        raise ConfigError(
+            f"{where}: of quidproquo only {' and '.join(ALWAYS)} may be named in a config (the rest "
+            f"writes files by design); allowed: {allowed}"
+        )
+
+
 def refuse_untrustable(module: str, where: str) -> None:
     """A module name the user may trust: dotted identifiers, not one of `NEVER`."""
     if not _is_dotted(module):
         raise ConfigError(
             f"{where}={module!r}: not a module name; allowed: dotted Python names such as mymodels.utility"
         )
-    if _under(module, NEVER):
-        raise ConfigError(
-            f"{where}={module!r}: {module.split('.')[0]} can never be trusted (its functions run code, "
-            f"processes or files); allowed: your own modules"
-        )
-    if _under(module, [OWN]) and not _under(module, ALWAYS):
-        raise ConfigError(
-            f"{where}={module!r}: of quidproquo only {' and '.join(ALWAYS)} may be named in a config, "
-            f"and they are always trusted; allowed: your own modules"
-        )
+    refuse_reserved(module, f"{where}={module!r}", "your own modules")
 
 
 def trusted() -> tuple[str, ...]:
@@ -154,16 +159,7 @@ def _resolve(target: str, trusted_now: tuple[str, ...], key: str) -> Callable:
         raise ConfigError(
             f"{where}: a part of the path starts with '_'; allowed: public functions such as quidproquo.utility.linear"
         )
-    if _under(target, NEVER) and not _under(target, ALWAYS):
-        raise ConfigError(
-            f"{where}: {parts[0]} can never be trusted (its functions run code, processes or files); "
-            f"allowed: quidproquo.utility.*, quidproquo.strategies.* and your own modules"
-        )
-    if _under(target, [OWN]) and not _under(target, ALWAYS):
-        raise ConfigError(
-            f"{where}: of quidproquo only quidproquo.utility.* and quidproquo.strategies.* may be named "
-            f"(the rest writes files by design)"
-        )
+    refuse_reserved(target, where, "quidproquo.utility.*, quidproquo.strategies.* and your own modules")
     prefixes = sorted((p for p in trusted_now if _under(target, [p]) and target != p), key=len, reverse=True)
     if not prefixes:
         module = ".".join(parts[:-1]) or target

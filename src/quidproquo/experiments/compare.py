@@ -24,15 +24,17 @@ from quidproquo.labels import label as human
 from quidproquo.runs import storage
 from quidproquo.runs.markers import DONE
 
-OUTCOMES = [
+# The counts every run writes for a world (a comparison or plot refuses tables without them),
+# then the actors' utilities: the outcomes a comparison reports.
+WORLD_COUNTS = (
     "total_released",
     "total_arrested",
     "net_change",
     "prisoners_held_final",
     "deals",
     "first_deal_round",
-    *(f"utility_{actor}" for actor in ACTORS),
-]
+)
+OUTCOMES = [*WORLD_COUNTS, *(f"utility_{actor}" for actor in ACTORS)]
 COLUMNS = ["outcome", "n", "mean_a", "mean_b", "median_a", "median_b", "difference", "ci_low", "ci_high", "effect_size"]
 
 
@@ -273,15 +275,7 @@ def arrest_regimes(name: str, worlds: pd.DataFrame, rounds: pd.DataFrame, low: f
     )
 
 
-WORLDS_COLUMNS = (
-    "world",
-    "total_released",
-    "total_arrested",
-    "net_change",
-    "prisoners_held_final",
-    "deals",
-    "first_deal_round",
-)
+WORLDS_COLUMNS = ("world", *WORLD_COUNTS)
 ROUNDS_COLUMNS = ("world", "round", "prisoners_held")
 
 

@@ -28,18 +28,24 @@ def staging(folder: Path, unmark: bool = True) -> Path:
     return staged
 
 
-def publish(folder: Path, worlds: int, seconds: float) -> list[Path]:
-    """Move the staged files into place, one atomic rename each, then write done.json."""
-    folder = Path(folder)
-    staged = folder / ".staging"
+def move_in(paths: list[Path], staged: Path, folder: Path) -> list[Path]:
+    """Move each staged file to its place in `folder`, one atomic rename each (MOVE_HOOK(k) before the k-th)."""
     written = []
-    for step, path in enumerate(sorted(p for p in staged.rglob("*") if p.is_file())):
+    for step, path in enumerate(paths):
         if MOVE_HOOK is not None:
             MOVE_HOOK(step)
         target = folder / path.relative_to(staged)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)
         written.append(target)
+    return written
+
+
+def publish(folder: Path, worlds: int, seconds: float) -> list[Path]:
+    """Move the staged files into place, one atomic rename each, then write done.json."""
+    folder = Path(folder)
+    staged = folder / ".staging"
+    written = move_in(sorted(p for p in staged.rglob("*") if p.is_file()), staged, folder)
     shutil.rmtree(staged, ignore_errors=True)
     if MOVE_HOOK is not None:
         MOVE_HOOK(len(written))
@@ -72,14 +78,7 @@ def replace(folder: Path, worlds: int, seconds: float) -> list[Path]:
     inner = {p.relative_to(staged): p.read_bytes() for p in files if p.name == markers.DONE}
     for relative in inner:
         (staged / relative).unlink()
-    written = []
-    for step, path in enumerate(p for p in files if p.name != markers.DONE):
-        if MOVE_HOOK is not None:
-            MOVE_HOOK(step)
-        target = folder / path.relative_to(staged)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
-        written.append(target)
+    written = move_in([p for p in files if p.name != markers.DONE], staged, folder)
     for step, (relative, body) in enumerate(inner.items(), start=len(written)):
         if MOVE_HOOK is not None:
             MOVE_HOOK(step)
