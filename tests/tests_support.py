@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import sys
 from pathlib import Path
 
@@ -35,3 +37,24 @@ def model_with_utility(key: str, node: dict, worlds: int = 2, rounds: int = 6) -
     actor = key.split(".")[1]
     getattr(cfg.actors, actor).utility = node
     return BargainingModel(config=cfg)
+
+
+@contextlib.contextmanager
+def held_elsewhere(folder: Path):
+    """Another process holding `folder`'s lock (runs/lock.py) for the block: yields that process."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from quidproquo.runs.lock import hold; hold({str(folder)!r}); "
+            "print('held', flush=True); import time; time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()

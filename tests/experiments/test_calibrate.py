@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,25 +33,21 @@ def test_a_fitted_parameter_set_by_an_event_changes_the_event():
     assert value_of(cfg, engagement.key) == 0.8 and value_of(base, engagement.key) == 0.35
 
 
-def test_qpq_calibrate_runs_end_to_end_and_its_scenario_runs(tmp_path, env):
-    conf = tmp_path / "myconf"
-    (conf / "scenario").mkdir(parents=True)  # --write-scenario's folder must exist
-    out = subprocess.run(
-        [
-            qpq(),
-            "calibrate",
-            "--budget",
-            "small",
-            "--out",
-            str(tmp_path / "cal"),
-            "--write-scenario",
-            str(conf / "scenario"),
-        ],
+def calibrate_small(out: Path, scenario_dir: Path, env) -> subprocess.CompletedProcess:
+    """`qpq calibrate --budget small --out OUT --write-scenario SCENARIO_DIR`, as a user runs it."""
+    return subprocess.run(
+        [qpq(), "calibrate", "--budget", "small", "--out", str(out), "--write-scenario", str(scenario_dir)],
         capture_output=True,
         text=True,
         env=env,
         timeout=300,
     )
+
+
+def test_qpq_calibrate_runs_end_to_end_and_its_scenario_runs(tmp_path, env):
+    conf = tmp_path / "myconf"
+    (conf / "scenario").mkdir(parents=True)  # --write-scenario's folder must exist
+    out = calibrate_small(tmp_path / "cal", conf / "scenario", env)
     assert out.returncode == 0, out.stderr
     scenario = conf / "scenario" / "belarus_2025_calibrated.yaml"
     for name in (
@@ -114,22 +111,7 @@ def test_the_calibrated_scenario_covers_the_observed_counts_in_its_90_percent_ba
 def test_missing_calibration_data_is_a_one_line_error(tmp_path, env):
     env = {**env, "QPQ_DATA": str(tmp_path / "nowhere")}
     (tmp_path / "scen").mkdir()
-    out = subprocess.run(
-        [
-            qpq(),
-            "calibrate",
-            "--budget",
-            "small",
-            "--out",
-            str(tmp_path / "cal"),
-            "--write-scenario",
-            str(tmp_path / "scen"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    out = calibrate_small(tmp_path / "cal", tmp_path / "scen", env)
     assert out.returncode == 2, out.stderr
     assert out.stderr.strip().startswith("qpq: error: calibration data:") and "political_prisoners.csv" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1

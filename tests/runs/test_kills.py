@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from quidproquo import cli
+from tests_support import held_elsewhere
 
 pytestmark = pytest.mark.slow  # whole commands, run and killed many times over
 
@@ -33,6 +34,7 @@ if at >= 0:
 from quidproquo.experiments import calibrate
 calibrate.BUDGETS["small"] = calibrate.Budget(worlds=6, popsize=1, maxiter=1, se_worlds=12)
 from quidproquo import cli
+from tests_support import held_elsewhere
 cli.main(sys.argv[1:])
 """
 
@@ -138,26 +140,12 @@ def test_a_comparison_whose_folder_is_held_stops_in_one_line_and_leaves_the_old_
     folder = tmp_path / "cmp"
     cli.main([*COMPARE, "engine.seed=1", "--out", str(folder)])
     capsys.readouterr()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"from quidproquo.runs.lock import hold; hold({str(folder)!r}); "
-            "print('held', flush=True); import time; time.sleep(60)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with held_elsewhere(folder):
         with pytest.raises(SystemExit) as exit_:
             cli.main([*COMPARE, "engine.seed=2", "--out", str(folder)])
         err = capsys.readouterr().err.strip().splitlines()
         assert exit_.value.code == 2 and err[-1].startswith("qpq: error: ") and "held by pid" in err[-1]
         assert check_comparison(folder, eras) == "seed 1"
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 # --------------------------------------------------------------------- reruns into one folder

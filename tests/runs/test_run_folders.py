@@ -118,32 +118,16 @@ def test_a_run_killed_inside_the_final_move_leaves_a_complete_result_or_none(tmp
 
 
 def test_a_run_into_a_folder_another_process_holds_stops_in_one_line_and_writes_nothing(tmp_path, capsys):
-    import subprocess
-    import sys
-
     from quidproquo import cli
+    from tests_support import held_elsewhere
 
     folder = tmp_path / "held"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"from quidproquo.runs.lock import hold; hold({str(folder)!r}); "
-            "print('held', flush=True); import time; time.sleep(60)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with held_elsewhere(folder) as holder:
         with pytest.raises(SystemExit) as exit_:
             cli.main([*RUN, f"hydra.run.dir={folder}"])
         err = capsys.readouterr().err.strip().splitlines()
         assert exit_.value.code == 2 and len(err) == 1 and f"held by pid {holder.pid}" in err[0]
         assert sorted(p.name for p in folder.iterdir()) == [".lock"]
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_a_rerun_onto_its_own_folder_is_refused(tmp_path, capsys):
