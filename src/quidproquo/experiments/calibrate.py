@@ -41,8 +41,12 @@ from quidproquo.config import Config, ConfigError, load, month, value_of, with_c
 from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments import plots
+from quidproquo.experiments.observations import DATA_COLUMNS, data_dir, read_data
 from quidproquo.runs import storage
 
+# The fit's window ends here, though data/belarus now holds the record to 2025-12: the model
+# issue (21) refits to the whole record; until then the calibration and its forecast are the
+# ones made from mid-2025, and the rows after 2025-06 are what judges that forecast.
 DATA_END = pd.Period("2025-06", freq="M")
 DATA_ROUNDS = 12  # belarus_2025 starts 2024-07: rounds 0..11 are the months of the record
 
@@ -101,14 +105,6 @@ BUDGETS = {"default": Budget(), "small": Budget(worlds=20, popsize=2, maxiter=2,
 
 
 # ------------------------------------------------------------------------------------- data
-def data_dir() -> Path:
-    """The calibration data: the project's `data/belarus` (a copy of the record to 2025-06-30,
-    with its sources), or the folder $QPQ_DATA names."""
-    import os
-
-    return Path(os.environ.get("QPQ_DATA", Path(__file__).resolve().parents[3] / "data" / "belarus"))
-
-
 @dataclass
 class Observed:
     """The figures the model is fitted to, with the round each belongs to."""
@@ -124,58 +120,11 @@ class Observed:
     initial: int
 
 
-DATA_COLUMNS = {
-    "political_prisoners.csv": ("date", "political_prisoners"),
-    "flows.csv": ("period", "metric", "value"),
-    "events.csv": ("date", "kind", "released_political", "us_concession"),
-}
-
-
-def read_data(path: Path) -> pd.DataFrame:
-    """One of the calibration data's CSV files with the columns the fit reads, dates parsed; or
-    one line naming the file and what it lacks (a missing, unreadable or malformed file)."""
-    columns = DATA_COLUMNS[path.name]
-    try:
-        table = pd.read_csv(path)
-    except FileNotFoundError:
-        raise ConfigError(
-            f"calibration data: {path} not found (set QPQ_DATA to the folder with the Belarus CSVs)"
-        ) from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
-        raise ConfigError(
-            f"calibration data: {path}: not a readable CSV table ({' '.join(str(err).split())[:120]})"
-        ) from None
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ConfigError(
-            f"calibration data: {path}: no column {', '.join(missing)}; the fit reads {', '.join(columns)}"
-        )
-    for column in [c for c in columns if c == "date"]:
-        dates = pd.to_datetime(table[column], errors="coerce", format="%Y-%m-%d")
-        if dates.isna().any():
-            row = int(dates.isna().to_numpy().argmax())
-            raise ConfigError(
-                f"calibration data: {path}: row {row + 2}: date {table[column].iloc[row]!r} is not YYYY-MM-DD"
-            )
-        table[column] = dates
-    numeric = {"political_prisoners.csv": ("political_prisoners",), "events.csv": ("released_political",)}.get(
-        path.name, ()
-    )
-    for column in numeric:
-        values = pd.to_numeric(table[column], errors="coerce")
-        bad = values.isna() & table[column].notna()
-        if bad.any() or (column == "political_prisoners" and values.isna().any()):
-            row = int((bad | values.isna()).to_numpy().argmax())
-            raise ConfigError(
-                f"calibration data: {path}: row {row + 2}: {column} {table[column].iloc[row]!r} is not a number"
-            )
-        table[column] = values
-    return table
-
-
-def observed(start: pd.Period, folder: Path | None = None) -> Observed:
+def observed(start: pd.Period, folder: Path | None = None, until: pd.Period = DATA_END) -> Observed:
+    """The record from `start` to the end of `until` (by default the fit's window, to 2025-06):
+    no row dated later is parsed or used (observations.read_data)."""
     folder = Path(folder or data_dir())
-    counts, flows, events = (read_data(folder / name) for name in DATA_COLUMNS)
+    counts, flows, events = (read_data(folder / name, until) for name in DATA_COLUMNS)
     try:
         return _observed(start, counts, flows, events)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
@@ -194,7 +143,10 @@ def _observed(start: pd.Period, counts: pd.DataFrame, flows: pd.DataFrame, event
     period = counts.date.dt.to_period("M") - (~month_end).astype(int)
     counts = counts.assign(round=[(p - start).n for p in period])
     counts = counts[(counts["round"] >= 0) & (counts.date.dt.to_period("M") <= DATA_END)]
-    recognised = flows[flows.metric == "newly_recognized"].copy()
+    # Monthly figures only: the annual totals (period "2025") are not a month's arrests.
+    recognised = flows[
+        (flows.metric == "newly_recognized") & flows.period.astype(str).str.fullmatch(r"\d{4}-\d{2}")
+    ].copy()
     recognised["round"] = [(pd.Period(p, freq="M") - start).n for p in recognised.period]
     recognised = recognised[recognised["round"] >= 0]
     events["round"] = [(pd.Period(d, freq="M") - start).n for d in events.date]
