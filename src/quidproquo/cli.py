@@ -444,6 +444,47 @@ def calibrate_command(args: argparse.Namespace) -> None:
     print(f"qpq: report -> {out / 'calibration.md'}, figure -> {out / 'forecast.png'} (done.json last)")
 
 
+def backtest_command(args: argparse.Namespace) -> None:
+    """Score the calibrated forecast from --origin against the record after it."""
+    from quidproquo.config import ConfigError
+    from quidproquo.experiments.backtest import backtest
+    from quidproquo.runs.lock import fresh_name
+
+    if args.worlds < 1:
+        fail(f"--worlds={args.worlds}: must be at least 1")
+    out = args.out or fresh_name(Path("runs") / "backtest" / f"{datetime.now():%Y-%m-%d}_{args.origin}")
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        result = backtest(args.origin, out, worlds=args.worlds, seed=args.seed)
+    except ConfigError as err:
+        fail(str(err))
+    scores, relief = result["scores"], result["relief"]
+    held = scores[scores.quantity == "held"]
+    total = scores.iloc[-1]
+    print(
+        f"qpq: backtest from {args.origin}: {int(held.in_90.sum())} of {len(held)} counts in the 90% band; "
+        f"stock CRPS {held.crps.mean():,.1f} (persistence {held.crps_base.mean():,.1f}, trend {held.crps_trend.mean():,.1f}); "
+        f"released {total.period} {total.observed:,.0f} against a median {total['median']:,.0f} "
+        f"(90% band {total.q05:,.0f}-{total.q95:,.0f})"
+    )
+    relieved = relief[relief.relieved]
+    if len(relieved):
+        print(
+            "qpq: relieved by then: "
+            + ", ".join(f"{r.instrument} (model {r.chance:.0%})" for r in relieved.itertuples())
+        )
+    print(f"qpq: report -> {out / 'backtest.md'} (done.json last)")
+
+
+def _backtest(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--origin", required=True, metavar="YYYY-MM", help="the month the forecast starts after (2025-06)"
+    )
+    parser.add_argument("--worlds", type=int, default=2000, help="worlds to simulate (default 2000)")
+    parser.add_argument("--seed", type=int, default=0, help="the seed (default 0)")
+    _out(parser, "runs/backtest/<date>_<origin>_<random>")
+
+
 BUDGETS = ("default", "small")  # experiments.calibrate.BUDGETS' names, here without importing it (a test checks)
 
 
@@ -684,6 +725,13 @@ COMMANDS = (
         ("qpq calibrate --budget small --out /tmp/cal", "qpq calibrate --write-scenario"),
         _calibrate,
         calibrate_command,
+    ),
+    Command(
+        "backtest",
+        "score the calibrated forecast against the record after its origin",
+        ("qpq backtest --origin 2025-06", "qpq backtest --origin 2025-06 --worlds 5000 --out bt"),
+        _backtest,
+        backtest_command,
     ),
     Command(
         "dashboard",

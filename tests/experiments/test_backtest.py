@@ -1,0 +1,86 @@
+"""`qpq backtest --origin 2025-06`: the calibrated forecast scored against the record after it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from quidproquo import cli
+from quidproquo.experiments.backtest import crps, percentile
+from quidproquo.experiments.observations import data_dir
+
+WORLDS = "300"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("backtest") / "bt"
+    cli.main(["backtest", "--origin", "2025-06", "--worlds", WORLDS, "--out", str(out)])
+    return out
+
+
+def test_a_backtest_scores_every_observation_after_the_origin(folder):
+    assert {p.name for p in folder.iterdir()} - {".lock"} == {
+        "backtest.md",
+        "backtest.png",
+        "scores.csv",
+        "relief.csv",
+        "done.json",
+    }
+    scores = pd.read_csv(folder / "scores.csv")
+    counts = pd.read_csv(data_dir() / "political_prisoners.csv")
+    later = counts[counts.date > "2025-06-30"]
+    held = scores[scores.quantity == "held"]
+    assert held.period.tolist() == later.date.tolist() and held.observed.tolist() == later.political_prisoners.tolist()
+    monthly = scores[(scores.quantity == "released") & ~scores.period.str.contains("..", regex=False)]
+    assert monthly.period.tolist() == [f"2025-{m:02d}" for m in range(7, 13)]
+    assert monthly.observed.tolist() == [16, 0, 77, 0, 2, 143]  # pardons and envoy releases, by month
+    total = scores.iloc[-1]
+    assert total.period == "2025-07..2025-12" and total.observed == 238
+    assert scores.percentile.between(0, 1).all() and (scores.crps >= 0).all()
+    assert (scores.in_90 == ((scores.q05 <= scores.observed) & (scores.observed <= scores.q95))).all()
+    # persistence holds the last count before the origin (1,183 on 2025-06-03): its CRPS is the error
+    assert np.allclose(held.crps_base, (held.observed - 1183).abs())
+
+
+def test_relief_is_scored_against_the_record_at_its_end(folder):
+    relief = pd.read_csv(folder / "relief.csv").set_index("instrument")
+    assert relief.loc["belavia", "relieved"] and relief.loc["potash", "relieved"]
+    assert not relief.loc[["potash_transit", "airspace_belavia", "sectoral_packages"], "relieved"].any()
+    assert np.allclose(relief.brier, (relief.chance - relief.relieved) ** 2)
+
+
+def test_the_report_says_what_its_bands_are_and_shows_the_horizons(folder):
+    text = (folder / "backtest.md").read_text()
+    assert "no parameter uncertainty" in text
+    for months in ("| 24 (the scenario) |", "| 18 |", "| 36 |", "| 60 |"):
+        assert months in text
+    assert "![backtest](backtest.png)" in text
+
+
+def test_the_same_seed_gives_the_same_scores(folder, tmp_path):
+    cli.main(["backtest", "--origin", "2025-06", "--worlds", WORLDS, "--out", str(tmp_path / "again")])
+    assert (tmp_path / "again" / "scores.csv").read_bytes() == (folder / "scores.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "arguments, says",
+    [
+        (["--origin", "2025-09"], "fitted to the record up to 2025-06 and no other fit exists; allowed: 2025-06"),
+        (["--origin", "June"], "--origin='June': must be a date written YYYY-MM"),
+        (["--origin", "2025-06", "--worlds", "0"], "--worlds=0: must be at least 1"),
+    ],
+)
+def test_a_bad_origin_is_one_line_and_writes_nothing(arguments, says, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["backtest", *arguments, "--out", str(tmp_path / "bt")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and says in err[0]
+    assert not (tmp_path / "bt").exists()
+
+
+def test_percentile_counts_ties_half_and_crps_of_one_value_is_the_error():
+    assert percentile(np.array([1, 2, 3, 4]), 2.5) == 0.5
+    assert percentile(np.array([1, 2, 2, 4]), 2) == 0.25 + 0.25
+    assert crps(np.array([5.0, 5.0]), 8.0) == pytest.approx(3.0)
