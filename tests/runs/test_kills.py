@@ -34,7 +34,6 @@ if at >= 0:
 from quidproquo.experiments import calibrate
 calibrate.BUDGETS["small"] = calibrate.Budget(worlds=6, popsize=1, maxiter=1, se_worlds=12)
 from quidproquo import cli
-from tests_support import held_elsewhere
 cli.main(sys.argv[1:])
 """
 

@@ -76,7 +76,14 @@ def act(page, action: str, rng: random.Random) -> bool:
         finish = page.locator(".qpq-finish")
         if not finish.count():
             return False
-        finish.click()
+        try:
+            finish.click(timeout=WAIT)
+        except PlaywrightTimeout:
+            # The form went away between counting and clicking (the step before it ended the
+            # run, or a reset re-rendered it): a click on nothing, as in click_option.
+            if finish.count():
+                raise
+            return False
     elif action == "scenario":
         buttons = page.locator(".qpq-scenario")
         with page.expect_navigation(timeout=60_000):  # a scenario button loads the page afresh
