@@ -7,11 +7,11 @@ defaults (src/quidproquo/config/schema.py, conf/goods/belarus.yaml, scenarios/th
 import numpy as np
 import pytest
 
-from quidproquo.engine.future import annuity
+from quidproquo.engine.future import lasting
 from quidproquo.engine.instruments import IMPOSED, LIFTED, SUSPENDED
 from tests_support import model
 
-A36 = annuity(0.97, 36)  # present value of a month from round 0 to the end of 36 rounds
+A36 = lasting(0.97, 0.02)  # present value of a month of relief from now on, for as long as it lasts
 
 
 def idx(m, name):

@@ -1,7 +1,7 @@
 """Pinned numbers: the reference runs give exactly the tables recorded in `reference_hashes.json`.
 
 A refactor must leave every digest unchanged. A model change that moves numbers on purpose
-rewrites the file (`python tests/reference_runs.py --write`) in the same commit.
+rewrites the file (`python tests/engine/reference_runs.py --write`) in the same commit.
 """
 
 import json

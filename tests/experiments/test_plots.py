@@ -87,14 +87,17 @@ def test_a_runs_figures_plot_its_own_series_with_labelled_axes(runs):
 def test_the_instrument_strip_is_the_share_of_worlds_relieved_month_by_month(runs):
     rounds = runs["thaw"][0].copy()
     names = [c.removeprefix("instrument_") for c in rounds.columns if c.startswith("instrument_")]
+    # Only states: thaw may license early in some worlds, and a licence counts as relief too.
+    rounds[[f"relief_{n}" for n in names]] = 0
+    rounds[[f"instrument_{n}" for n in names]] = "imposed"
     rounds.loc[(rounds.world < 2) & (rounds["round"] >= 3), f"instrument_{names[0]}"] = "lifted"  # 2 of 5 from month 3
+    rounds.loc[(rounds.world == 4) & (rounds["round"] >= 5), f"relief_{names[1]}"] = 1  # a licence: 1 of 5 from month 5
     fig = plots.instrument_states(rounds, names, "thaw")
     image = fig.axes[0].images[0].get_array()
     assert image.shape == (len(names), ROUNDS)
-    by_hand = [
-        [100 * (rounds.loc[rounds["round"] == r, f"instrument_{n}"] != "imposed").mean() for r in range(ROUNDS)]
-        for n in names
-    ]
+    by_hand = [[0.0] * ROUNDS for _ in names]
+    by_hand[0][3:] = [40.0] * (ROUNDS - 3)
+    by_hand[1][5:] = [20.0] * (ROUNDS - 5)
     np.testing.assert_allclose(np.asarray(image), by_hand)
     assert np.asarray(image)[0, 3:].min() >= 40.0
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == [label(n) for n in names]

@@ -99,6 +99,7 @@ RANGES: dict[str, Range] = {
     "engine.seed": Range(0, 2**63 - 1),
     "bargaining.max_offers": Range(1, MAX_OFFERS),
     "bargaining.verification_lag": COUNT,
+    "bargaining.end_hazard": Range(0, 1, high_open=True),
     "bargaining.release_levels": Range(1, 20),
     "bargaining.max_steps": COUNT,
     "bargaining.nash_weight": UNIT,

@@ -44,6 +44,7 @@ class EngineConfig:
 class BargainingConfig:
     max_offers: int = 4  # alternating offers per envoy visit (two each way); Washington proposes first
     verification_lag: int = 0  # rounds between release and relief; 0: same month, as in the 2025 visits
+    end_hazard: float = 0.02  # monthly chance that what a deal starts ends (relief snapped back or let lapse, a leader's exile, a US administration: 1/48 a month, estimate); values have no horizon
     protocol: str = "alternating"  # how a visit's talks settle: "alternating" offers, or "nash": at once on the Nash bargaining solution
     release_levels: int = 4  # offers ask for 1/8, 1/4, 1/2 or all of Washington's price for the relief offered
     talks: bool = True  # whether envoys bargain; false: they still visit but never bargain (the deal channel off)

@@ -1,5 +1,5 @@
 """What a flow that lasts is worth now: the present value the actors give relief in force, chips
-held and a visit's legitimacy.
+held and a visit's legitimacy, with no horizon.
 
 Powers of a discount factor are taken by repeated squaring, in the same order of the same IEEE
 multiplications whether the factor is one number or one per world: `x ** n` would use the C
@@ -25,10 +25,12 @@ def power(base, exponent: int):
     return result
 
 
-def annuity(discount, remaining: int, lag: int = 0):
-    """Present value of one unit a month from `lag` months on until the horizon, `remaining`
-    months away: how a one-off change that pays every month (relief) enters a utility."""
-    months = remaining - lag
-    if months <= 0:
-        return 0.0
-    return power(discount, lag) * (1.0 - power(discount, months)) / (1.0 - discount)
+def lasting(discount, hazard, lag: int = 0):
+    """Present value of one unit a month from `lag` months on for as long as it lasts, when each
+    month it ends with probability `hazard` (bargaining.end_hazard): sum over k >= lag of
+    (discount x (1 - hazard))^k. It has no horizon: what an actor gives relief in force, chips
+    held or a leader in exile is the same whether the run ends next month or in ten years, so a
+    run's length changes only how far it reports (issue 21; it replaced an annuity cut off at
+    the run's last month, which made the 2025 answers depend on engine.rounds)."""
+    kept = discount * (1.0 - hazard)
+    return power(kept, lag) / (1.0 - kept)

@@ -6,7 +6,7 @@ import numpy as np
 
 from quidproquo.engine.actors.base import Actor, build_callable
 from quidproquo.engine.arrays import at, column, row_sum, total, weigh
-from quidproquo.engine.future import annuity
+from quidproquo.engine.future import lasting
 from quidproquo.engine.streams import Draw, Streams
 
 PRICE_MEMORY = 0.8  # weight of last month's hostage price in this month's
@@ -60,7 +60,7 @@ class Minsk(Actor):
             + column(p.legitimacy_weight) * legitimacy
             - column(p.autonomy_weight) * moscow
         )
-        return relief * (worth * column(annuity(p.discount, model.rounds - model.round)))[:, :, None]
+        return relief * (worth * column(lasting(p.discount, model.cfg.bargaining.end_hazard)))[:, :, None]
 
     def value_bundles(self, worlds: np.ndarray, menu) -> np.ndarray:
         """Minsk's utility of every bundle on the menu, (worlds, sets, levels)."""
@@ -81,7 +81,7 @@ class Minsk(Actor):
         model, p = self.model, self.p_at(worlds)
         instruments = model.instruments
         columns = slice(None) if columns is None else columns
-        value = column(annuity(p.discount, model.rounds - model.round, model.cfg.bargaining.verification_lag), 2)
+        value = column(lasting(p.discount, model.cfg.bargaining.end_hazard, model.cfg.bargaining.verification_lag), 2)
         monthly_relief = total(relief * instruments.monthly_cost_of(worlds)[:, None, columns])
         relief_share = instruments.share_of_initial(monthly_relief, worlds)
         legitimacy = at(np.atleast_2d(instruments.vector("legitimacy")), worlds)[:, None, columns]
@@ -94,7 +94,7 @@ class Minsk(Actor):
     def _exile(self, worlds: np.ndarray, prominent: np.ndarray) -> np.ndarray:
         """What freeing `prominent` leaders (worlds, ...) costs Minsk in mobilisation, present value."""
         model, p = self.model, self.p_at(worlds)
-        value = annuity(p.discount, model.rounds - model.round, model.cfg.bargaining.verification_lag)
+        value = lasting(p.discount, model.cfg.bargaining.end_hazard, model.cfg.bargaining.verification_lag)
         effect = model.opposition.p_at(worlds).exile_effect
         share = model.prisoners.prominent_share(column(effect, np.ndim(prominent) - 1) * prominent, worlds)
         return share * column(value, np.ndim(prominent) - 1)

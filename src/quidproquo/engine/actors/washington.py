@@ -6,7 +6,7 @@ import numpy as np
 
 from quidproquo.engine.actors.base import Actor, build_callable
 from quidproquo.engine.arrays import at, column, row_any, row_sum, total, weigh
-from quidproquo.engine.future import annuity, power
+from quidproquo.engine.future import lasting, power
 from quidproquo.engine.instruments import LIFTED
 from quidproquo.engine.streams import Draw, Streams
 
@@ -87,7 +87,9 @@ class Washington(Actor):
         lift_cost = (
             column(p.credibility_weight) * at(np.atleast_2d(model.instruments.vector("lift_cost")), worlds)[:, columns]
         )[:, :, None]
-        alliance = self._eu_holds(worlds)[:, None, None] * column(annuity(p.discount, model.rounds - model.round), 2)
+        alliance = self._eu_holds(worlds)[:, None, None] * column(
+            lasting(p.discount, model.cfg.bargaining.end_hazard), 2
+        )
         return cost * lift_cost + relief * (column(p.alliance_weight, 2) * alliance)
 
     def _eu_holds(self, worlds: np.ndarray) -> np.ndarray:
@@ -97,7 +99,6 @@ class Washington(Actor):
     def value_bundles(self, worlds: np.ndarray, menu) -> np.ndarray:
         """Washington's utility of every bundle on the menu, (worlds, sets, levels)."""
         p, model = self.p_at(worlds), self.model
-        remaining = model.rounds - model.round
         lag = model.cfg.bargaining.verification_lag
         lift_cost = at(np.atleast_2d(model.instruments.vector("lift_cost")), worlds)[:, None, menu.columns]
         credibility = (
@@ -105,7 +106,11 @@ class Washington(Actor):
             * self.reserve(worlds)[:, None]
             * column(power(p.discount, lag))
         )
-        alliance = total(menu.relief) * self._eu_holds(worlds)[:, None] * column(annuity(p.discount, remaining, lag))
+        alliance = (
+            total(menu.relief)
+            * self._eu_holds(worlds)[:, None]
+            * column(lasting(p.discount, model.cfg.bargaining.end_hazard, lag))
+        )
         components = {
             "humanitarian": menu.value_of_releases(at(np.atleast_2d(model.prisoners.valuation("washington")), worlds)),
             "channel": np.reshape(np.asarray(p.channel_value, dtype=np.float64), (-1, 1, 1)),
