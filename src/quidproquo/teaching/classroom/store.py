@@ -489,20 +489,9 @@ class Store:
 
     def record(self, move: MoveRow, offers: list[tuple], outcomes: list[tuple]) -> None:
         """A move, with the offers and outcomes of the months it completed: one transaction."""
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO moves (pair, month, kind, relief, release, accept, made) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    move.pair,
-                    move.month,
-                    move.kind,
-                    move.relief,
-                    move.release,
-                    None if move.accept is None else int(move.accept),
-                    now(),
-                ),
-            )
-            self._results(db, offers, outcomes)
+        accept = None if move.accept is None else int(move.accept)
+        row = {"pair": move.pair, "month": move.month, "kind": move.kind, "relief": move.relief}
+        self._happened("moves", {**row, "release": move.release, "accept": accept}, offers, outcomes)
 
     def handovers(self, pair: int) -> list[HandoverRow]:
         rows = self.db.execute(
@@ -512,18 +501,17 @@ class Store:
 
     def hand(self, handover: HandoverRow, offers: list[tuple], outcomes: list[tuple]) -> None:
         """A handover, with the offers and outcomes of the months it completed: one transaction."""
+        row = {"pair": handover.pair, "role": handover.role, "person": int(handover.person), "moves": handover.moves}
+        self._happened("handovers", {**row, "reason": handover.reason, "month": handover.month}, offers, outcomes)
+
+    def _happened(self, table: str, row: dict, offers: list[tuple], outcomes: list[tuple]) -> None:
+        """One row of `table` (moves or handovers, a fixed name), stamped with the time it was
+        made, and the results of the months it completed, in one transaction."""
+        columns = [*row, "made"]
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO handovers (pair, role, person, moves, reason, month, made) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    handover.pair,
-                    handover.role,
-                    int(handover.person),
-                    handover.moves,
-                    handover.reason,
-                    handover.month,
-                    now(),
-                ),
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                (*row.values(), now()),
             )
             self._results(db, offers, outcomes)
 
