@@ -214,6 +214,13 @@ def validate(cfg: Config) -> None:
             if (when, path) in changed:
                 _fail(f"events[{i}].changes", path, f"events[{changed[when, path]}] already changes it on {event.date}")
             changed[when, path] = i
+        for name, state in event.instruments.items():
+            if name not in cfg.goods.instruments:
+                _fail(
+                    f"events[{i}].instruments", name, f"no such instrument; allowed: {', '.join(cfg.goods.instruments)}"
+                )
+            if state not in INSTRUMENT_STATES:
+                _fail(f"events[{i}].instruments.{name}", state, f"allowed: {', '.join(INSTRUMENT_STATES)}")
     # What an event sets must pass the same checks as what is typed: try the config as it is
     # after each event, in date order, before any simulation.
     if cfg.events:

@@ -230,6 +230,7 @@ class EventConfig:
     date: str = "???"
     text: str = ""
     changes: dict[str, Any] = field(default_factory=dict)
+    instruments: dict[str, str] = field(default_factory=dict)  # instrument -> the state it is put in that month, outside the talks (imposed: every step of relief reversed; lifted; suspended)
 
 
 @dataclass

@@ -14,7 +14,8 @@ line of the event log:
   after an arrest surge;
 - `lapse` -- a scheduled renewal vetoed: the instrument lapses to lifted;
 - `suspend` -- the EU suspends an instrument on progress;
-- `add_listings` -- new EU listings, booked on the EU's last instrument (its sectoral packages).
+- `add_listings` -- new EU listings, booked on the EU's last instrument (its sectoral packages);
+- `put` -- a dated scenario event sets a state in every world (a reversal the record dates).
 """
 
 from __future__ import annotations
@@ -177,6 +178,20 @@ class Instruments(ParameterVectors):
             self.changed()
         self.log.log(actor, "snapback", row_any(undone), lambda i: text(i, undone[i]))
         return undone
+
+    def put(self, column: int, state: int, text: str) -> None:
+        """A dated event puts instrument `column` in `state` in every world, outside the talks:
+        imposed reverses every step of relief in force or pending (as a snap-back does), lifted
+        gives every step, suspended suspends. The sender's lift cost is not booked: the record
+        dates it, no deal paid for it."""
+        if state == IMPOSED:
+            self.level[:, column] = 0
+            self.pending[:, column], self.pending_steps[:, column] = NOT_PENDING, 0
+        elif state == LIFTED:
+            self.level[:, column] = self.step_count[column]
+        self.state[:, column] = state
+        self.changed()
+        self.log.log("scenario", "event", None, lambda i: text)
 
     def lapse(self, vetoed: np.ndarray, column: int) -> None:
         """A scheduled renewal vetoed in the `vetoed` worlds: the instrument lapses to lifted."""

@@ -1,10 +1,12 @@
-"""Dated scenario events: exogenous shocks that change parameters from a given month on."""
+"""Dated scenario events: exogenous shocks that change parameters from a given month on, or put
+an instrument in a state (a reversal or a relief the record dates, outside the talks)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from quidproquo.config import Config, month
+from quidproquo.engine.instruments import STATE_NAMES
 
 
 class Timeline:
@@ -23,4 +25,9 @@ class Timeline:
             for key, value in event.changes.items():
                 model.parameters.apply_change(key, value, when)
             text = event.text or ", ".join(f"{k} = {v}" for k, v in event.changes.items())
-            model.events.log("scenario", "event", None, lambda i, text=text: text)
+            if event.changes or not event.instruments:
+                model.events.log("scenario", "event", None, lambda i, text=text: text)
+            for name, state in event.instruments.items():
+                instruments = model.instruments
+                words = event.text if not event.changes and event.text else f"{name} {state}"
+                instruments.put(instruments.names.index(name), STATE_NAMES.index(state), f"{words} (dated event)")

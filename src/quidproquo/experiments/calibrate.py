@@ -374,7 +374,15 @@ def scenario_text(base_name: str, cfg: Config, result: Fit, budget_name: str, se
             for part in parents:
                 node = node.setdefault(part, {})
             node[last] = round(float(value), 6)
-    events = [{"date": e.date, "text": e.text, "changes": dict(e.changes)} for e in fitted.events]
+    events = [
+        {
+            "date": e.date,
+            "text": e.text,
+            "changes": dict(e.changes),
+            **({"instruments": dict(e.instruments)} if e.instruments else {}),
+        }
+        for e in fitted.events
+    ]
     body = yaml.safe_dump({**plain, "events": events}, sort_keys=False, allow_unicode=True)
     return "\n".join(lines) + "\n" + body
 
