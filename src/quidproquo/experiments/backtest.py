@@ -31,7 +31,7 @@ import pandas as pd
 from quidproquo.config import ConfigError, load, month
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments import plots
-from quidproquo.experiments.calibrate import DATA_END
+from quidproquo.experiments.calibrate import DATA_END, forecast_numbers
 from quidproquo.experiments.observations import data_dir, read_data
 
 SCENARIO = "belarus_2025_calibrated"
@@ -93,18 +93,16 @@ def simulate(worlds: int, seed: int, rounds: int | None = None) -> BargainingMod
     return model
 
 
-def headline(model: BargainingModel, origin: pd.Period, end: pd.Period) -> dict:
-    """Held at `end`, released after `origin` to `end`, and each US instrument relieved by `end`."""
-    rec, start = model.recorder, model.start
-    first, last = (origin - start).n + 1, (end - start).n
-    out = {
-        "held": float(np.median(rec.prisoners.sum(axis=2)[last])),
-        "released": float(np.median((rec.released_deal + rec.released_pardon)[first : last + 1].sum(axis=0))),
-    }
-    reached = rec.levels[: last + 1].max(axis=0)
-    for i, name in enumerate(model.instruments.names):
-        if model.instruments[name].sender == "washington":
-            out[name] = float((reached[:, i] >= 1).mean())
+def headline(model: BargainingModel, end: pd.Period) -> dict:
+    """Held at `end`, released from the origin to `end`, and each US instrument relieved (its
+    first step in force) by `end`: the calibration's forecast numbers, which start where the fit
+    ends -- the only origin `check_origin` admits."""
+    numbers = forecast_numbers(model, end)
+    out = {"held": numbers["prisoners_median"], "released": numbers["released_median"]}
+    instruments = model.instruments
+    for name in instruments.names:
+        if instruments[name].sender == "washington":
+            out[name] = numbers[f"step_{name}_1_{instruments[name].steps[0].replace(' ', '_')}"]
     return out
 
 
@@ -275,10 +273,10 @@ def backtest(origin: str, out, worlds: int = 2000, seed: int = 0) -> dict:
     model = simulate(worlds, seed)
     scores, relief, record = score(model, at)
     end = pd.Period(record["end"], freq="M")
-    horizons = {model.cfg.engine.rounds: headline(model, at, end)}
+    horizons = {model.cfg.engine.rounds: headline(model, end)}
     for rounds in HORIZONS:
         if (end - model.start).n < rounds:
-            horizons[rounds] = headline(simulate(worlds, seed, rounds), at, end)
+            horizons[rounds] = headline(simulate(worlds, seed, rounds), end)
     counts = read_data(data_dir() / "political_prisoners.csv")
     hold(out)
     try:
