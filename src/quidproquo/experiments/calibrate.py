@@ -548,6 +548,9 @@ in this folder (`qpq calibrate --write-scenario` also puts it among the scenario
 
 ## Forecast for {numbers["date"]} ({worlds:,} worlds)
 
+Every band is 90% of worlds at the fitted values: chance only. The standard errors above are not
+in them (no parameter uncertainty yet).
+
 - Political prisoners held at the end of {numbers["date"]}: median **{numbers["prisoners_median"]:,.0f}**,
   90% band {numbers["prisoners_q05"]:,.0f} – {numbers["prisoners_q95"]:,.0f}.
 - Released (deals and pardons) 2025-07 .. {numbers["date"]}: median **{numbers["released_median"]:,.0f}**,
