@@ -51,6 +51,20 @@ def test_relief_is_scored_against_the_record_at_its_end(folder):
     assert np.allclose(relief.brier, (relief.chance - relief.relieved) ** 2)
 
 
+def test_relief_counts_by_the_models_one_rule_so_an_eu_suspension_or_lapse_counts():
+    from quidproquo.engine.instruments import relief_in_force
+    from quidproquo.experiments.backtest import score, simulate
+
+    model = simulate(300, 0)
+    _, relief, _ = score(model, pd.Period("2025-06", freq="M"))
+    rec, months = model.recorder, slice(None, (pd.Period("2025-12", freq="M") - model.start).n + 1)
+    by_hand = relief_in_force(rec.instruments[months], rec.levels[months]).any(axis=0).mean(axis=0)
+    names = list(model.instruments.names)
+    assert [by_hand[names.index(n)] for n in relief.instrument] == relief.chance.tolist()
+    eu = relief[relief.sender == "eu"]
+    assert (eu.chance > 0).any()  # the EU relieves by state, never by steps: levels alone would say 0
+
+
 def test_the_report_says_what_its_bands_are_and_shows_the_horizons(folder):
     text = (folder / "backtest.md").read_text()
     assert "no parameter uncertainty" in text

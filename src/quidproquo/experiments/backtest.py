@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from quidproquo.config import ConfigError, load, month
+from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments import plots
 from quidproquo.experiments.calibrate import DATA_END, forecast_numbers
@@ -143,13 +144,16 @@ def score(model: BargainingModel, origin: pd.Period, folder=None) -> tuple[pd.Da
     rows.append(row("released", f"{origin + 1}..{end}", total, released[span].sum(axis=0), rate * len(months)))
     scores = pd.DataFrame(rows)[[*COLUMNS, "crps_trend"]]
 
-    reached = rec.levels[: (end - start).n + 1].max(axis=0)
+    # Relief by the project's one rule (a step, or lifted or suspended -- how the EU relieves),
+    # in force in any month up to the end.
+    months = slice(None, (end - start).n + 1)
+    relieved = relief_in_force(rec.instruments[months], rec.levels[months]).any(axis=0)
     relief = []
     for s in sanctions.itertuples():
         if s.instrument not in model.instruments.names:
             continue
         i = model.instruments.names.index(s.instrument)
-        chance = float((reached[:, i] >= 1).mean())
+        chance = float(relieved[:, i].mean())
         happened = s.status_2025_12 not in NOT_RELIEVED
         relief.append(
             {
