@@ -125,9 +125,12 @@ def test_washington_values_a_bundle_by_freed_channel_credibility_and_alliance():
     m = model(worlds=1)
     menu = menu_of_one(m, 40, ["belavia"])  # 35 foreign, then 5 prominent
     u = m.washington.value_bundles(np.array([0]), menu)[0, 1, 3]
-    # 35 x 15 + 5 x 5 freed; channel 40; credibility: belavia's lift cost 40 and the signal 800;
-    # alliance: one instrument relieved in full while the EU holds
-    assert u == pytest.approx(35 * 15 + 5 * 5 + 40 - (40 + 800) - 1 * A36)
+    # 35 x 15 + 5 x 5 freed; channel 40; credibility: belavia's lift cost 40 and the signal, a
+    # share of what everyone held is worth to Washington; alliance: one instrument relieved in
+    # full while the EU holds
+    stake = m.prisoners.held[0] @ m.prisoners.valuation("washington")
+    assert m.washington.stake[0] == stake
+    assert u == pytest.approx(35 * 15 + 5 * 5 + 40 - (40 + m.washington.p.relief_signal * stake) - 1 * A36)
 
 
 def test_minsk_repression_follows_the_hostage_price_moscow_and_mobilisation():

@@ -86,9 +86,9 @@ def test_menu_by_hand():
     menu = build_menu(
         np.array([[2.0, 4.0, 8.0]]), held, np.array([1, 0]), steps, relief, relief, np.array([[1, 1]]), levels=3
     )
-    assert menu.asked[0].tolist() == [[0, 1, 2], [1, 2, 4], [2, 4, 6]]  # 1/4, 1/2, all of the price; at most all held
-    # A bundle that frees no one is never offered.
-    assert menu.valid.reshape(3, 3).tolist() == [[False, True, True], [True, True, True], [True, True, True]]
+    # From one person to the whole price, geometrically (price^0, price^1/2, price^1); at most all held.
+    assert menu.asked[0].tolist() == [[1, 1, 2], [1, 2, 4], [1, 3, 6]]
+    assert menu.valid.reshape(3, 3).all()
     # A world with one step left has the two-step set marked invalid.
     two = build_menu(
         np.array([[2.0, 4.0, 8.0]] * 2),
@@ -100,9 +100,9 @@ def test_menu_by_hand():
         np.array([[1, 1], [1, 0]]),
         levels=3,
     )
-    assert two.valid.reshape(2, 3, 3)[1].tolist() == [[False, True, True], [True, True, True], [False, False, False]]
+    assert two.valid.reshape(2, 3, 3)[1].tolist() == [[True, True, True], [True, True, True], [False, False, False]]
     releases, lift = menu.bundle(np.array([0]), np.array([2 * 3 + 1]))
-    assert releases.tolist() == [[3, 1]] and lift.tolist() == [[1, 1]]
+    assert releases.tolist() == [[2, 1]] and lift.tolist() == [[1, 1]]  # 3 freed: tier 1's one first
 
 
 def test_nash_protocol_on_a_menu_picks_the_bundle_with_the_largest_weighted_nash_product():

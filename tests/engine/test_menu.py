@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from quidproquo import strategies
-from quidproquo.engine.menu import Negotiator, build_menu, fill, propose, relief_sets, share_words
+from quidproquo.engine.menu import Negotiator, build_menu, fill, mix_orders, propose, relief_sets, share_words
 
 
 def test_fill_takes_the_tiers_in_order_up_to_what_each_holds():
@@ -28,17 +28,39 @@ def test_relief_sets_add_the_best_value_for_money_step_one_at_a_time():
 
 
 @pytest.mark.parametrize("levels", [1, 2, 4, 6])
-def test_the_release_levels_halve_down_from_the_whole_price(levels):
+def test_the_release_sizes_run_geometrically_from_one_person_to_the_whole_price(levels):
     price = np.array([[0.0, 64.0]])
     steps = np.array([[[0], [1]]])
     menu = build_menu(
         price, np.array([[1000]]), np.array([0]), steps, steps * 1.0, steps * 1.0, np.array([[1]]), levels
     )
-    assert menu.asked[0, 1].tolist() == [64 // 2 ** (levels - 1 - g) for g in range(levels)]
-    assert [share_words(g, levels) for g in range(levels)][-1] == "all of the price"
+    expected = {1: [64], 2: [1, 64], 4: [1, 4, 16, 64], 6: [1, 2, 5, 12, 28, 64]}[levels]
+    assert menu.asked[0, 1].tolist() == expected
+    assert share_words(levels - 1, levels, mixes=1) == "all of the price"
     if levels > 1:
-        assert share_words(0, levels) == f"1/{2 ** (levels - 1)} of the price"
-    assert not menu.valid[0, :levels].any(), "a bundle that frees no one is never on the menu"
+        assert share_words(0, levels, mixes=1) == "1 person"
+        assert share_words(levels, 2 * levels) == "1 person, best-value mix"
+    assert not menu.valid[0, :levels].any(), "a price under half a prisoner frees no one: never on the menu"
+
+
+def test_the_two_mixes_take_the_tiers_washington_values_most_or_the_best_value_first():
+    gain = np.array([1.0, 5.0, 15.0])  # rank_and_file, prominent, foreign: Washington's valuations
+    cost = np.array([0.57, 10.35, 3.05])  # Minsk's: its own valuation plus the chip
+    order = mix_orders(gain, cost)
+    assert order[0].tolist() == [[2, 1, 0], [2, 0, 1]]  # foreign, prominent, rest / foreign, rest, prominent
+    held = np.array([[100, 10, 4]])
+    steps = np.array([[[0]]])
+    menu = build_menu(np.array([[40.0]]), held, order, steps, steps * 1.0, steps * 1.0, np.array([[0]]), 4)
+    assert menu.levels == 8 and menu.valid.all()
+    assert menu.bundle(0, 3)[0].tolist() == [26, 10, 4] and menu.bundle(0, 7)[0].tolist() == [36, 0, 4]
+    value = menu.value_of_releases(gain)
+    for c in range(8):
+        assert value[0].ravel()[c] == pytest.approx(menu.bundle(0, c)[0] @ gain)
+    # Where the two orders agree, the second mix repeats the first and is not offered.
+    same = build_menu(
+        np.array([[40.0]]), held, mix_orders(gain, np.ones(3)), steps, steps * 1.0, steps * 1.0, np.array([[0]]), 4
+    )
+    assert same.valid[0].tolist() == [True] * 4 + [False] * 4
 
 
 def test_a_menu_never_asks_more_than_is_held_and_values_the_releases_it_takes():
@@ -47,7 +69,7 @@ def test_a_menu_never_asks_more_than_is_held_and_values_the_releases_it_takes():
     menu = build_menu(
         np.array([[4.0, 40.0]]), held, np.array([2, 1, 0]), steps, steps * 0.5, steps * 0.3, np.array([[1]]), 3
     )
-    assert menu.asked[0].tolist() == [[1, 2, 4], [6, 6, 6]]
+    assert menu.asked[0].tolist() == [[1, 2, 4], [1, 6, 6]]
     taken = sum(menu.taken.values())
     assert (taken == menu.asked).all()
     per_prisoner = np.array([1.0, 10.0, 100.0])

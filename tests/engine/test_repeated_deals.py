@@ -96,10 +96,10 @@ def test_the_price_scales_with_the_relief_and_own_nationals_go_first():
     price = np.array([[4.0, 40.0]])  # no relief, some relief
     steps = np.array([[[0], [1]]])
     menu = build_menu(price, held, order, steps, steps.astype(float), steps.astype(float), np.array([[1]]), levels=4)
-    assert menu.asked[0].tolist() == [[0, 1, 2, 4], [5, 10, 20, 40]]  # 1/8, 1/4, 1/2, 1 of the price
-    assert menu.valid[0].tolist() == [False, True, True, True] + [True] * 4  # half a prisoner rounds to none
+    assert menu.asked[0].tolist() == [[1, 2, 3, 4], [1, 3, 12, 40]]  # one person .. the price, geometrically
+    assert menu.valid[0].all()
     releases, _ = menu.bundle(np.array([0, 0]), np.array([1 * 4 + 2, 1 * 4 + 3]))
-    assert releases.tolist() == [[6, 10, 4], [26, 10, 4]]  # foreign first, then prominent, then the rest
+    assert releases.tolist() == [[0, 8, 4], [26, 10, 4]]  # foreign first, then prominent, then the rest
 
 
 def test_graduated_relief_lowers_the_cost_in_force_step_by_step_and_snaps_back_whole():

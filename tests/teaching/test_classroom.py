@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from quidproquo.engine.menu import MIXES
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments.theory import rubinstein_analytic
 from quidproquo.labels import in_words
@@ -94,7 +95,7 @@ def test_a_replay_of_the_moves_gives_the_identical_game():
     replayed = Table(CONFIG, 42, 6, {"washington": True, "minsk": True}, [move for _, move in PLAY])
     same(snapshot(table), snapshot(replayed))
     # The moves are what was offered: Washington's offer and Minsk's counter of month 2.
-    levels = CONFIG.bargaining.release_levels
+    levels = len(MIXES) * CONFIG.bargaining.release_levels
     assert [(o.proposer, o.candidate, o.accepted) for o in table.played[1].offers] == [
         ("washington", 0 * levels + 3, False),
         ("minsk", 2 * levels + 2, True),
@@ -117,7 +118,7 @@ def test_a_move_out_of_turn_or_off_the_menu_is_refused_and_changes_nothing():
         ("minsk", Move(1, "reply", accept=True), 409, "month=2: this table is at month 1"),  # a stale or future month
         ("washington", Move(0, "answer", accept=True), 409, "not Washington's move"),  # the wrong side
         ("minsk", Move(0, "reply", 99, 0, accept=False), 400, "relief=99"),  # off the menu
-        ("minsk", Move(0, "reply", 0, 4, accept=False), 400, "release=4"),
+        ("minsk", Move(0, "reply", 0, 8, accept=False), 400, "release=8"),
         ("minsk", Move(0, "reply", -1, 0, accept=False), 400, "relief=-1"),
     ]
     for role, move, status, message in refused:
@@ -262,7 +263,7 @@ def direct(seed: int, months: int, choices: list[tuple[int, bool]] | None):
 
 def test_the_debrief_equals_a_direct_model_run_with_the_same_choices(room):
     (token,) = seated(room, "Ana")  # Washington against the built-in Minsk
-    levels = CONFIG.bargaining.release_levels
+    levels = len(MIXES) * CONFIG.bargaining.release_levels
     plan = [(1, 1, True), (2, 0, False), (0, 3, True), (1, 3, False)]
     for month, (relief, release, answer) in enumerate(plan):
         room.move(token, Move(month, "offer", relief, release))

@@ -108,7 +108,7 @@ def _offers(model, proposer):
 
 def test_a_seated_washington_offers_exactly_the_chosen_candidates():
     model = DashboardModel(scenario_name="thaw", seat="washington", worlds=5, seed=3)
-    levels = model.cfg.bargaining.release_levels
+    levels = model.player.levels
     choices = [(1, 1), (2, 2), (0, 3)]
     for relief, release in choices:
         model.player.relief, model.player.release, model.player.accept = relief, release, False
@@ -146,7 +146,7 @@ def test_a_seated_minsk_answers_washington_and_counters():
     model = DashboardModel(scenario_name="thaw", seat="minsk", worlds=4, seed=2)
     model.player.relief, model.player.release, model.player.accept = 2, 1, False
     model.step()
-    levels = model.cfg.bargaining.release_levels
+    levels = model.player.levels
     assert not any(o[8] for o in _offers(model, "washington"))  # the seat refused every first offer
     assert all(int(o[5]) == 2 * levels + 1 for o in _offers(model, "minsk"))
 

@@ -15,7 +15,16 @@ from typing import Any
 
 import pandas as pd
 
-from quidproquo.config.schema import ACTORS, GOODS_KINDS, INSTRUMENT_STATES, PROTOCOLS, SENDERS, STANCES, Config
+from quidproquo.config.schema import (
+    ACTORS,
+    GOODS_KINDS,
+    INSTRUMENT_STATES,
+    PROTOCOLS,
+    RENEWED,
+    SENDERS,
+    STANCES,
+    Config,
+)
 
 
 class ConfigError(ValueError):
@@ -111,12 +120,13 @@ RANGES: dict[str, Range] = {
     "goods.instruments.*.monthly_cost": POSITIVE,
     "goods.instruments.*.lift_cost": POSITIVE,
     "goods.instruments.*.renewal_month": Range(0, 12),
+    "goods.instruments.*.duration": Range(0, 600),
     **{f"actors.{actor}.discount": UNIT for actor in ACTORS},
     "actors.washington.engagement": SHARE,
     "actors.washington.channel_value": POSITIVE,
     **{
         f"actors.washington.{name}": POSITIVE
-        for name in ("visit_ask", "price", "reserve_weight", "relief_signal", "trust")
+        for name in ("visit_ask", "price", "reserve_weight", "relief_signal", "trust", "renewal_ratio", "track_record")
     },
     "actors.minsk.repression": POSITIVE,
     "actors.minsk.repression_min": POSITIVE,
@@ -193,6 +203,10 @@ def validate(cfg: Config) -> None:
                     values,
                     f"must rise to 1.0 in {len(ins.steps)} steps, one per step of {key}.steps",
                 )
+        if not (isinstance(ins.level, int) and 0 <= ins.level <= len(ins.steps)):
+            _fail(f"{key}.level", ins.level, f"must be a whole number of steps from 0 to {len(ins.steps)}")
+        if ins.level == len(ins.steps) and ins.state == "imposed" and ins.steps:
+            _fail(f"{key}.level", ins.level, "every step in force is a lift: say state: lifted")
     minsk = cfg.actors.minsk
     _number("actors.minsk.repression_min", minsk.repression_min, 0, minsk.repression_max)
     end = start + (cfg.engine.rounds - 1)
@@ -219,8 +233,8 @@ def validate(cfg: Config) -> None:
                 _fail(
                     f"events[{i}].instruments", name, f"no such instrument; allowed: {', '.join(cfg.goods.instruments)}"
                 )
-            if state not in INSTRUMENT_STATES:
-                _fail(f"events[{i}].instruments.{name}", state, f"allowed: {', '.join(INSTRUMENT_STATES)}")
+            if state not in (*INSTRUMENT_STATES, RENEWED):
+                _fail(f"events[{i}].instruments.{name}", state, f"allowed: {', '.join((*INSTRUMENT_STATES, RENEWED))}")
     # What an event sets must pass the same checks as what is typed: try the config as it is
     # after each event, in date order, before any simulation.
     if cfg.events:

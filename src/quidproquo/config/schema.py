@@ -20,6 +20,7 @@ from typing import Any
 ACTORS = ("minsk", "washington", "eu", "moscow", "opposition")
 SENDERS = ("washington", "eu")
 INSTRUMENT_STATES = ("imposed", "lifted", "suspended")
+RENEWED = "renewed"  # what a dated event may also say of an instrument: its scheduled renewal passed that month (the record's vote)
 DEFAULT_SCENARIO = "thaw"  # what a command runs when no scenario is named (conf/config.yaml says the same to Hydra)
 STANCES = ("hawk", "core", "dove")
 PROTOCOLS = ("alternating", "nash")
@@ -46,7 +47,7 @@ class BargainingConfig:
     verification_lag: int = 0  # rounds between release and relief; 0: same month, as in the 2025 visits
     end_hazard: float = 0.02  # monthly chance that what a deal starts ends (relief snapped back or let lapse, a leader's exile, a US administration: 1/48 a month, estimate); values have no horizon
     protocol: str = "alternating"  # how a visit's talks settle: "alternating" offers, or "nash": at once on the Nash bargaining solution
-    release_levels: int = 4  # offers ask for 1/8, 1/4, 1/2 or all of Washington's price for the relief offered
+    release_levels: int = 4  # sizes an offer may free, on a geometric grid from one person to Washington's price for the relief offered (in each of two mixes of tiers)
     talks: bool = True  # whether envoys bargain; false: they still visit but never bargain (the deal channel off)
     max_steps: int = 4  # steps of relief one deal may grant: relief is graduated, deal by deal
     good: str = "bundles"  # what is bargained over: "bundles" of releases and relief, or "divisible": one good of size 1 split between the two (theory)
@@ -86,7 +87,9 @@ class InstrumentConfig:
     lift_cost: float = 0.0  # political cost to the sender of lifting it, sender's units
     legitimacy: float = 0.0  # monthly legitimacy Minsk gains while it is not imposed
     state: str = "imposed"  # its state at round 0: imposed, lifted or suspended
+    level: int = 0  # steps of relief in force at round 0 while imposed (a licence the record says is in force where a forecast starts)
     renewal_month: int = 0  # calendar month of its scheduled renewal (EU); 0 = none
+    duration: int = 0  # months a licence (relief short of its last step) runs before it lapses unless the sender renews it; 0 = until reversed
     # Graduated relief, as senders give it (data/comparative): after step k, relief[k] of the cost
     # and legitimacy is relieved, at step_cost[k] of the lift cost (cumulative, ending at 1).
     steps: list[str] = field(default_factory=lambda: ["licence", "general licence", "suspension", "delisting"])  # the names of its steps of relief, in order
@@ -152,9 +155,12 @@ class WashingtonConfig:
     price: float = 1.5  # prisoners asked per USD m a month of relief
     reserve_weight: float = 1.0  # each step costs 1 + this x the share of US relief already given: relief kept for later
     # Any relief at all is a political signal ("no concession announced" is the norm): a deal
-    # with relief costs relief_signal more, and relief's whole political cost is divided by
-    # 1 + trust x prisoners freed in earlier deals -- a track record makes relief defensible.
-    relief_signal: float = 800.0  # the political cost of a deal with any relief at all
+    # with relief costs relief_signal x what everyone held at the start is worth to Washington
+    # more (a share, so the same number means the same in a case of 100 prisoners or 1,000), and
+    # relief's whole political cost is divided by 1 + trust x prisoners freed in earlier deals --
+    # a track record makes relief defensible.
+    relief_signal: float = 0.38  # the political cost of a deal with any relief at all, as a share of the worth to Washington of everyone held at the start
+    track_record: float = 0.0  # prisoners freed in its deals before round 0 (where a forecast starts from the record); trust counts them
     trust: float = 0.1  # relief's political cost is divided by 1 + trust x prisoners freed in earlier deals
     humanitarian_weight: float = 1.0  # weight of prisoners freed
     credibility_weight: float = 1.0  # weight of the political cost of relief
@@ -162,6 +168,7 @@ class WashingtonConfig:
     rearrest_penalty: float = 0.1  # credibility cost per arrest above base in a month after a deal
     reservation: float = 0.0  # utility a deal must beat
     snapback_ratio: float = 0.0  # re-impose relief if arrests exceed this x base; 0 = never
+    renewal_ratio: float = 1.5  # estimate: at a licence's end it is renewed unless arrests that month exceed this x base; 0 = never renewed (left to lapse)
 
 
 @dataclass
@@ -230,7 +237,7 @@ class EventConfig:
     date: str = "???"
     text: str = ""
     changes: dict[str, Any] = field(default_factory=dict)
-    instruments: dict[str, str] = field(default_factory=dict)  # instrument -> the state it is put in that month, outside the talks (imposed: every step of relief reversed; lifted; suspended)
+    instruments: dict[str, str] = field(default_factory=dict)  # instrument -> the state it is put in that month, outside the talks (imposed: every step of relief reversed; lifted; suspended), or renewed: its scheduled renewal passes that month whatever the members would vote
 
 
 @dataclass

@@ -10,12 +10,15 @@ line of the event log:
 
 - `lift` -- steps of relief in a deal: now, or staged after a verification lag (`pending`);
 - `deliver_due` -- staged relief whose lag is over;
+- `expire` -- a licence's term is over: renewed for another term, or it lapses (every step
+  reversed); a delisting (the last step) has no term;
 - `snap_back` -- re-impose relief in force, every step of it (and cancel relief still pending),
   after an arrest surge;
 - `lapse` -- a scheduled renewal vetoed: the instrument lapses to lifted;
 - `suspend` -- the EU suspends an instrument on progress;
 - `add_listings` -- new EU listings, booked on the EU's last instrument (its sectoral packages);
-- `put` -- a dated scenario event sets a state in every world (a reversal the record dates).
+- `put` -- a dated scenario event sets a state in every world (a reversal the record dates);
+  `renew_by_record` -- a dated event says a scheduled renewal passed (the record's vote).
 """
 
 from __future__ import annotations
@@ -55,10 +58,15 @@ class Instruments(ParameterVectors):
         code = {name: i for i, name in enumerate(STATE_NAMES)}
         start = np.array([code[self[n].state] for n in self.names], dtype=np.int8)
         self.state = np.tile(start, (worlds, 1))  # (worlds, instruments)
-        self.level = np.zeros((worlds, len(self.names)), dtype=np.int64)  # steps of relief in force
+        # Steps of relief in force: none, or the licences a forecast's start state has in force.
+        self.level = np.tile(np.array([self[n].level for n in self.names], dtype=np.int64), (worlds, 1))
         self.pending = np.full((worlds, len(self.names)), NOT_PENDING, dtype=np.int64)  # round staged relief is due
         self.pending_steps = np.zeros((worlds, len(self.names)), dtype=np.int64)
         self.listings = np.zeros(worlds, dtype=np.int64)
+        # Licences with a term: the round each instrument's relief in force lapses (NOT_PENDING: none).
+        self.duration = np.array([self[n].duration for n in self.names], dtype=np.int64)
+        self.expires = np.full((worlds, len(self.names)), NOT_PENDING, dtype=np.int64)
+        self.renewed_now = np.zeros(len(self.names), dtype=bool)  # renewals the record dates this month
         self.cost_spent_now = np.zeros((worlds, len(self.names)))  # share of each lift cost spent this month
         # Cumulative ladders, padded past an instrument's last step: (instruments, most steps + 1).
         self.step_count = np.array([len(self[n].steps) for n in self.names], dtype=np.int64)
@@ -119,6 +127,7 @@ class Instruments(ParameterVectors):
 
     def begin_round(self) -> None:
         self.cost_spent_now[:] = 0.0
+        self.renewed_now[:] = False
         self.changed()
 
     def changed(self) -> None:
@@ -134,20 +143,28 @@ class Instruments(ParameterVectors):
     def lift(self, rows: np.ndarray, steps: np.ndarray, lag: int, round_: int) -> None:
         """Steps of relief agreed in `rows` (steps: (rows, instruments)): now, or due in `lag` rounds."""
         if lag == 0:
-            self._relieve(rows, steps)
+            self._relieve(rows, steps, round_)
         else:
             pending, more = self.pending[rows], self.pending_steps[rows]
             pending[steps > 0] = round_ + lag
             self.pending[rows], self.pending_steps[rows] = pending, more + steps
 
-    def _relieve(self, rows: np.ndarray, steps: np.ndarray) -> None:
+    def _relieve(self, rows: np.ndarray, steps: np.ndarray, round_: int) -> None:
         before = self.level[rows]
         after = np.minimum(before + steps, self.step_count)
         self.cost_spent_now[rows] += self.ladder(self.cost_ladder, after) - self.ladder(self.cost_ladder, before)
         self.level[rows] = after
         state = self.state[rows]
-        state[(after == self.step_count) & (steps > 0)] = LIFTED
+        lifted = (after == self.step_count) & (steps > 0)
+        state[lifted] = LIFTED
         self.state[rows] = state
+        if self.duration.any():
+            # A new step starts the licence's term afresh; a delisting has none.
+            expires = self.expires[rows]
+            granted = (steps > 0) & (self.duration > 0)
+            expires[granted] = (round_ + self.duration[None, :].repeat(rows.size, axis=0))[granted]
+            expires[lifted] = NOT_PENDING
+            self.expires[rows] = expires
         self.changed()
 
     def deliver_due(self, round_: int) -> None:
@@ -156,7 +173,7 @@ class Instruments(ParameterVectors):
         if not due.any():
             return
         steps = np.where(due & (self.state == IMPOSED), self.pending_steps, 0)
-        self._relieve(np.arange(self.state.shape[0]), steps)
+        self._relieve(np.arange(self.state.shape[0]), steps, round_)
         self.pending[due], self.pending_steps[due] = NOT_PENDING, 0
         self.log.log(
             "washington",
@@ -165,13 +182,30 @@ class Instruments(ParameterVectors):
             lambda i: "staged relief delivered: " + self.log.relief_words(steps[i], self.level[i] - steps[i]),
         )
 
+    def expire(self, round_: int, renewed: np.ndarray) -> np.ndarray:
+        """Licences whose term ends this round: renewed for another term in the `renewed` worlds
+        (worlds,), reversed (every step) elsewhere. Returns (worlds, instruments) what lapsed."""
+        due = self.expires == round_
+        if not due.any():
+            return np.zeros_like(due)
+        keep = due & renewed[:, None]
+        lapse = due & ~renewed[:, None] & (self.state == IMPOSED) & (self.level > 0)
+        self.expires[keep] = round_ + np.broadcast_to(self.duration, due.shape)[keep]
+        self.level[lapse], self.expires[due & ~keep] = 0, NOT_PENDING
+        if lapse.any():
+            self.changed()
+        words = self.log.instrument_list
+        self.log.log("washington", "renewal", row_any(keep), lambda i: "renews the licence on " + words(keep[i]))
+        self.log.log("washington", "lapse", row_any(lapse), lambda i: "lets the licence lapse on " + words(lapse[i]))
+        return lapse
+
     def snap_back(self, actor: str, undo: np.ndarray, relieved: int, text) -> np.ndarray:
         """Re-impose what `undo` (worlds, instruments) marks and is in the `relieved` state, and
         cancel what it marks that is still pending; returns what was undone. `text(i, undone)`
         words world i's log line."""
         snap = undo & ((self.state == relieved) | (self.level > 0))
         cancel = undo & (self.pending != NOT_PENDING)
-        self.state[snap], self.level[snap] = IMPOSED, 0
+        self.state[snap], self.level[snap], self.expires[snap] = IMPOSED, 0, NOT_PENDING
         self.pending[cancel], self.pending_steps[cancel] = NOT_PENDING, 0
         undone = snap | cancel
         if snap.any():
@@ -184,6 +218,7 @@ class Instruments(ParameterVectors):
         imposed reverses every step of relief in force or pending (as a snap-back does), lifted
         gives every step, suspended suspends. The sender's lift cost is not booked: the record
         dates it, no deal paid for it."""
+        self.expires[:, column] = NOT_PENDING  # relief the record dates has no term of the model's
         if state == IMPOSED:
             self.level[:, column] = 0
             self.pending[:, column], self.pending_steps[:, column] = NOT_PENDING, 0
@@ -193,8 +228,17 @@ class Instruments(ParameterVectors):
         self.changed()
         self.log.log("scenario", "event", None, lambda i: text)
 
+    def renew_by_record(self, column: int, text: str) -> None:
+        """A dated event: the record says instrument `column`'s scheduled renewal passed this
+        month, so no member's veto makes it lapse (`lapse` reads `renewed_now`)."""
+        self.renewed_now[column] = True
+        self.log.log("scenario", "event", None, lambda i: text)
+
     def lapse(self, vetoed: np.ndarray, column: int) -> None:
-        """A scheduled renewal vetoed in the `vetoed` worlds: the instrument lapses to lifted."""
+        """A scheduled renewal vetoed in the `vetoed` worlds: the instrument lapses to lifted --
+        unless the record dates this renewal as passed (`renew_by_record`)."""
+        if self.renewed_now[column]:
+            vetoed = np.zeros_like(vetoed)
         lapse = vetoed & (self.state[:, column] == IMPOSED)
         self.state[lapse, column] = LIFTED
         self.cost_spent_now[lapse, column] = 1.0

@@ -8,9 +8,12 @@ Minsk for a given cost to Washington -- are the prefixes of the steps ordered by
 (greedy on the ratio gives the upper hull of the knapsack frontier; every other combination is
 dominated by a hull point or by a mix of two). So the menu of a world with S steps left has
 S + 1 relief sets, not 2^S. Each set has Washington's price in prisoners (`build_menu`), and the
-releases offered against it are shares 0..1 of that price, filled from the tiers Washington
-values most. Non-linear utilities value every bundle on the menu exactly; only the choice of
-which combinations make the menu uses the linear ratio.
+releases offered against it are any size on a geometric grid from one person to that price, in
+two mixes of tiers (`MIXES`): the tiers Washington values most first, or the tiers of best value
+for money to both sides first (the same ratio argument, on prisoners). So a menu is
+(S + 1) x 2 x levels bundles: linear in the steps and the levels, where every size and every
+mix of tiers would be exponential; the pruning is exact for linear valuations (the hull) and,
+for non-linear utilities, only chooses which bundles are on the table -- each is valued exactly.
 
 A `Negotiator` holds one side's utility of every candidate and answers the questions of
 `bargaining.Side` from it: its offer is the bundle the responder likes best among those worth
@@ -109,21 +112,29 @@ def propose(proposer: Negotiator, responder: Negotiator, target: np.ndarray) -> 
     return choice
 
 
+# The release mixes on the menu: at every size, the prisoners may be taken from the tiers in
+# Washington's order (the tiers it values most first) or in the order of value for money to both
+# sides (Washington's valuation over Minsk's cost of a prisoner, its own valuation plus the chip
+# it gives up): the bargaining, not a fixed fill order, decides which mix a deal frees.
+MIXES = ("Washington's mix", "best-value mix")
+
+
 @dataclass
 class Menu:
     """The candidate bundles on the table in each negotiating world.
 
-    Candidate c = (s, g), numbered s * levels + g: relief set s (steps per instrument), and
-    `asked[s, g]` prisoners released -- share g of Washington's price for that set (halving
-    down from the whole price) -- taken from the tiers in `order` (most valued first) up to what each holds. Per-tier
-    releases are only made for the bundles chosen (`bundle`); valuing every bundle needs only the
-    prisoners taken from each tier (`taken`). A bundle must free someone, and relief sets beyond
-    the steps a world has left are not offered.
+    Candidate c = (s, j), numbered s * levels + j: relief set s (steps per instrument), and
+    release j = x * sizes + g: `asked[s, j]` prisoners released -- size g on a geometric grid from
+    one person to Washington's price for that set -- taken from the tiers in mix x's order
+    (`order[w, x]`) up to what each holds. Per-tier releases are only made for the bundles chosen
+    (`bundle`); valuing every bundle needs only the prisoners taken from each tier (`taken`). A
+    bundle must free someone; relief sets beyond the steps a world has left, and a mix whose order
+    is the first mix's in that world, are not offered.
     """
 
-    asked: np.ndarray  # (worlds, sets, levels) int: prisoners released
+    asked: np.ndarray  # (worlds, sets, levels) int: prisoners released (levels = mixes x sizes)
     held: np.ndarray  # (worlds, tiers) int: prisoners held, to take from
-    order: np.ndarray  # (tiers,) the tiers in the order they are taken
+    order: np.ndarray  # (worlds, mixes, tiers): each mix's tiers in the order they are taken
     steps: np.ndarray  # (worlds, sets, menu instruments) int: steps of relief on each instrument
     relief: np.ndarray  # (worlds, sets, menu instruments): share of each one's cost and legitimacy relieved
     cost: np.ndarray  # (worlds, sets, menu instruments): share of each one's lift cost spent
@@ -135,30 +146,58 @@ class Menu:
     def levels(self) -> int:
         return self.asked.shape[2]
 
+    @property
+    def sizes(self) -> int:
+        return self.levels // self.order.shape[1]
+
     @cached_property
-    def taken(self) -> dict[int, np.ndarray]:
-        """Per tier index, the prisoners each bundle takes from it, (worlds, sets, levels)."""
-        out, before = {}, np.zeros((self.held.shape[0], 1, 1), dtype=np.int64)
-        for t in self.order:
-            cap = self.held[:, t][:, None, None]
-            out[int(t)] = np.minimum(np.maximum(self.asked - before, 0), cap)
+    def by_position(self) -> list[np.ndarray]:
+        """The prisoners each bundle takes from the k-th tier of its mix's order, for each k:
+        (worlds, sets, mixes, sizes) each. Valuing by position needs no per-tier arrays."""
+        worlds, sets, _ = self.asked.shape
+        mixes, tiers = self.order.shape[1:]
+        asked = self.asked.reshape(worlds, sets, mixes, self.sizes)
+        out, before = [], np.zeros((worlds, 1, mixes, 1), dtype=np.int64)
+        for k in range(tiers):
+            cap = np.take_along_axis(self.held, self.order[:, :, k], axis=1)[:, None, :, None]
+            # As floats (exact: counts far below 2^53): every use multiplies them by a value.
+            out.append(np.minimum(np.maximum(asked - before, 0), cap).astype(np.float64))
             before = before + cap
         return out
+
+    def taken_from(self, tier: int) -> np.ndarray:
+        """The prisoners each bundle takes from `tier`, (worlds, sets, levels)."""
+        total = np.zeros(self.by_position[0].shape)
+        for k, taken in enumerate(self.by_position):
+            at_k = self.order[:, :, k] == tier  # (worlds, mixes): where the mix takes `tier` k-th
+            if at_k.any():
+                total += np.where(at_k[:, None, :, None], taken, 0.0)
+        return total.reshape(self.asked.shape)
+
+    @property
+    def taken(self) -> dict[int, np.ndarray]:
+        """Per tier index, the prisoners each bundle takes from it, (worlds, sets, levels)."""
+        return {t: self.taken_from(t) for t in range(self.held.shape[1])}
 
     def value_of_releases(self, per_prisoner: np.ndarray) -> np.ndarray:
         """The releases of every bundle valued at `per_prisoner` (tiers,) or (worlds, tiers): (worlds, sets, levels)."""
         per_prisoner = np.broadcast_to(per_prisoner, self.held.shape)
-        total = np.zeros(self.asked.shape)
-        for t, taken in self.taken.items():
-            total += taken * per_prisoner[:, t][:, None, None]
-        return total
+        total = None
+        for k, taken in enumerate(self.by_position):
+            worth = np.take_along_axis(per_prisoner, self.order[:, :, k], axis=1)[:, None, :, None]
+            if total is None:
+                total = taken * worth
+            else:
+                total += taken * worth
+        return total.reshape(self.asked.shape)
 
     def bundle(self, rows, candidate) -> tuple[np.ndarray, np.ndarray]:
         """Releases (rows, tiers) and steps of relief (rows, instruments) of the chosen candidates."""
         one = np.ndim(rows) == 0
         rows, candidate = np.atleast_1d(rows), np.atleast_1d(candidate)
         sets, level = np.divmod(candidate, self.levels)
-        releases = fill(self.asked[rows, sets, level], self.held[rows], self.order)
+        order = self.order[rows, level // self.sizes]  # (rows, tiers)
+        releases = fill(self.asked[rows, sets, level], self.held[rows], order)
         steps = np.zeros((rows.size, self.instruments), dtype=np.int64)
         steps[:, self.columns] = self.steps[rows, sets]
         return (releases[0], steps[0]) if one else (releases, steps)
@@ -198,13 +237,29 @@ def relief_sets(left: np.ndarray, gain: np.ndarray, cost: np.ndarray, most: int)
 
 def fill(asked: np.ndarray, held: np.ndarray, order: np.ndarray) -> np.ndarray:
     """Releases per tier (rows, tiers) for `asked` prisoners (rows,), taken from the tiers in
-    `order` (most valued first) up to what each holds (rows, tiers)."""
+    `order` -- (tiers,), or (rows, tiers) a row's own order -- up to what each holds (rows, tiers)."""
     out = np.zeros(held.shape, dtype=np.int64)
     remaining = np.asarray(asked, dtype=np.int64)
-    for t in order:
-        out[:, t] = np.minimum(remaining, held[:, t])
-        remaining = remaining - out[:, t]
+    order = np.broadcast_to(order, held.shape)
+    rows = np.arange(held.shape[0])
+    for k in range(held.shape[1]):
+        t = order[:, k]
+        out[rows, t] = np.minimum(remaining, held[rows, t])
+        remaining = remaining - out[rows, t]
     return out
+
+
+def mix_orders(gain: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """(worlds, mixes, tiers): the tiers in the order of each mix in `MIXES`, from Washington's
+    `gain` and Minsk's `cost` of a prisoner of each tier ((worlds, tiers) or (tiers,)): its own
+    order (most valued first), and the order of value for money to both (gain / cost, highest
+    first). Greedy on the ratio gives the upper hull of what Washington gains for what Minsk gives
+    up, as `relief_sets` does for steps: with linear valuations no other mix of the same cost to
+    Minsk frees more that Washington values."""
+    gain, cost = np.atleast_2d(gain), np.atleast_2d(cost)
+    gain, cost = np.broadcast_arrays(gain, cost)
+    ratio = gain / np.maximum(cost, 1e-12)
+    return np.stack([np.argsort(-gain, axis=1, kind="stable"), np.argsort(-ratio, axis=1, kind="stable")], axis=1)
 
 
 def build_menu(
@@ -220,28 +275,53 @@ def build_menu(
     instruments: int | None = None,
 ) -> Menu:
     """The menu of each world from Washington's `price` in prisoners of each relief set (worlds,
-    sets), the prisoners `held` (worlds, tiers) taken in tier `order`, the sets' `steps`, `relief`
-    and `cost` (worlds, sets, menu instruments: `columns` of `instruments` in all, by default
-    every one), the steps `left` (worlds, menu instruments), and `levels`
-    release shares of the price, halving down from 1 (1/8, 1/4, 1/2, 1 with four levels), so that
-    a large price still leaves small offers on the table. (No share is 0: a bundle must free
-    someone.)"""
-    share = 2.0 ** np.arange(1 - levels, 1)  # share_words names them
-    asked = np.minimum(
-        np.rint(price[:, :, None] * share[None, None, :]).astype(np.int64), held.sum(axis=1)[:, None, None]
-    )
+    sets), the prisoners `held` (worlds, tiers) taken in each mix's `order` ((worlds, mixes,
+    tiers), `mix_orders`; or (tiers,): one mix), the sets' `steps`, `relief` and `cost` (worlds,
+    sets, menu instruments: `columns` of `instruments` in all, by default every one), the steps
+    `left` (worlds, menu instruments), and `levels` sizes: a geometric grid from one person to the
+    whole price (1, 4, 15, 60 with four levels and a price of 60), so that a large price still
+    leaves small offers and a small price no gaps, and deals of any size from one to all held
+    are on some menu. (No size is 0: a bundle must free someone.)"""
+    worlds = price.shape[0]
+    order = np.asarray(order)
+    if order.ndim == 1:
+        order = np.broadcast_to(order, (worlds, 1, order.size))
+    mixes = order.shape[1]
+    grid = np.linspace(0.0, 1.0, levels) if levels > 1 else np.ones(1)  # exponents: one person .. the price
+    top = np.maximum(price, 1.0)[:, :, None]
+    size = np.rint(top ** grid[None, None, :]) * (price >= 0.5)[:, :, None]  # a price under half a prisoner: none
+    asked = np.minimum(size.astype(np.int64), held.sum(axis=1)[:, None, None])
+    asked = np.tile(asked, (1, 1, mixes))  # (worlds, sets, mixes * levels)
     distinct = (
         np.arange(steps.shape[1])[None, :] <= left.sum(axis=1)[:, None]
     )  # (w, s): sets past the steps left repeat
-    valid = (distinct[:, :, None] & (asked > 0)).reshape(price.shape[0], -1)
+    # A mix that takes the tiers in the first mix's order repeats it: not offered.
+    new_mix = np.ones((worlds, mixes), dtype=bool)
+    new_mix[:, 1:] = (order[:, 1:] != order[:, :1]).any(axis=2)
+    valid = distinct[:, :, None] & (asked > 0) & np.repeat(new_mix, levels, axis=1)[:, None, :]
     columns = np.arange(steps.shape[2]) if columns is None else np.asarray(columns)
     return Menu(
-        asked, held, order, steps, relief, cost, valid, columns, steps.shape[2] if instruments is None else instruments
+        asked,
+        held,
+        order,
+        steps,
+        relief,
+        cost,
+        valid.reshape(worlds, -1),
+        columns,
+        steps.shape[2] if instruments is None else instruments,
     )
 
 
-def share_words(level: int, levels: int) -> str:
-    """A release level's share of Washington's price, as `build_menu` halves it: '1/8 of the
-    price' .. 'all of the price'."""
-    part = 2 ** (levels - 1 - level)
-    return "all of the price" if part == 1 else f"1/{part} of the price"
+def share_words(level: int, levels: int, mixes: int = len(MIXES)) -> str:
+    """A release level's size and mix in words, as `build_menu` lays them out (`levels` in all,
+    mixes x sizes): '1 person' .. 'all of the price', with the mix after the first."""
+    sizes = max(levels // mixes, 1)
+    mix, g = divmod(level, sizes)
+    if g == sizes - 1:
+        size = "all of the price"
+    elif g == 0:
+        size = "1 person"
+    else:
+        size = f"price^({g}/{sizes - 1})"
+    return size if mix == 0 else f"{size}, {MIXES[min(mix, len(MIXES) - 1)]}"

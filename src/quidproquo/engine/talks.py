@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from quidproquo.engine.arrays import at
 from quidproquo.engine.bargaining import Outcome, alternate, nash
 from quidproquo.engine.divisible import Claimant
-from quidproquo.engine.menu import Menu, Negotiator, build_menu, relief_sets
+from quidproquo.engine.menu import Menu, Negotiator, build_menu, mix_orders, relief_sets
 
 
 class Talks:
@@ -79,7 +80,11 @@ class Talks:
         depth = relief.shape[2]
         flat = (np.arange(worlds.size)[:, None, None] * columns.size + np.arange(columns.size)) * depth + sets
         relieved, spent = np.take(relief.ravel(), flat), np.take(cost.ravel(), flat)
-        order = np.argsort(-model.prisoners.valuation("washington"), kind="stable")  # own nationals first
+        # Two mixes of tiers: Washington's order (own nationals first), and the order of value
+        # for money -- what a prisoner is worth to Washington over what it costs Minsk (its own
+        # valuation plus the chip it gives up; the exile's mobilisation is left out of the order).
+        gain = at(np.atleast_2d(model.prisoners.valuation("washington")), worlds)
+        order = mix_orders(gain, at(np.atleast_2d(model.prisoners.valuation("minsk")), worlds) + m.chip(worlds))
         return build_menu(
             w.price(worlds, relieved, columns),
             model.prisoners.held[worlds],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from quidproquo.config import Config, month
+from quidproquo.config.schema import RENEWED
 from quidproquo.engine.instruments import STATE_NAMES
 
 
@@ -30,4 +31,7 @@ class Timeline:
             for name, state in event.instruments.items():
                 instruments = model.instruments
                 words = event.text if not event.changes and event.text else f"{name} {state}"
-                instruments.put(instruments.names.index(name), STATE_NAMES.index(state), f"{words} (dated event)")
+                if state == RENEWED:
+                    instruments.renew_by_record(instruments.names.index(name), f"{words} (dated event)")
+                else:
+                    instruments.put(instruments.names.index(name), STATE_NAMES.index(state), f"{words} (dated event)")

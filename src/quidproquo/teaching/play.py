@@ -45,7 +45,7 @@ import numpy as np
 
 from quidproquo.config import scenario_names
 from quidproquo.engine.bargaining import TOLERANCE, Side
-from quidproquo.engine.menu import Menu, Negotiator, share_words
+from quidproquo.engine.menu import MIXES, Menu, Negotiator, share_words
 
 OFFERS = 2  # one offer and one counter-offer a month: a person is asked for each once
 WORLDS = 20  # at most this many worlds while a person plays the dashboard: one form answers for all of them
@@ -169,8 +169,8 @@ class Player:
     """A person's choices for the month, and the seat they make at the table.
 
     `relief` is the relief set offered (the menu's n-th: the n steps of relief of best value for
-    money), `release` the release level (1/8, 1/4, 1/2 or all of Washington's price for that set,
-    with four levels), `accept` the answer to the other side's offers (None, the default: as the
+    money), `release` the release level (a size from one person to all of Washington's price for that
+    set, in Washington's mix of tiers or the best-value mix: menu.MIXES), `accept` the answer to the other side's offers (None, the default: as the
     built-in strategy would answer them, so that deals happen until the person says otherwise;
     True or False: accept or refuse them all), `firm` whether the built-in Minsk facing the person
     is `Firm` (False, the default: its built-in strategy, the one the person's result is compared
@@ -192,7 +192,8 @@ class Player:
 
     @property
     def levels(self) -> int:
-        return self.model.cfg.bargaining.release_levels
+        """Release levels per relief set on the menu: each size in each mix of tiers (menu.MIXES)."""
+        return len(MIXES) * self.model.cfg.bargaining.release_levels
 
     def __call__(self, side: Negotiator, worlds: np.ndarray, menu: Menu) -> Seat:
         proposal = nearest_valid(side.utility, menu.levels, self.relief, self.release)

@@ -69,7 +69,7 @@ class Minsk(Actor):
         own = at(np.atleast_2d(prisoners.valuation("minsk")), worlds)
         components["security"] = -menu.value_of_releases(own + self.chip(worlds))
         if "prominent" in prisoners.tiers:
-            prominent = menu.taken[prisoners.tiers.index("prominent")]
+            prominent = menu.taken_from(prisoners.tiers.index("prominent"))
             components["mobilisation"] = -self._exile(worlds, prominent)
         shape = np.broadcast_shapes(*(np.shape(c) for c in components.values()))
         return self.checked(self.utility(components, self.weights(worlds, dims=2)), shape)

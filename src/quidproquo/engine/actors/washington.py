@@ -20,7 +20,9 @@ class Washington(Actor):
     filled from the tiers it values most (own nationals first) -- and concedes by its strategy.
     It values a deal by prisoners freed, the channel to Moscow that a deal keeps open, and the
     credibility it spends on relief; relief is dearer the more it has already given (it keeps
-    some in reserve for later releases). It snaps relief back if arrests surge after a deal.
+    some in reserve for later releases). It snaps relief back if arrests surge after a deal, and
+    at the end of a licence's term (an instrument's `duration`) renews it unless arrests that month
+    exceed `renewal_ratio` times the base rate.
     """
 
     name = "washington"
@@ -31,8 +33,13 @@ class Washington(Actor):
         self.engaged = np.zeros(self.worlds, dtype=bool)
         self.deals = np.zeros(self.worlds, dtype=np.int64)
         self.first_deal_round = np.full(self.worlds, -1, dtype=np.int64)
-        self.granted = np.zeros((self.worlds, len(model.instruments.names)), dtype=bool)
-        self.freed = np.zeros(self.worlds)  # prisoners freed in its deals so far
+        # Relief it has granted (what a snapback may undo): at the start, what is in force of its own.
+        self.granted = ~model.instruments.imposed & model.instruments.of("washington")
+        self.freed = np.broadcast_to(np.asarray(self.p.track_record, dtype=np.float64), (self.worlds,)).copy()
+        # What everyone held at the start is worth to it: the yardstick of relief_signal, a share.
+        self.stake = np.broadcast_to(
+            weigh(model.prisoners.held, model.prisoners.valuation("washington")), (self.worlds,)
+        ).astype(np.float64)
 
     @property
     def instruments(self) -> np.ndarray:
@@ -42,6 +49,10 @@ class Washington(Actor):
         """Deliver staged relief that has come due, snap back after a surge, decide to engage."""
         model, instruments, ledger, p = self.model, self.model.instruments, self.model.ledger, self.p
         instruments.deliver_due(model.round)
+        if instruments.duration.any():  # licences with a term: renew, or let lapse
+            renewal_ratio = np.broadcast_to(np.asarray(p.renewal_ratio, dtype=np.float64), (self.worlds,))
+            calm = row_sum(ledger.arrests) <= renewal_ratio * model.base_arrests
+            self.granted &= ~instruments.expire(model.round, calm & (renewal_ratio > 0))
         if np.any(p.snapback_ratio > 0):  # 0: never (in that world)
             surge = (row_sum(ledger.arrests) > p.snapback_ratio * model.base_arrests) & (p.snapback_ratio > 0)
             words = model.events.instrument_list
@@ -102,7 +113,7 @@ class Washington(Actor):
         lag = model.cfg.bargaining.verification_lag
         lift_cost = at(np.atleast_2d(model.instruments.vector("lift_cost")), worlds)[:, None, menu.columns]
         credibility = (
-            (weigh(menu.cost, lift_cost) + column(p.relief_signal) * menu.steps.any(axis=2))
+            (weigh(menu.cost, lift_cost) + column(p.relief_signal * self.stake[worlds]) * menu.steps.any(axis=2))
             * self.reserve(worlds)[:, None]
             * column(power(p.discount, lag))
         )
