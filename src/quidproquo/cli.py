@@ -422,6 +422,10 @@ def calibrate_command(args: argparse.Namespace) -> None:
     from quidproquo.experiments.calibrate import calibrate as fit_and_forecast
     from quidproquo.runs.lock import fresh_name
 
+    if args.posterior:
+        return posterior_command(args)
+    if args.until is not None:
+        fail("--until: only with --posterior (the point fit's window is 2025-06)")
     out = args.out or fresh_name(Path("runs") / "calibrate" / f"{datetime.now():%Y-%m-%d}_{args.budget}")
     scenario_dir = None if args.write_scenario is None else Path(args.write_scenario or conf_dir() / "scenario")
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -444,8 +448,71 @@ def calibrate_command(args: argparse.Namespace) -> None:
     print(f"qpq: report -> {out / 'calibration.md'}, figure -> {out / 'forecast.png'} (done.json last)")
 
 
+def forecast_command(args: argparse.Namespace) -> None:
+    """Forecast from the record's state at --origin, each world at a posterior draw."""
+    from quidproquo.config import ConfigError
+    from quidproquo.experiments.forecast import forecast
+    from quidproquo.experiments.progress import Progress
+    from quidproquo.runs.lock import fresh_name
+
+    if args.worlds < 1:
+        fail(f"--worlds={args.worlds}: must be at least 1")
+    out = args.out or fresh_name(Path("runs") / "forecast" / f"{datetime.now():%Y-%m-%d}_{args.origin}")
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    command = f"qpq forecast --origin {args.origin} --months {args.months}"
+    try:
+        progress = Progress("forecast")  # bars on a terminal, one line otherwise
+        result = forecast(args.origin, args.months, out, args.worlds, args.seed, progress, command)
+        progress.close()
+    except ConfigError as err:
+        fail(str(err))
+    last = result["table"].iloc[-1]
+    print(
+        f"qpq: forecast from the record at {args.origin}: held at the end of {last.month} median "
+        f"{last.held_median:,.0f} (90% band {last.held_q05:,.0f}-{last.held_q95:,.0f}, chance and parameter "
+        f"uncertainty); released by then median {last.released_total_median:,.0f}"
+    )
+    print(f"qpq: report -> {out / 'forecast.md'}, figure -> {out / 'forecast.png'} (done.json last)")
+
+
+def _forecast(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--origin", required=True, metavar="YYYY-MM", help="the record's month to start from (2025-06 or 2025-12)"
+    )
+    parser.add_argument("--months", type=int, default=6, help="months to forecast (default 6)")
+    parser.add_argument("--worlds", type=int, default=2000, help="worlds to simulate (default 2000)")
+    parser.add_argument("--seed", type=int, default=0, help="the seed (default 0)")
+    _out(parser, "runs/forecast/<date>_<origin>_<random>")
+
+
+def posterior_command(args: argparse.Namespace) -> None:
+    """`qpq calibrate --posterior`: the ABC-SMC posterior to --until, and its in-sample checks."""
+    from quidproquo.config import ConfigError
+    from quidproquo.experiments.posterior_checks import write
+    from quidproquo.experiments.progress import Progress
+    from quidproquo.runs.lock import fresh_name
+
+    if args.write_scenario is not None:
+        fail("--write-scenario: the posterior writes no scenario; leave it out with --posterior")
+    until = args.until or "2025-12"
+    out = args.out or fresh_name(Path("runs") / "calibrate" / f"{datetime.now():%Y-%m-%d}_posterior_{until}")
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        progress = Progress("calibrate")
+        result = write(until, out, progress=progress, command=f"qpq calibrate --posterior --until {until}")
+        progress.close()
+    except ConfigError as err:
+        fail(str(err))
+    table, headline = result["checks"], result["headline"]
+    print(
+        f"qpq: posterior to {until}: {int(table.in_90.sum())} of {len(table)} in-sample checks in the 90% band; "
+        f"no US relief before 2025-07 in {headline['no_us_relief_before_2025_07']:.0%} of worlds"
+    )
+    print(f"qpq: report -> {out / 'posterior.md'}, particles -> {out / 'posterior.csv'} (done.json last)")
+
+
 def backtest_command(args: argparse.Namespace) -> None:
-    """Score the calibrated forecast from --origin against the record after it."""
+    """Score the forecast from --origin against the record after it."""
     from quidproquo.config import ConfigError
     from quidproquo.experiments.backtest import backtest
     from quidproquo.runs.lock import fresh_name
@@ -455,7 +522,11 @@ def backtest_command(args: argparse.Namespace) -> None:
     out = args.out or fresh_name(Path("runs") / "backtest" / f"{datetime.now():%Y-%m-%d}_{args.origin}")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
-        result = backtest(args.origin, out, worlds=args.worlds, seed=args.seed)
+        from quidproquo.experiments.progress import Progress
+
+        progress = Progress("backtest")  # bars on a terminal, one line otherwise
+        result = backtest(args.origin, out, worlds=args.worlds, seed=args.seed, progress=progress)
+        progress.close()
     except ConfigError as err:
         fail(str(err))
     scores, relief = result["scores"], result["relief"]
@@ -519,6 +590,16 @@ def _calibrate(parser: argparse.ArgumentParser) -> None:
         type=existing,
         help="also write belarus_2025_calibrated.yaml once the run folder is complete: among the "
         "scenarios (a tracked file), or into DIR",
+    )
+    parser.add_argument(
+        "--posterior",
+        action="store_true",
+        help="fit the posterior (ABC-SMC, a particle a world) instead of the point fit, and check it in sample",
+    )
+    parser.add_argument(
+        "--until",
+        metavar="YYYY-MM",
+        help="with --posterior: the record's last month to fit (2025-06 or 2025-12; default 2025-12)",
     )
 
 
@@ -727,8 +808,15 @@ COMMANDS = (
         calibrate_command,
     ),
     Command(
+        "forecast",
+        "forecast from the record's state at an origin, with parameter uncertainty (a posterior fitted up to it)",
+        ("qpq forecast --origin 2025-12 --months 6", "qpq forecast --origin 2025-06 --months 12 --worlds 5000"),
+        _forecast,
+        forecast_command,
+    ),
+    Command(
         "backtest",
-        "score the calibrated forecast against the record after its origin",
+        "score the forecast from an origin (qpq forecast) against the record after it",
         ("qpq backtest --origin 2025-06", "qpq backtest --origin 2025-06 --worlds 5000 --out bt"),
         _backtest,
         backtest_command,

@@ -1,8 +1,9 @@
-"""`qpq backtest --origin 2025-06`: the calibrated forecast scored against what followed.
+"""`qpq backtest --origin 2025-06`: the forecast from an origin scored against what followed.
 
-The forecast is the calibrated scenario (`belarus_2025_calibrated`, fitted by `qpq calibrate` to
-the record up to 2025-06 only: experiments/observations.py drops every later row) run for its
-own horizon. The record after the origin (`data/belarus/`, to 2025-12-31) scores it:
+The forecast is `qpq forecast`'s (experiments/forecast.py): the posterior fitted to the record up
+to the origin only (experiments/observations.py drops every later row), run from the record's
+state at the origin, each world at its own posterior draw. The record after the origin
+(`data/belarus/`, to 2025-12-31) scores it:
 
 - each prisoner count after the origin, in the round it reports on (a count on day 25 or later
   is that month's end, an earlier one the month before's, as the calibration reads them);
@@ -16,11 +17,11 @@ because it is the maintained library of the two the project considered, needs on
 scipy, and scores an ensemble as it is, without fitting a distribution) against two naive
 forecasts: the stock held at its last count before the origin (persistence) or moved on by the
 trailing twelve months' monthly change (trend), and releases at the trailing twelve months'
-monthly rate. A relief is scored by its Brier score. Every band here is chance at the
-calibrated point estimate: no parameter uncertainty yet (issue 21's posterior).
+monthly rate. A relief is scored by its Brier score. Every band holds chance and parameter
+uncertainty together.
 
-The report also runs the same worlds and seed for three more run lengths: what the model says
-about 2025 must not depend on how long the run goes on after it (tests/engine/test_horizon.py).
+The report also runs the same worlds and draws for longer runs: what the model says about 2025
+must not depend on how long the run goes on after it (tests/engine/test_horizon.py).
 """
 
 from __future__ import annotations
@@ -28,27 +29,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from quidproquo.config import ConfigError, load, month
+from quidproquo.config import ConfigError
 from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments import forecast as fc
 from quidproquo.experiments import plots
-from quidproquo.experiments.calibrate import DATA_END, forecast_numbers
 from quidproquo.experiments.observations import data_dir, read_data
 
-SCENARIO = "belarus_2025_calibrated"
-HORIZONS = (18, 36, 60)  # the other run lengths the report shows, beside the scenario's own
+SCENARIO = fc.BASE
+HORIZONS = (18, 36)  # the other run lengths the report shows, beside the forecast's own
 NOT_RELIEVED = ("imposed", "closed")  # sanctions.csv states that relieve nothing
 COLUMNS = ["quantity", "period", "observed", "median", "q05", "q95", "percentile", "in_90", "crps", "crps_base"]
 
 
-def check_origin(origin: str) -> pd.Period:
-    """The forecast origin: the month the calibrated scenario's fit ends, and no other yet."""
-    at = month(origin, "--origin")
-    if at != DATA_END:
-        raise ConfigError(
-            f"--origin {origin}: {SCENARIO} is fitted to the record up to {DATA_END} and no other fit exists; "
-            f"allowed: {DATA_END}"
-        )
+def check_origin(origin: str, folder=None) -> pd.Period:
+    """An origin a forecast may start from (fc.check_origin) with record after it to score."""
+    at = fc.check_origin(origin, folder)
+    scorable = [o for o in fc.origins(folder) if pd.Period(o, freq="M") < pd.Period(fc.origins(folder)[-1], freq="M")]
+    if str(at) not in scorable:
+        raise ConfigError(f"--origin {origin}: the record ends at {fc.origins(folder)[-1]}, nothing after it to score; allowed: {', '.join(scorable)}")  # fmt: skip
     return at
 
 
@@ -86,24 +85,18 @@ def row(quantity: str, period: str, observed: float, draws: np.ndarray, baseline
     }
 
 
-def simulate(worlds: int, seed: int, rounds: int | None = None) -> BargainingModel:
-    overrides = [f"scenario={SCENARIO}", f"engine.worlds={worlds}", f"engine.seed={seed}", "output.event_log_worlds=0"]
-    model = BargainingModel(config=load([*overrides, *([f"engine.rounds={rounds}"] if rounds else [])]))
-    while model.running:
-        model.step()
-    return model
-
-
 def headline(model: BargainingModel, end: pd.Period) -> dict:
-    """Held at `end`, released from the origin to `end`, and each US instrument relieved (its
-    first step in force) by `end`: the calibration's forecast numbers, which start where the fit
-    ends -- the only origin `check_origin` admits."""
-    numbers = forecast_numbers(model, end)
-    out = {"held": numbers["prisoners_median"], "released": numbers["released_median"]}
-    instruments = model.instruments
-    for name in instruments.names:
-        if instruments[name].sender == "washington":
-            out[name] = numbers[f"step_{name}_1_{instruments[name].steps[0].replace(' ', '_')}"]
+    """Held at `end` and released from the run's start to `end` (medians), and each US
+    instrument's chance of relief in force at some month by `end`."""
+    rec, r = model.recorder, (end - model.start).n
+    relieved = relief_in_force(rec.instruments[: r + 1], rec.levels[: r + 1]).any(axis=0)
+    out = {
+        "held": float(np.median(rec.prisoners.sum(axis=2)[r])),
+        "released": float(np.median((rec.released_deal + rec.released_pardon)[: r + 1].sum(axis=0))),
+    }
+    for i, name in enumerate(model.instruments.names):
+        if model.instruments[name].sender == "washington":
+            out[name] = float(relieved[:, i].mean())
     return out
 
 
@@ -131,6 +124,8 @@ def score(model: BargainingModel, origin: pd.Period, folder=None) -> tuple[pd.Da
     rows = []
     for c in counts[counts.date.dt.to_period("M") > origin].itertuples():
         r = report_round(c.date, start)
+        if r < 0:  # dated after the origin but reporting on its month's end: where the forecast starts
+            continue
         trend = last.political_prisoners + slope * (c.date - last.date).days
         base = row("held", f"{c.date:%Y-%m-%d}", c.political_prisoners, held[r], last.political_prisoners)
         rows.append({**base, "crps_trend": abs(c.political_prisoners - trend)})
@@ -154,13 +149,14 @@ def score(model: BargainingModel, origin: pd.Period, folder=None) -> tuple[pd.Da
             continue
         i = model.instruments.names.index(s.instrument)
         chance = float(relieved[:, i].mean())
-        happened = s.status_2025_12 not in NOT_RELIEVED
+        observed = getattr(s, f"status_{end.year}_{end.month:02d}")
+        happened = observed not in NOT_RELIEVED
         relief.append(
             {
                 "instrument": s.instrument,
                 "sender": s.sender,
                 "by": str(end),
-                "observed": s.status_2025_12,
+                "observed": observed,
                 "relieved": happened,
                 "chance": chance,
                 "brier": (chance - happened) ** 2,
@@ -187,12 +183,15 @@ def figure(model: BargainingModel, origin: pd.Period, scores: pd.DataFrame, coun
     fig, (top, bottom) = plots.plt.subplots(2, 1, figsize=(11, 9), layout="constrained")
     plots.fan(top, dates, held, " of the model", world0=False)
     cut = origin.to_timestamp(how="end").normalize()
-    counts = counts[counts.date >= start.start_time]  # the record over the run's own months
+    counts = counts[counts.date >= (start - 13).start_time]  # the record of the year before and the forecast months
     seen, after = counts[counts.date <= cut], counts[counts.date > cut]
     top.scatter(seen.date, seen.political_prisoners, color="black", s=25, zorder=5, label="record the fit read")
     top.scatter(after.date, after.political_prisoners, color="#c0392b", s=40, zorder=6, label="record after the origin")
     top.axvline(cut, color="grey", ls=":", lw=1.5)
-    top.set(title=f"{SCENARIO} from {origin}: the forecast and what followed", ylabel="political prisoners held")
+    top.set(
+        title=f"{SCENARIO} from the record at {origin}: the forecast and what followed",
+        ylabel="political prisoners held",
+    )
     top.legend(loc="lower left", frameon=False)
     monthly = scores[(scores.quantity == "released") & ~scores.period.str.contains(r"\.\.")]
     x = np.arange(len(monthly))
@@ -231,9 +230,10 @@ def report(scores: pd.DataFrame, relief: pd.DataFrame, record: dict, horizons: d
     )
     return f"""# Backtest of {SCENARIO} from {record["origin"]}
 
-The calibrated scenario ({worlds:,} worlds, seed {seed}), fitted to the record up to {record["origin"]} only,
-against the record from then to {record["end"]} (`data/belarus/`). Bands are chance at the calibrated
-point estimate: **no parameter uncertainty** is in them yet.
+`qpq forecast`'s forecast ({worlds:,} worlds, seed {seed}): the posterior fitted to the record up to
+{record["origin"]} only, run from the record's state at {record["origin"]}, each world at its own posterior
+draw, against the record from then to {record["end"]} (`data/belarus/`). Bands hold **chance and parameter
+uncertainty** together. {record["posterior"]}
 
 Naive forecasts: persistence holds the stock at its last count before the origin ({record["persistence"]:,.0f}
 on {record["last_count"]}); trend moves it on by the trailing twelve months' change
@@ -265,7 +265,7 @@ What the model says about {record["end"]} should not depend on how long the run 
 """
 
 
-def backtest(origin: str, out, worlds: int = 2000, seed: int = 0) -> dict:
+def backtest(origin: str, out, worlds: int = 2000, seed: int = 0, progress=None) -> dict:
     """Run, score and write the backtest into the run folder `out` (staged, done.json last)."""
     import time
 
@@ -274,19 +274,27 @@ def backtest(origin: str, out, worlds: int = 2000, seed: int = 0) -> dict:
 
     begun = time.perf_counter()
     at = check_origin(origin)
-    model = simulate(worlds, seed)
+    end = pd.Period(fc.origins()[-1], freq="M")
+    forecast = fc.run(at, (end - at).n, worlds, seed, progress=progress)
+    model = forecast.model
     scores, relief, record = score(model, at)
-    end = pd.Period(record["end"], freq="M")
+    post = forecast.posterior
+    record["posterior"] = (
+        f"Posterior: ABC-SMC, {len(post.generations)} generations, {post.theta.shape[0]:,} particles, "
+        f"effective sample size {post.ess():,.0f}, on {len(post.record.names)} moments of the record "
+        f"{post.record.start} – {post.record.until}."
+    )
     horizons = {model.cfg.engine.rounds: headline(model, end)}
     for rounds in HORIZONS:
-        if (end - model.start).n < rounds:
-            horizons[rounds] = headline(simulate(worlds, seed, rounds), end)
+        longer = fc.run(at, rounds, worlds, seed, posterior=post).model
+        horizons[rounds] = headline(longer, end)
     counts = read_data(data_dir() / "political_prisoners.csv")
     hold(out)
     try:
         staged = publish.staging(out, unmark=False)
         storage.write_text(scores.to_csv(index=False), staged / "scores.csv")
         storage.write_text(relief.to_csv(index=False), staged / "relief.csv")
+        storage.write_text(post.summary().to_csv(index=False), staged / "parameters.csv")
         fig = figure(model, at, scores, counts)
         storage.write_figure(fig, staged / "backtest.png")
         plots.close(fig)
@@ -294,4 +302,4 @@ def backtest(origin: str, out, worlds: int = 2000, seed: int = 0) -> dict:
         publish.replace(out, worlds, time.perf_counter() - begun)
     finally:
         release(out)
-    return {"scores": scores, "relief": relief, "record": record, "horizons": horizons}
+    return {"scores": scores, "relief": relief, "record": record, "horizons": horizons, "forecast": forecast}
