@@ -36,7 +36,9 @@ def test_the_scenario_holds_the_values_the_record_gives():
 
 @pytest.fixture(scope="module")
 def model():
-    cfg = load([f"scenario={freeze_years.SCENARIO}", "engine.worlds=1000", "engine.seed=0", "output.event_log_worlds=0"])
+    cfg = load(
+        [f"scenario={freeze_years.SCENARIO}", "engine.worlds=1000", "engine.seed=0", "output.event_log_worlds=0"]
+    )
     return BargainingModel(config=cfg).run()
 
 
