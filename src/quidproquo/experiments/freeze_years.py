@@ -154,20 +154,29 @@ def table(model: BargainingModel, rec: Record) -> pd.DataFrame:
     at the month it reports on."""
     held = model.recorder.prisoners.sum(axis=2)
     start = float(model.prisoners.initial_total)
-    rows = [(rec.initial_date, rec.initial, False, start, start, start)]
+    rows = [(rec.initial_date, rec.initial, False, start, start, start, np.nan)]
     for r in rec.counts.itertuples():
-        q05, median, q95 = np.quantile(held[r.round], [0.05, 0.5, 0.95])
-        rows.append((f"{r.date:%Y-%m-%d}", r.political_prisoners, r.approximate == "true", median, q05, q95))
-    out = pd.DataFrame(rows, columns=["date", "record", "approximate", "median", "q05", "q95"])
+        worlds, count = held[r.round], r.political_prisoners
+        q05, median, q95 = np.quantile(worlds, [0.05, 0.5, 0.95])
+        percentile = 100 * ((worlds < count).mean() + 0.5 * (worlds == count).mean())  # mid-rank, as backtest.py
+        rows.append((f"{r.date:%Y-%m-%d}", count, r.approximate == "true", median, q05, q95, percentile))
+    out = pd.DataFrame(rows, columns=["date", "record", "approximate", "median", "q05", "q95", "percentile"])
     return out.assign(in_band=(out.q05 <= out.record) & (out.record <= out.q95))
 
 
 def markdown(tab: pd.DataFrame) -> str:
-    lines = ["| date | record | model median | 90% band | in band? |", "|---|---:|---:|---|---|"]
+    lines = [
+        "| date | record | model median | 90% band | in band? | record's percentile |",
+        "|---|---:|---:|---|---|---:|",
+    ]
     for r in tab.itertuples():
         record_text = f"{'about ' if r.approximate else ''}{r.record:,}"
-        band = "initial stock" if r.Index == 0 else f"{r.q05:,.0f} – {r.q95:,.0f}"
-        lines.append(f"| {r.date} | {record_text} | {r.median:,.0f} | {band} | {'yes' if r.in_band else 'no'} |")
+        band, percentile = (
+            ("initial stock", "") if r.Index == 0 else (f"{r.q05:,.0f} – {r.q95:,.0f}", f"{r.percentile:.0f}")
+        )
+        lines.append(
+            f"| {r.date} | {record_text} | {r.median:,.0f} | {band} | {'yes' if r.in_band else 'no'} | {percentile} |"
+        )
     return "\n".join(lines)
 
 
