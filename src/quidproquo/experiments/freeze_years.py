@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from quidproquo.config import Config, load, value_of, with_changes
+from quidproquo.config import Config, ConfigError, load, value_of, with_changes
 from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments.observations import data_dir, read_data
@@ -77,17 +77,16 @@ def record(folder: Path | None = None) -> Record:
     events = read_data(folder / "events.csv", ORIGIN)
     counts = counts.assign(round=count_round(counts.date))
     before = counts[counts["round"] < 0]
+    counts = counts[(counts["round"] >= 0) & (counts["round"] < (ORIGIN - START).n)]  # the rounds of 2023
     recognised = flows[
         (flows.metric == "newly_recognized")
         & flows.period.str.fullmatch(r"\d{4}-\d{2}")
-        & (flows.period >= str(START - 1))  # 2022-12: the month before the start, as the brief's mean
+        & (flows.period >= str(START - 1))  # from 2022-12, the month the initial count closes
     ]
     return Record(
         initial=int(before.political_prisoners.iloc[-1]),
         initial_date=f"{before.date.iloc[-1]:%Y-%m-%d}",
-        counts=counts[counts["round"] >= 0][["date", "round", "political_prisoners", "approximate"]].reset_index(
-            drop=True
-        ),
+        counts=counts[["date", "round", "political_prisoners", "approximate"]].reset_index(drop=True),
         recognised=tuple(int(v) for v in recognised.value),
         released=int(events[events.date >= START.start_time].released_political.sum()),
     )
@@ -104,11 +103,13 @@ def split(total: int) -> dict[str, int]:
 
 def derived(rec: Record, base: Config) -> dict[str, float]:
     """The scenario's values that come straight from the record (not fitted), as config keys."""
+    if rec.released:
+        raise ConfigError(f"the record has {rec.released} released from {START} to {ORIGIN}: clemency 0 assumes none")
     others = sum(t.inflow for name, t in base.goods.prisoners.items() if name != "rank_and_file")
     return {
         **{f"goods.prisoners.{tier}.initial": n for tier, n in split(rec.initial).items()},
         f"{RANK}.inflow": rec.inflow - others,
-        "actors.minsk.clemency": 1.0 if rec.released else 0.0,  # no release recorded: no pardons
+        "actors.minsk.clemency": 0.0,  # no pardon, no release of any kind recorded
     }
 
 
@@ -121,7 +122,8 @@ def fit_completion_rate(rec: Record, worlds: int = FIT_WORLDS, seed: int = SEED)
     """The rank-and-file completion rate that minimises the squared distance between the model's
     mean stock and each 2023 count (the six from 2023-02-27 to 2024-01-04, the approximate one
     included, equally weighted), with the other values `derived` from `rec`."""
-    base = with_changes(load([f"scenario={SCENARIO}"]), derived(rec, load([f"scenario={SCENARIO}"])))
+    scenario = load([f"scenario={SCENARIO}"])
+    base = with_changes(scenario, derived(rec, scenario))
     rounds, observed = rec.counts["round"].to_numpy(), rec.counts.political_prisoners.to_numpy(float)
 
     def distance(rate: float) -> float:
