@@ -81,7 +81,7 @@ def test_qpq_scenarios_lists_both_with_descriptions(env):
     [
         ("engine.worlds=-5", "engine.worlds", ">= 1"),
         ("engine.worlds=abc", "engine.worlds", "integer"),
-        ("scenario=nope", "scenario", "freeze, thaw"),
+        ("scenario=nope", "scenario", "freeze, freeze_2023, thaw"),
         ("engine.wolds=10", "engine.wolds", "worlds, rounds, seed, start"),
         ("actors.minsk.discount=1.5", "actors.minsk.discount", "< 1"),
         ("actors.washington.utility._target_=no.such.function", "actors.washington.utility", "not a trusted module"),
