@@ -299,6 +299,8 @@ def compare_command(args: argparse.Namespace) -> None:
             f"for both (e.g. qpq compare thaw freeze engine.worlds=500)"
         )
     check(overrides)
+    if args.from_record:
+        return _compare_from_record(specs, overrides, args)
     if args.grid:
         return _compare_grid(specs, overrides, args)
     folder = args.out or Path(
@@ -315,6 +317,56 @@ def compare_command(args: argparse.Namespace) -> None:
         fail(str(err))
     print(gap_text(folder, (Path(specs[0]).name, Path(specs[1]).name)))
     print(f"qpq: {specs[0]} vs {specs[1]} -> {report}")
+
+
+def _compare_from_record(specs: list[str], overrides: list[str], args: argparse.Namespace) -> None:
+    """`qpq compare thaw freeze --from-record 2025-12`: the policies over the posterior (experiments/policy_gap.py)."""
+    from quidproquo.config import ConfigError
+    from quidproquo.experiments.policy_gap import write
+    from quidproquo.experiments.progress import Progress
+
+    allowed = {"engine.worlds": 2000, "engine.seed": 0}
+    for o in overrides:
+        key, _, value = o.partition("=")
+        if key not in allowed or not value.isdigit():
+            fail(
+                f"qpq compare --from-record: {o}: only engine.worlds=N and engine.seed=N apply (the start is the record's)"
+            )
+        allowed[key] = int(value)
+    if args.grid:
+        fail("qpq compare --from-record: --grid does not apply; the parameters vary over the posterior already")
+    if allowed["engine.worlds"] < 1:
+        fail("engine.worlds=0: must be at least 1")
+    a, b = specs
+    folder = args.out or Path("comparisons") / f"{a}_vs_{b}_from_{args.from_record}" / datetime.now().strftime(
+        "%Y-%m-%d_%H-%M-%S"
+    )
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    command = f"qpq compare {a} {b} --from-record {args.from_record} --months {args.months}"
+    try:
+        progress = Progress("compare")
+        result = write(
+            args.from_record,
+            args.months,
+            a,
+            b,
+            folder,
+            allowed["engine.worlds"],
+            allowed["engine.seed"],
+            progress,
+            command,
+        )
+        progress.close()
+    except ConfigError as err:
+        fail(str(err))
+    h = result["headline"]
+    flipping = result["flips"][result["flips"].end_flips | result["flips"].prisoner_months_flips].parameter.tolist()
+    print(
+        f"qpq: {a} minus {b} from the record at {h['origin']}, {h['months']} months: held at the end {h['end_mean']:+,.0f} "
+        f"(90% of worlds {h['end_q05']:+,.0f} to {h['end_q95']:+,.0f}: chance and parameter uncertainty), "
+        f"prisoner-months {h['prisoner_months_mean']:+,.0f}; sign flipped by: {', '.join(flipping) or 'none'}"
+    )
+    print(f"qpq: report -> {folder / 'report.md'} (done.json last)")
 
 
 def _compare_grid(specs: list[str], overrides: list[str], args: argparse.Namespace) -> None:
@@ -734,6 +786,7 @@ COMMANDS = (
             "qpq compare thaw freeze engine.worlds=5000",
             "qpq compare runs/a runs/b --out cmp",
             "qpq compare thaw freeze --grid actors.minsk.goodwill=0,1 --grid actors.opposition.exile_effect=0,0.5,1",
+            "qpq compare thaw freeze --from-record 2025-12 --months 36",
         ),
         lambda p: (
             p.add_argument(
@@ -750,6 +803,13 @@ COMMANDS = (
                 help="the gap and its decomposition at every combination of these values (repeatable; "
                 "keys that may vary by world), paired world by world, in grid.csv and grid.png",
             ),
+            p.add_argument(
+                "--from-record",
+                metavar="YYYY-MM",
+                help="thaw against freeze as policies from the record's state at this month, each world at "
+                "its own posterior draw (intervals with parameter uncertainty; the sign-flipping parameters)",
+            ),
+            p.add_argument("--months", type=int, default=36, help="with --from-record: months to run (default 36)"),
             _out(p, "comparisons/A_vs_B/<time>"),
             _trust(p),
             _scenario_dir(p),

@@ -9,7 +9,7 @@ import pytest
 from test_observations import ORIGIN, poisoned_copy
 
 from quidproquo import cli
-from quidproquo.config import load
+from quidproquo.config import ConfigError, load
 from quidproquo.engine.instruments import LIFTED
 from quidproquo.experiments import forecast as fc
 from quidproquo.experiments import posterior as abc
@@ -105,3 +105,29 @@ def test_a_bad_forecast_request_is_one_line_and_writes_nothing(arguments, says, 
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and len(err) == 1 and says in err[0]
     assert not (tmp_path / "fc").exists()
+
+
+def test_thaw_against_freeze_from_the_record_carries_parameter_uncertainty_and_names_the_flips(tmp_path):
+    out = tmp_path / "cmp"
+    cli.main(["compare", "thaw", "freeze", "--from-record", "2025-12", "--months", "12", "engine.worlds=300",
+              "--out", str(out)])  # fmt: skip
+    gap = pd.read_csv(out / "gap.csv")
+    assert len(gap) == 12 and (gap.q05 <= gap["median"]).all() and (gap["median"] <= gap.q95).all()
+    flips = pd.read_csv(out / "flips.csv")
+    assert flips.parameter.tolist() == [p.name for p in abc.PRIOR]
+    # A flip is a sign change between the parameter's low and high posterior thirds.
+    assert (flips.end_flips == (np.sign(flips.end_low) * np.sign(flips.end_high) < 0)).all()
+    text = (out / "report.md").read_text()
+    assert "it holds chance and parameter uncertainty\ntogether" in text
+    assert "Parameters whose plausible range flips the sign" in text
+
+
+def test_the_policies_differ_only_in_the_envoy():
+    from quidproquo.experiments import policy_gap
+
+    _, _, _, (thaw, freeze) = policy_gap.gaps("2025-12", 3, worlds=200)
+    assert thaw.posterior is freeze.posterior and np.array_equal(thaw.picked, freeze.picked)
+    assert not freeze.model.recorder.deal.any() and thaw.model.recorder.deal.any()
+    assert np.array_equal(thaw.model.prisoners.initial, freeze.model.prisoners.initial)
+    with pytest.raises(ConfigError, match="allowed: thaw, freeze"):
+        policy_gap.check_policies("thaw", "hawk")

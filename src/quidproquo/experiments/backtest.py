@@ -26,6 +26,8 @@ must not depend on how long the run goes on after it (tests/engine/test_horizon.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -295,6 +297,7 @@ def backtest(origin: str, out, worlds: int = 2000, seed: int = 0, progress=None)
         storage.write_text(scores.to_csv(index=False), staged / "scores.csv")
         storage.write_text(relief.to_csv(index=False), staged / "relief.csv")
         storage.write_text(post.summary().to_csv(index=False), staged / "parameters.csv")
+        storage.write_text(json.dumps(record, indent=2) + "\n", staged / "record.json")
         fig = figure(model, at, scores, counts)
         storage.write_figure(fig, staged / "backtest.png")
         plots.close(fig)

@@ -126,8 +126,10 @@ def run(
     budget: dict | None = None,
     folder=None,
     progress=None,
+    policy: dict | None = None,
 ) -> Forecast:
-    """Fit (unless `posterior` is given) and run the forecast; nothing is written."""
+    """Fit (unless `posterior` is given) and run the forecast; nothing is written. `policy`
+    (key -> value) sets keys in every world after the draws (a freeze: no envoy)."""
     begun = time.perf_counter()
     folder = folder or data_dir()
     base = load([f"scenario={BASE}"])
@@ -144,6 +146,8 @@ def run(
     for t, tier in enumerate(cfg.goods.prisoners):
         table[f"goods.prisoners.{tier}.initial"] = held[:, t]
     table["actors.washington.track_record"] = posterior.freed[picked]
+    for key, value in (policy or {}).items():
+        table[key] = np.full(worlds, value)
     checked = abc.points(cfg, table)
     model = BargainingModel(config=cfg, points=abc.Draws(checked.table, 0)).run()
     return Forecast(origin, model, posterior, picked, total, time.perf_counter() - begun)
