@@ -7,7 +7,9 @@ the engine gives the same worlds for the same seed (common random numbers), so t
 moments are a deterministic function of the parameters that a global optimiser can search
 without a noise model; scipy is already a dependency, where pyabc would bring a database, a
 cluster scheduler and a web stack along; and MSM has a textbook standard error (the sandwich
-below) where a best fit needs one.
+below) where a best fit needs one. This is the point fit behind `belarus_2025_calibrated`; the
+posterior, with parameter uncertainty, is experiments/posterior.py's ABC-SMC (a particle a
+world), which `qpq forecast`, `qpq backtest` and `qpq compare --from-record` draw from.
 
 Moments (from `data/belarus/`):
 - the count of political prisoners at each month-end observation (political_prisoners.csv);
@@ -44,9 +46,9 @@ from quidproquo.experiments import plots
 from quidproquo.experiments.observations import DATA_COLUMNS, data_dir, read_data
 from quidproquo.runs import storage
 
-# The fit's window ends here, though data/belarus now holds the record to 2025-12: the model
-# issue (21) refits to the whole record; until then the calibration and its forecast are the
-# ones made from mid-2025, and the rows after 2025-06 are what judges that forecast.
+# The point fit's window ends here, though data/belarus holds the record to 2025-12: the scenario
+# it writes is the one made from mid-2025. The posterior (experiments/posterior.py) fits to any
+# month the record gives the instruments' state for, 2025-12 included.
 DATA_END = pd.Period("2025-06", freq="M")
 DATA_ROUNDS = 12  # belarus_2025 starts 2024-07: rounds 0..11 are the months of the record
 
@@ -549,7 +551,7 @@ in this folder (`qpq calibrate --write-scenario` also puts it among the scenario
 ## Forecast for {numbers["date"]} ({worlds:,} worlds)
 
 Every band is 90% of worlds at the fitted values: chance only. The standard errors above are not
-in them (no parameter uncertainty yet).
+in them; the posterior (`qpq calibrate --posterior`) and `qpq forecast` carry parameter uncertainty.
 
 - Political prisoners held at the end of {numbers["date"]}: median **{numbers["prisoners_median"]:,.0f}**,
   90% band {numbers["prisoners_q05"]:,.0f} – {numbers["prisoners_q95"]:,.0f}.
