@@ -117,6 +117,10 @@ def test_thaw_against_freeze_from_the_record_carries_parameter_uncertainty_and_n
     assert flips.parameter.tolist() == [p.name for p in abc.PRIOR]
     # A flip is a sign change between the parameter's low and high posterior thirds.
     assert (flips.end_flips == (np.sign(flips.end_low) * np.sign(flips.end_high) < 0)).all()
+    parts = pd.read_csv(out / "mechanisms.csv")
+    for measure, rows in parts.groupby("measure"):
+        rows = rows.set_index("mechanism")["mean"]
+        assert rows.drop("total").sum() == pytest.approx(rows["total"]), measure  # Shapley: they add up
     text = (out / "report.md").read_text()
     assert "it holds chance and parameter uncertainty\ntogether" in text
     assert "Parameters whose plausible range flips the sign" in text

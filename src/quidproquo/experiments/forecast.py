@@ -127,9 +127,11 @@ def run(
     folder=None,
     progress=None,
     policy: dict | None = None,
+    picked: np.ndarray | None = None,
 ) -> Forecast:
     """Fit (unless `posterior` is given) and run the forecast; nothing is written. `policy`
-    (key -> value) sets keys in every world after the draws (a freeze: no envoy)."""
+    (key -> value) sets keys in every world after the draws (a freeze: no envoy); `picked` gives
+    the particle of each world (default: `worlds` drawn by weight with `seed`)."""
     begun = time.perf_counter()
     folder = folder or data_dir()
     base = load([f"scenario={BASE}"])
@@ -137,7 +139,8 @@ def run(
         rec = abc.record(month(base.engine.start, "engine.start"), origin, folder)
         posterior = abc.sample(base, rec, seed=seed, progress=progress, **(budget or BUDGET))
     cfg = start_config(base, origin, months, 1, seed, folder)
-    picked = abc.resample(posterior, worlds, seed)
+    picked = abc.resample(posterior, worlds, seed) if picked is None else np.asarray(picked)
+    worlds = picked.size
     total = posterior.record.last_count[1]
     table: dict[str, np.ndarray] = {}
     for j, p in sorted(enumerate(abc.PRIOR), key=lambda e: e[1].key.partition("@")[2]):  # later dates win

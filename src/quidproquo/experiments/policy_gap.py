@@ -11,6 +11,11 @@ What the intervals are: the gap's 90% band over worlds holds chance and paramete
 together (where one future may fall); the mean gap's 95% interval (BCa bootstrap over worlds) says
 how well the simulated worlds pin down that mean, and is not a band for one future.
 
+By mechanism: thaw's paired worlds are run again with each of the decomposition's mechanisms
+(experiments/decompose.py CHANNELS) switched off, in every combination, and each world's gap is
+split by Shapley value world by world -- so each mechanism's share has a band over worlds that
+holds parameter uncertainty too -- over the first `decompose.decomposition_worlds` paired worlds.
+
 Which parameters flip the sign: for each fitted parameter, the worlds whose draw lies in its lowest
 and in its highest posterior third; where the mean gap at the last month, or in prisoner-months,
 has opposite signs in the two thirds, the plausible range of that parameter flips the sign.
@@ -18,7 +23,9 @@ has opposite signs in the two thirds, the plausible range of that parameter flip
 
 from __future__ import annotations
 
+import itertools
 import time
+from math import factorial
 
 import numpy as np
 import pandas as pd
@@ -28,6 +35,7 @@ from quidproquo.experiments import forecast as fc
 from quidproquo.experiments import plots
 from quidproquo.experiments import posterior as abc
 from quidproquo.experiments.compare import paired_difference
+from quidproquo.experiments.decompose import CHANNELS, decomposition_worlds
 
 POLICIES = {"thaw": {}, "freeze": {"actors.washington.engagement": 0.0}}
 
@@ -66,6 +74,7 @@ def gaps(
         q05, q95 = np.quantile(values, [0.05, 0.95])
         headline |= {f"{name}_mean": mean, f"{name}_ci_low": low, f"{name}_ci_high": high,
                      f"{name}_q05": q05, f"{name}_q95": q95, f"{name}_below_zero": float((values < 0).mean())}  # fmt: skip
+    parts = mechanisms(first, second, months, POLICIES[a], seed, progress)
     draws = first.posterior.theta[first.picked]  # (worlds, parameters): each world's draw
     flips = []
     for j, p in enumerate(abc.PRIOR):
@@ -76,7 +85,48 @@ def gaps(
             lo, hi = float(values[low].mean()), float(values[high].mean())
             row |= {f"{name}_low": lo, f"{name}_high": hi, f"{name}_flips": bool(np.sign(lo) * np.sign(hi) < 0)}
         flips.append(row)
+    headline["mechanisms"] = parts
     return table, pd.DataFrame(flips), headline, (first, second)
+
+
+def mechanisms(first, second, months: int, policy: dict, seed: int, progress=None) -> pd.DataFrame:
+    """Per mechanism (and "other", "total") and measure (the gap at the end, prisoner-months): the
+    mean Shapley share over worlds and its 90% band, from thaw's worlds re-run with every
+    combination of mechanisms off."""
+    names, n = list(CHANNELS), len(CHANNELS)
+    worlds = decomposition_worlds(first.model.num_worlds)
+    held_b = second.model.recorder.prisoners.sum(axis=2).astype(float)[:, :worlds]
+    value = {}
+    for on in itertools.product((False, True), repeat=n):
+        switched = dict(policy)
+        for name, flag in zip(names, on):
+            if not flag:
+                switched |= CHANNELS[name]
+        run = fc.run(
+            first.origin, months, posterior=first.posterior, seed=seed, policy=switched, picked=first.picked[:worlds]
+        )
+        held = run.model.recorder.prisoners.sum(axis=2).astype(float)
+        active = frozenset(name for name, flag in zip(names, on) if flag)
+        value[active] = {"end": held[-1] - held_b[-1], "prisoner_months": held.sum(axis=0) - held_b.sum(axis=0)}
+    rows = []
+    for measure in ("end", "prisoner_months"):
+        parts = {}
+        for name in names:
+            share = np.zeros(worlds)
+            others = [x for x in names if x != name]
+            for size in range(n):
+                weight = factorial(size) * factorial(n - size - 1) / factorial(n)
+                for subset in itertools.combinations(others, size):
+                    s = frozenset(subset)
+                    share = share + weight * (value[s | {name}][measure] - value[s][measure])
+            parts[name] = share
+        parts["other"], parts["total"] = value[frozenset()][measure], value[frozenset(names)][measure]
+        for name, share in parts.items():
+            q05, q95 = np.quantile(share, [0.05, 0.95])
+            rows.append(
+                {"measure": measure, "mechanism": name, "mean": share.mean(), "q05": q05, "q95": q95, "worlds": worlds}
+            )
+    return pd.DataFrame(rows)
 
 
 def figure(table: pd.DataFrame, headline: dict):
@@ -109,6 +159,12 @@ def report(table: pd.DataFrame, flips: pd.DataFrame, headline: dict, seconds: fl
         for r in flips.itertuples()
     )
     names = ", ".join(flipping.parameter) or "none"
+    m = h["mechanisms"].set_index(["mechanism", "measure"])
+    mechanism_rows = "\n".join(
+        f"| {name} | {m.loc[(name, 'end'), 'mean']:+,.0f} | {m.loc[(name, 'end'), 'q05']:+,.0f} to {m.loc[(name, 'end'), 'q95']:+,.0f} | "
+        f"{m.loc[(name, 'prisoner_months'), 'mean']:+,.0f} | {m.loc[(name, 'prisoner_months'), 'q05']:+,.0f} to {m.loc[(name, 'prisoner_months'), 'q95']:+,.0f} |"
+        for name in dict.fromkeys(h["mechanisms"].mechanism)
+    )
     return f"""# {a} against {b} from the record at {h["origin"]}, over the posterior
 
 `{command}` ({h["worlds"]:,} paired worlds, {h["months"]} months, {seconds:.0f} s). Both policies start from
@@ -140,8 +196,15 @@ Worlds split by each parameter's posterior thirds; the mean gap in each.
 |---|---|---:|---|---:|---:|---:|---|---|
 {flip_rows}
 
-Not here: the decomposition by mechanism (`qpq compare thaw freeze` without `--from-record` has it,
-at the scenarios' hand values).
+## By mechanism
+
+Each mechanism's Shapley share of each world's gap ({h["mechanisms"].worlds.iloc[0]:,} paired worlds): its
+mean, and the 90% of worlds (chance and parameter uncertainty). "Other" is what no mechanism
+covers; shares and other add up to the total in every world.
+
+| mechanism | gap at the end: mean | 90% of worlds | prisoner-months: mean | 90% of worlds |
+|---|---:|---:|---:|---:|
+{mechanism_rows}
 
 ![gap](gap.png)
 """
@@ -161,6 +224,7 @@ def write(
         staged = publish.staging(out, unmark=False)
         storage.write_text(table.to_csv(index=False), staged / "gap.csv")
         storage.write_text(flips.to_csv(index=False), staged / "flips.csv")
+        storage.write_text(headline["mechanisms"].to_csv(index=False), staged / "mechanisms.csv")
         fig = figure(table, headline)
         storage.write_figure(fig, staged / "gap.png")
         plots.close(fig)
