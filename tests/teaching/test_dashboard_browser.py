@@ -169,7 +169,7 @@ def test_dashboard_in_a_browser(server, tmp_path):
             expect(worlds.locator(".qpq-knob-label")).to_have_text(re.compile(rf": {WORLDS}$"))
             expect(summary).to_contain_text("at the table")
             # (relief set offered, share of the price): the relief menu lists world 0's sets, best value first
-            plays, offered = [(1, "1/4 of the price"), (2, "1/2 of the price"), (0, "all of the price")], []
+            plays, offered = [(1, "price^(1/3)"), (2, "price^(2/3)"), (0, "all of the price")], []
             for month, (relief, release) in enumerate(plays, start=1):
                 item = page.locator(".qpq-relief .qpq-option").nth(relief)
                 chosen = item.inner_text().strip()

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from quidproquo.config import Config, ConfigError, load, month, with_changes
+from quidproquo.config import Config, ConfigError, load, month, value_of, with_changes
 from quidproquo.engine.instruments import IMPOSED, relief_in_force
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments import plots
@@ -128,10 +128,13 @@ def run(
     progress=None,
     policy: dict | None = None,
     picked: np.ndarray | None = None,
+    policies: list[dict] | None = None,
 ) -> Forecast:
     """Fit (unless `posterior` is given) and run the forecast; nothing is written. `policy`
     (key -> value) sets keys in every world after the draws (a freeze: no envoy); `picked` gives
-    the particle of each world (default: `worlds` drawn by weight with `seed`)."""
+    the particle of each world (default: `worlds` drawn by weight with `seed`). `policies` runs
+    the same worlds once per policy, block after block, in one model: world i of every block has
+    the same draw, number and random streams (a paired comparison in one run)."""
     begun = time.perf_counter()
     folder = folder or data_dir()
     base = load([f"scenario={BASE}"])
@@ -149,10 +152,13 @@ def run(
     for t, tier in enumerate(cfg.goods.prisoners):
         table[f"goods.prisoners.{tier}.initial"] = held[:, t]
     table["actors.washington.track_record"] = posterior.freed[picked]
-    for key, value in (policy or {}).items():
-        table[key] = np.full(worlds, value)
-    checked = abc.points(cfg, table)
-    model = BargainingModel(config=cfg, points=abc.Draws(checked.table, 0)).run()
+    blocks = [policy or {}] if policies is None else policies
+    keys = sorted({key for block in blocks for key in block})
+    whole = {key: np.concatenate([values] * len(blocks)) for key, values in table.items()} | {
+        key: np.concatenate([np.full(worlds, block.get(key, value_of(cfg, key))) for block in blocks]) for key in keys
+    }
+    checked = abc.points(cfg, whole)
+    model = BargainingModel(config=cfg, points=abc.Draws(checked.table, 0, period=worlds)).run()
     return Forecast(origin, model, posterior, picked, total, time.perf_counter() - begun)
 
 

@@ -96,18 +96,24 @@ def mechanisms(first, second, months: int, policy: dict, seed: int, progress=Non
     names, n = list(CHANNELS), len(CHANNELS)
     worlds = decomposition_worlds(first.model.num_worlds)
     held_b = second.model.recorder.prisoners.sum(axis=2).astype(float)[:, :worlds]
-    value = {}
-    for on in itertools.product((False, True), repeat=n):
+    combinations = list(itertools.product((False, True), repeat=n))
+    policies = []
+    for on in combinations:
         switched = dict(policy)
         for name, flag in zip(names, on):
             if not flag:
                 switched |= CHANNELS[name]
-        run = fc.run(
-            first.origin, months, posterior=first.posterior, seed=seed, policy=switched, picked=first.picked[:worlds]
-        )
-        held = run.model.recorder.prisoners.sum(axis=2).astype(float)
+        policies.append(switched)
+    # Every combination is a block of the same worlds in one model (fc.run's `policies`).
+    run = fc.run(
+        first.origin, months, posterior=first.posterior, seed=seed, picked=first.picked[:worlds], policies=policies
+    )
+    held = run.model.recorder.prisoners.sum(axis=2).astype(float)
+    value = {}
+    for k, on in enumerate(combinations):
+        block = held[:, k * worlds : (k + 1) * worlds]
         active = frozenset(name for name, flag in zip(names, on) if flag)
-        value[active] = {"end": held[-1] - held_b[-1], "prisoner_months": held.sum(axis=0) - held_b.sum(axis=0)}
+        value[active] = {"end": block[-1] - held_b[-1], "prisoner_months": block.sum(axis=0) - held_b.sum(axis=0)}
     rows = []
     for measure in ("end", "prisoner_months"):
         parts = {}

@@ -184,12 +184,15 @@ def simulated(model: BargainingModel, rec: Record) -> np.ndarray:
 @dataclass(frozen=True)
 class Draws(Points):
     """Points of one world each, numbered from `first` on: every particle its own world, with
-    its own random streams (a `Points` numbers each point's worlds from 0)."""
+    its own random streams (a `Points` numbers each point's worlds from 0). With a `period`, the
+    numbers start again every `period` worlds: blocks of the same worlds under other settings."""
 
     first: int = 0
+    period: int = 0
 
     def world_ids(self, worlds: int) -> np.ndarray:
-        return self.first + np.arange(len(self) * worlds, dtype=np.int64)
+        ids = np.arange(len(self) * worlds, dtype=np.int64)
+        return self.first + (ids % self.period if self.period else ids)
 
 
 def simulate(base: Config, theta: np.ndarray, first: int, rounds: int, extra: dict | None = None) -> BargainingModel:

@@ -20,7 +20,7 @@ strategy half-way through a month, after the person's offer and before their ans
 
 `Player` is what the model's `seats` hook calls each month there are talks; it turns the form's
 choices (which relief set of the menu -- the steps of relief, best value for money first -- and
-what share of Washington's price released) into a candidate of each world's menu. The form is
+how many released: a size from one person to Washington's price, in one of two mixes) into a candidate of each world's menu. The form is
 built from the menu the talks will use (the seated model waits at the table,
 `controls.DashboardModel`), and the choice is kept as indices -- relief set, release level --
 that any later menu can read: a stale or out-of-range choice is clipped, never an error.

@@ -8,7 +8,7 @@ Every piece of text that is not the page's own -- above all a student's name -- 
 `esc` (HTML-escaped) on its way out.
 
 Made to fit: the student's page puts the month's choice first -- a table of bundles, a relief set
-per row group and a share of Washington's price per column, where a click on a cell chooses it --
+per row group and a release size (one person up to Washington's price, in two mixes of tiers) per column, where a click on a cell chooses it --
 and keeps the button in a bar at the bottom of the screen, in sight at 1024x768 and on a 390 px
 phone alike. The debrief page is for the projector: the lesson, the chart and the theory on its
 first screen at 1024x768, at most eight columns in its table with the rest folded away.
@@ -271,7 +271,7 @@ def turn(table: Table, talk: Talk, role: str, idle: int) -> str:
 
 
 def menu_table(table: Table, talk: Talk, role: str) -> str:
-    """This month's menu: a row of cells per relief set, a column per share of Washington's price;
+    """This month's menu: a row of cells per relief set, a column per release size and mix;
     each cell who is freed and what the bundle is worth to the student's side -- a radio button,
     so that a click on the cell chooses it (the form sends `bundle` = 'set.level')."""
     return talk.remembered(("menu", role), lambda: _menu_table(table, talk, role))
@@ -279,10 +279,12 @@ def menu_table(table: Table, talk: Talk, role: str) -> str:
 
 def _menu_table(table: Table, talk: Talk, role: str) -> str:
     model = table.model
-    head = "".join(
-        f'<th class="num">{esc(share_words(g, talk.levels).removesuffix(" of the price"))}</th>'
-        for g in range(talk.levels)
-    )
+
+    def heading(g: int) -> str:  # the size, and under it the mix after the first (narrow screens)
+        size, _, mix = share_words(g, talk.levels).partition(", ")
+        return esc(size.removesuffix(" of the price")) + (f"<br><small>{esc(mix)}</small>" if mix else "")
+
+    head = "".join(f'<th class="num">{heading(g)}</th>' for g in range(talk.levels))
     rows = []
     for s in range(talk.sets):
         _, steps = talk.bundle(s * talk.levels)
@@ -305,7 +307,7 @@ def _menu_table(table: Table, talk: Talk, role: str) -> str:
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
         f'<table class="qpq-menu"><tr>{head}</tr>{"".join(rows)}</table>'
-        f'<p class="note">Columns: the share of Washington\'s price in prisoners released; "worth": to you, against '
+        f'<p class="note">Columns: how many are released, from one person to all of Washington\'s price (price^(1/3) and price^(2/3) between), in Washington\'s mix of tiers and then the best-value mix; "worth": to you, against '
         f"{words.number(talk.reservation[role])} for no deal this month (hover or click a cell for its parts).</p>"
     )
 

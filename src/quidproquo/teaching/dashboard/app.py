@@ -277,7 +277,7 @@ def PlayForm(model, you: str, other: str):
     worded = lambda items: [(index, in_words(words)) for index, words in items]  # noqa: E731
     choice(f"{you} offers: sanctions relief", worded(player.relief_choices()), relief, set_relief, ["qpq-relief"])
     choice(
-        f"{you} offers: prisoners released (share of Washington's price)",
+        f"{you} offers: prisoners released (one person up to Washington's price, in two mixes)",
         worded(player.release_choices()),
         release,
         set_release,
