@@ -527,14 +527,19 @@ def forecast_command(args: argparse.Namespace) -> None:
     print(f"qpq: report -> {out / 'forecast.md'}, figure -> {out / 'forecast.png'} (done.json last)")
 
 
-def _forecast(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--origin", required=True, metavar="YYYY-MM", help="the record's month to start from (2025-06 or 2025-12)"
-    )
-    parser.add_argument("--months", type=int, default=6, help="months to forecast (default 6)")
+def _from_origin(parser: argparse.ArgumentParser, origin: str, out: str) -> None:
+    """--origin, --worlds, --seed and --out: what a forecast and a backtest both take."""
+    parser.add_argument("--origin", required=True, metavar="YYYY-MM", help=origin)
     parser.add_argument("--worlds", type=int, default=2000, help="worlds to simulate (default 2000)")
     parser.add_argument("--seed", type=int, default=0, help="the seed (default 0)")
-    _out(parser, "runs/forecast/<date>_<origin>_<random>")
+    _out(parser, out)
+
+
+def _forecast(parser: argparse.ArgumentParser) -> None:
+    _from_origin(
+        parser, "the record's month to start from (2025-06 or 2025-12)", "runs/forecast/<date>_<origin>_<random>"
+    )
+    parser.add_argument("--months", type=int, default=6, help="months to forecast (default 6)")
 
 
 def posterior_command(args: argparse.Namespace) -> None:
@@ -600,12 +605,7 @@ def backtest_command(args: argparse.Namespace) -> None:
 
 
 def _backtest(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--origin", required=True, metavar="YYYY-MM", help="the month the forecast starts after (2025-06)"
-    )
-    parser.add_argument("--worlds", type=int, default=2000, help="worlds to simulate (default 2000)")
-    parser.add_argument("--seed", type=int, default=0, help="the seed (default 0)")
-    _out(parser, "runs/backtest/<date>_<origin>_<random>")
+    _from_origin(parser, "the month the forecast starts after (2025-06)", "runs/backtest/<date>_<origin>_<random>")
 
 
 BUDGETS = ("default", "small")  # experiments.calibrate.BUDGETS' names, here without importing it (a test checks)

@@ -126,6 +126,22 @@ def decompose(cfg_a: Config, held_b: np.ndarray, on_month=None, by_month: list |
     return shares(held_a, held_b[:, :worlds])
 
 
+def shapley(value: dict[frozenset, np.ndarray], names: list[str]):
+    """Each mechanism's Shapley value from `value` -- the gap with each set of mechanisms on (a
+    number or an array: per month, per world) -- its effect averaged over the orders in which the
+    mechanisms could be added."""
+    n, out = len(names), {}
+    for name in names:
+        share = 0.0
+        others = [x for x in names if x != name]
+        for size in range(n):
+            weight = factorial(size) * factorial(n - size - 1) / factorial(n)
+            for subset in itertools.combinations(others, size):
+                share = share + weight * (value[frozenset(subset) | {name}] - value[frozenset(subset)])
+        out[name] = share
+    return out
+
+
 def monthly_shares(held_a: list[np.ndarray], held_b: np.ndarray) -> pd.DataFrame:
     """Round, mechanism and share of the mean gap A - B in prisoners held in that month: the
     Shapley shares of `shares`, month by month (rows "other" and "total" as there)."""
@@ -136,15 +152,10 @@ def monthly_shares(held_a: list[np.ndarray], held_b: np.ndarray) -> pd.DataFrame
         frozenset(name for name, flag in zip(names, on) if flag): held_a[index].mean(axis=1) - b
         for index, on in enumerate(itertools.product((False, True), repeat=n))
     }
-    rows = []
-    for name in names:
-        share = np.zeros_like(b)
-        others = [x for x in names if x != name]
-        for size in range(n):
-            weight = factorial(size) * factorial(n - size - 1) / factorial(n)
-            for subset in itertools.combinations(others, size):
-                share = share + weight * (value[frozenset(subset) | {name}] - value[frozenset(subset)])
-        rows.append(pd.DataFrame({"round": np.arange(b.size), "mechanism": name, "gap": share}))
+    rows = [
+        pd.DataFrame({"round": np.arange(b.size), "mechanism": name, "gap": share})
+        for name, share in shapley(value, names).items()
+    ]
     for name, part in (("other", value[frozenset()]), ("total", value[frozenset(names)])):
         rows.append(pd.DataFrame({"round": np.arange(b.size), "mechanism": name, "gap": part}))
     return pd.concat(rows, ignore_index=True)
@@ -164,15 +175,8 @@ def shares(held_a: list[np.ndarray], held_b: np.ndarray) -> pd.DataFrame:
     rows = []
     everything = frozenset(names)
     for measure in value[everything]:
-        for name in names:
-            share = 0.0
-            others = [x for x in names if x != name]
-            for size in range(n):
-                weight = factorial(size) * factorial(n - size - 1) / factorial(n)
-                for subset in itertools.combinations(others, size):
-                    s = frozenset(subset)
-                    share += weight * (value[s | {name}][measure] - value[s][measure])
-            rows.append((measure, name, share))
+        parts = shapley({active: v[measure] for active, v in value.items()}, names)
+        rows += [(measure, name, share) for name, share in parts.items()]
         rows.append((measure, "other", value[frozenset()][measure]))
         rows.append((measure, "total", value[everything][measure]))
     out = pd.DataFrame(rows, columns=["measure", "mechanism", "gap"])

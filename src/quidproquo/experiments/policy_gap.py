@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from math import factorial
 
 import numpy as np
 import pandas as pd
@@ -35,7 +34,7 @@ from quidproquo.experiments import forecast as fc
 from quidproquo.experiments import plots
 from quidproquo.experiments import posterior as abc
 from quidproquo.experiments.compare import paired_difference
-from quidproquo.experiments.decompose import CHANNELS, decomposition_worlds
+from quidproquo.experiments.decompose import CHANNELS, decomposition_worlds, shapley
 
 POLICIES = {"thaw": {}, "freeze": {"actors.washington.engagement": 0.0}}
 
@@ -116,16 +115,7 @@ def mechanisms(first, second, months: int, policy: dict, seed: int, progress=Non
         value[active] = {"end": block[-1] - held_b[-1], "prisoner_months": block.sum(axis=0) - held_b.sum(axis=0)}
     rows = []
     for measure in ("end", "prisoner_months"):
-        parts = {}
-        for name in names:
-            share = np.zeros(worlds)
-            others = [x for x in names if x != name]
-            for size in range(n):
-                weight = factorial(size) * factorial(n - size - 1) / factorial(n)
-                for subset in itertools.combinations(others, size):
-                    s = frozenset(subset)
-                    share = share + weight * (value[s | {name}][measure] - value[s][measure])
-            parts[name] = share
+        parts = shapley({active: v[measure] for active, v in value.items()}, names)
         parts["other"], parts["total"] = value[frozenset()][measure], value[frozenset(names)][measure]
         for name, share in parts.items():
             q05, q95 = np.quantile(share, [0.05, 0.95])

@@ -241,6 +241,14 @@ class Posterior:
     def ess(self) -> float:
         return float(1.0 / np.sum(self.weights**2))
 
+    def write(self, staged) -> None:
+        """The particles, the parameters' summary and the generations, into a staged folder."""
+        from quidproquo.runs import storage
+
+        storage.write_text(self.table().to_csv(index=False), staged / "posterior.csv")
+        storage.write_text(self.summary().to_csv(index=False), staged / "parameters.csv")
+        storage.write_text(self.generations.to_csv(index=False), staged / "generations.csv")
+
 
 def _weighted_cov(theta: np.ndarray, weights: np.ndarray) -> np.ndarray:
     mean = weights @ theta

@@ -152,9 +152,7 @@ def write(until: str, out, seed: int = 0, worlds: int = 2000, progress=None, com
     try:
         staged = publish.staging(out, unmark=False)
         storage.write_text(prior_table().to_csv(index=False), staged / "prior.csv")
-        storage.write_text(post.table().to_csv(index=False), staged / "posterior.csv")
-        storage.write_text(post.summary().to_csv(index=False), staged / "parameters.csv")
-        storage.write_text(post.generations.to_csv(index=False), staged / "generations.csv")
+        post.write(staged)
         storage.write_text(table.to_csv(index=False), staged / "checks.csv")
         text = report(post, table, headline, command or f"qpq calibrate --posterior --until {at}")
         storage.write_text(text, staged / "posterior.md")
