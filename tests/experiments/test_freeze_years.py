@@ -3,16 +3,14 @@ the 2023 record of political prisoners inside its 90% band, from the record to 2
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
-import pandas as pd
 import pytest
+from test_observations import poisoned_copy
 
 from quidproquo.config import ConfigError, load, value_of
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments import freeze_years
-from quidproquo.experiments.observations import DATA_COLUMNS, data_dir, period_end, read_data
+from quidproquo.experiments.observations import read_data
 
 TARGETS = {"2022-12-31": 1448, "2023-06-30": 1496, "2023-10-31": 1473, "2024-01-04": 1430}
 
@@ -57,26 +55,8 @@ def test_no_world_has_a_visit_a_deal_or_relief(model):
     assert model.recorder.released_deal.sum() == 0
 
 
-def poisoned_copy(tmp_path):
-    """data/belarus with every cell of every row after 2024-01 but its date made garbage."""
-    folder = tmp_path / "poisoned"
-    shutil.copytree(data_dir(), folder)
-    for name in DATA_COLUMNS:
-        table = pd.read_csv(folder / name, dtype=str)
-        if "date" in table:
-            later = (pd.to_datetime(table["date"]).dt.to_period("M") > freeze_years.ORIGIN).to_numpy()
-        else:
-            later = np.array([period_end(p) > freeze_years.ORIGIN for p in table["period"]])
-        assert later.any(), f"{name} has no row after {freeze_years.ORIGIN}: the test would prove nothing"
-        for column in table.columns:
-            if column not in ("date", "period"):
-                table.loc[later, column] = "not a figure"
-        table.to_csv(folder / name, index=False)
-    return folder
-
-
 def test_no_row_after_2024_01_can_change_the_fit(tmp_path):
-    poisoned = poisoned_copy(tmp_path)
+    poisoned = poisoned_copy(tmp_path, freeze_years.ORIGIN)
     with pytest.raises(ConfigError, match="not a number"):  # the poison is there, for a reader of every row
         read_data(poisoned / "political_prisoners.csv")
     seen, clean = freeze_years.record(poisoned), freeze_years.record()

@@ -50,13 +50,14 @@ def test_a_flows_period_ends_in_its_last_month(text, end):
     assert period_end(text) == (None if end is None else pd.Period(end, freq="M"))
 
 
-def poisoned_copy(tmp_path):
-    """data/belarus with every cell of every row after the origin but its date made garbage."""
+def poisoned_copy(tmp_path, origin: pd.Period = ORIGIN):
+    """data/belarus with every cell of every row after `origin` but its date made garbage."""
     folder = tmp_path / "poisoned"
     shutil.copytree(data_dir(), folder)
     for name in DATA_COLUMNS:
         table = pd.read_csv(folder / name, dtype=str)
-        later = rows_after(table, name, ORIGIN)
+        later = rows_after(table, name, origin)
+        assert later.any(), f"{name} has no row after {origin}: the test would prove nothing"
         for column in table.columns:
             if column not in ("date", "period"):
                 table.loc[later, column] = "not a figure"
