@@ -92,17 +92,18 @@ def start_config(base: Config, origin: pd.Period, months: int, worlds: int, seed
     cfg.output.event_log_worlds = 0
     sanctions = pd.read_csv(folder / "sanctions.csv", dtype=str)
     column = f"status_{origin.year}_{origin.month:02d}"
+    recorded = {}  # the config keys of each instrument's state at round 0, as the record gives it
     for s in sanctions.itertuples():
         if s.instrument not in cfg.goods.instruments:
             continue
         word = getattr(s, column)
         if word not in RECORD_STATES:
             raise ConfigError(f"{folder / 'sanctions.csv'}: {column} of {s.instrument} is {word!r}; allowed: {', '.join(RECORD_STATES)}")  # fmt: skip
-        ins = cfg.goods.instruments[s.instrument]
         state, level = RECORD_STATES[word]
-        ins.state = state
-        ins.level = 0 if level is None else min(level, len(ins.steps) - 1)
-    return cfg
+        steps = len(cfg.goods.instruments[s.instrument].steps)
+        recorded[f"goods.instruments.{s.instrument}.state"] = state
+        recorded[f"goods.instruments.{s.instrument}.level"] = 0 if level is None else min(level, steps - 1)
+    return with_changes(cfg, recorded, check=False)
 
 
 def split(held: np.ndarray, total: int) -> np.ndarray:
