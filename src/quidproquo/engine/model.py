@@ -6,13 +6,15 @@ state variable carries a leading world axis and every decision is written once, 
 all worlds. One world is the readable case (dashboard, notebooks); a sweep runs thousands per
 model. Each month (round), in this order:
 
-1. dated scenario events change parameters;
+1. dated scenario events change parameters (or put an instrument in a state, or record that a
+   renewal passed);
 2. flows: new arrests (Poisson; base inflow x repression x mobilisation effect) and sentence
    completions (binomial), per prisoner tier;
 3. the opposition mobilises and lobbies;
 4. Moscow sets its pressure;
-5. Washington delivers staged relief that is due, snaps back after an arrest surge, decides on
-   an envoy visit; if it visits, Washington and Minsk hold talks (`talks.py`);
+5. Washington delivers staged relief that is due, renews or lets lapse licences whose term ends,
+   snaps back after an arrest surge, decides on an envoy visit; if it visits, Washington and
+   Minsk hold talks (`talks.py`) over bundles of any size, in two mixes of tiers (`menu.py`);
 6. the EU's member states vote on snapback, renewals, suspensions and listings;
 7. Minsk pardons and sets next month's repression;
 8. the round is recorded.
