@@ -156,22 +156,26 @@ class Menu:
         (worlds, sets, mixes, sizes) each. Valuing by position needs no per-tier arrays."""
         worlds, sets, _ = self.asked.shape
         mixes, tiers = self.order.shape[1:]
-        asked = self.asked.reshape(worlds, sets, mixes, self.sizes)
-        out, before = [], np.zeros((worlds, 1, mixes, 1), dtype=np.int64)
+        # As floats (exact: counts far below 2^53): every use multiplies them by a value.
+        asked = self.asked.reshape(worlds, sets, mixes, self.sizes).astype(np.float64)
+        held = self.held.astype(np.float64)
+        out, before = [], np.zeros((worlds, 1, mixes, 1))
         for k in range(tiers):
-            cap = np.take_along_axis(self.held, self.order[:, :, k], axis=1)[:, None, :, None]
-            # As floats (exact: counts far below 2^53): every use multiplies them by a value.
-            out.append(np.minimum(np.maximum(asked - before, 0), cap).astype(np.float64))
+            cap = np.take_along_axis(held, self.order[:, :, k], axis=1)[:, None, :, None]
+            taken = asked - before  # in place from here: one array a position
+            np.maximum(taken, 0.0, out=taken)
+            np.minimum(taken, cap, out=taken)
+            out.append(taken)
             before = before + cap
         return out
 
     def taken_from(self, tier: int) -> np.ndarray:
         """The prisoners each bundle takes from `tier`, (worlds, sets, levels)."""
-        total = np.zeros(self.by_position[0].shape)
+        total, part = np.zeros(self.by_position[0].shape), np.empty(self.by_position[0].shape)
         for k, taken in enumerate(self.by_position):
             at_k = self.order[:, :, k] == tier  # (worlds, mixes): where the mix takes `tier` k-th
             if at_k.any():
-                total += np.where(at_k[:, None, :, None], taken, 0.0)
+                total += np.multiply(taken, at_k[:, None, :, None], out=part)
         return total.reshape(self.asked.shape)
 
     @property
@@ -182,13 +186,13 @@ class Menu:
     def value_of_releases(self, per_prisoner: np.ndarray) -> np.ndarray:
         """The releases of every bundle valued at `per_prisoner` (tiers,) or (worlds, tiers): (worlds, sets, levels)."""
         per_prisoner = np.broadcast_to(per_prisoner, self.held.shape)
-        total = None
+        total = part = None
         for k, taken in enumerate(self.by_position):
             worth = np.take_along_axis(per_prisoner, self.order[:, :, k], axis=1)[:, None, :, None]
             if total is None:
-                total = taken * worth
+                total, part = taken * worth, np.empty_like(taken)
             else:
-                total += taken * worth
+                total += np.multiply(taken, worth, out=part)
         return total.reshape(self.asked.shape)
 
     def bundle(self, rows, candidate) -> tuple[np.ndarray, np.ndarray]:
