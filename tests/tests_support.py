@@ -66,7 +66,9 @@ def in_process(argv: list[str], cwd: Path, env: dict[str, str] | None = None) ->
 
     Nothing the command changes outlives the call: the working folder, the environment
     (`--trust` sets QPQ_TRUST; `env` sets more for the call), sys.argv, sys.path, logging's
-    handlers and levels (Hydra configures them per job), and Hydra's global state."""
+    handlers and levels (Hydra configures them per job), Hydra's global state, and the worker
+    processes joblib keeps for reuse (they keep the folder they started in). A sweep on Ray is
+    not for this: the Ray it starts outlives the call; run it as a subprocess."""
     import io
     import logging
     import os
@@ -102,6 +104,7 @@ def in_process(argv: list[str], cwd: Path, env: dict[str, str] | None = None) ->
             lg.propagate = propagate
         if GlobalHydra.instance().is_initialized():
             GlobalHydra.instance().clear()
+        _stop_pooled_workers()
     return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
@@ -109,3 +112,13 @@ def _loggers() -> dict:
     import logging
 
     return {"": logging.getLogger(), **{n: logging.getLogger(n) for n in list(logging.root.manager.loggerDict)}}
+
+
+def _stop_pooled_workers() -> None:
+    """Stop the worker processes joblib's loky backend keeps between calls (hydra/launcher=joblib):
+    they keep the working folder they started in, so the next sweep's relative folders would be
+    resolved in the last test's folder."""
+    loky = sys.modules.get("joblib.externals.loky.reusable_executor")
+    if loky is not None and loky._executor is not None:
+        loky._executor.shutdown(wait=True, kill_workers=True)
+        loky._executor = None
