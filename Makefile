@@ -31,8 +31,8 @@ demo: $(STAMP)
 test: browser $(STAMP)
 	$(BIN)/python -m pytest -n auto
 
-# Everything but the slow kinds (a real browser, a Ray cluster, executed notebooks, whole
-# commands run many times; tests/conftest.py marks them): the loop while you work.
+# Everything but the slow kinds (a real browser, a Ray cluster, executed notebooks;
+# tests/conftest.py marks them): the loop while you work.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n auto -m "not slow"
 

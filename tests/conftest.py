@@ -25,7 +25,7 @@ def env():
 
 # The slow kinds of test, by file: `make test-fast` leaves them out (`-m "not slow"`), `make
 # test` runs them all. A file's kind is its concern (a real browser, a Ray cluster, executed
-# notebooks, whole commands run many times over), not how long one run happened to take.
+# notebooks), not how long one run happened to take. Every other test is in the fast set.
 KINDS = {
     "test_classroom_browser.py": "browser",
     "test_dashboard_browser.py": "browser",
@@ -42,8 +42,7 @@ def pytest_configure(config):
         ("notebook", "executes the seminar notebooks"),
         (
             "slow",
-            "a test make test-fast leaves out (every browser, ray and notebook test, and "
-            "whole commands run many times: kills, sweeps of jobs, the trust matrix)",
+            "a test make test-fast leaves out (every browser, ray and notebook test, and no other)",
         ),
     ):
         config.addinivalue_line("markers", f"{kind}: {meaning}")
@@ -54,6 +53,7 @@ def pytest_collection_modifyitems(config, items):
         kind = KINDS.get(item.path.name)
         if kind:
             item.add_marker(kind)
-        # A test of another file that drives a browser says so itself (@pytest.mark.browser).
+        # A test of another file of one of these kinds says so itself (@pytest.mark.browser; the
+        # README's lines that sweep on Ray are marked ray in test_readme.py).
         if any(item.get_closest_marker(k) for k in ("browser", "ray", "notebook")):
             item.add_marker("slow")

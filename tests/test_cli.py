@@ -1,19 +1,26 @@
-"""The real `qpq` command: outputs of `qpq run`, `qpq scenarios`, and one-line errors."""
+"""The real `qpq` command: outputs of `qpq run`, `qpq scenarios`, and one-line errors.
 
+Most commands run through `qpq`'s entry point in this process (tests_support.in_process); the
+installed executable itself answers `--help` and `--version` and one config mistake's exit 2."""
+
+import os
 import subprocess
 
 import pandas as pd
 import pytest
 
-from tests_support import qpq
+from tests_support import in_process, qpq
 
 TIERS = ["rank_and_file", "prominent", "foreign"]
 ACTORS = ["minsk", "washington", "eu", "moscow", "opposition"]
 INSTRUMENTS = ["belavia", "embassy", "potash", "petroleum", "airspace_belavia", "potash_transit", "sectoral_packages"]
 
 
-def run(*args, env=None):
-    return subprocess.run([qpq(), *args], capture_output=True, text=True, env=env, timeout=300)
+def run(*args, env=None, real=False):
+    """`qpq ARGS`: in this process, or (`real`) the installed executable in a subprocess."""
+    if real:
+        return subprocess.run([qpq(), *args], capture_output=True, text=True, env=env, timeout=300)
+    return in_process(list(args), cwd=os.getcwd())
 
 
 def test_qpq_run_writes_every_file_and_column(tmp_path, env):
@@ -94,7 +101,7 @@ def test_qpq_scenarios_lists_both_with_descriptions(env):
 )
 def test_config_mistakes_are_one_line_with_exit_code_2(tmp_path, env, override, key, allowed):
     out = tmp_path / "run"
-    done = run("run", override, f"hydra.run.dir={out}", env=env)
+    done = run("run", override, f"hydra.run.dir={out}", env=env, real=override == "engine.worlds=-5")
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
@@ -126,9 +133,9 @@ def test_qpq_help_lists_every_command_and_version_names_the_release(env):
     from quidproquo import __version__
     from quidproquo.cli import COMMANDS
 
-    listed = run("--help", env=env)
+    listed = run("--help", env=env, real=True)
     assert listed.returncode == 0 and all(c.name in listed.stdout for c in COMMANDS)
-    version = run("--version", env=env)
+    version = run("--version", env=env, real=True)
     assert version.returncode == 0 and version.stdout.strip() == f"qpq {__version__}"
 
 

@@ -7,17 +7,23 @@ instead and why; a new line that fits neither way fails the test until it is lis
 block with a comment naming a file (`# file: myscenarios/scenario/keen.yaml`) is written
 there first, so the README's own scenario is the one its commands use. The first sweep example
 must show a result that moves: its points' median net change differ.
+
+The lines run through `qpq`'s entry point in this process (tests_support.in_process), each in
+its own folder; `qpq --help` runs the installed executable, as typed. The lines that sweep with
+hydra/launcher=ray start a local Ray cluster: they are Ray tests (conftest.py's `ray` kind), and
+run the executable too (a Ray started in this process would outlive the call).
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import subprocess
 
 import pytest
 
-from tests_support import ROOT, qpq
+from tests_support import ROOT, in_process, qpq
 
 SIMULATING = {"run", "sweep", "compare"}
 LOCAL_RAY = (
@@ -92,23 +98,36 @@ FILES = readme_files()
 FIRST_SWEEP = next(line for line in LINES if line.startswith("qpq sweep"))
 
 
+def marked(line: str):
+    """A line that sweeps with the Ray launcher starts a local Ray: a Ray test."""
+    return pytest.param(line, marks=pytest.mark.ray) if "hydra/launcher=ray" in line else line
+
+
+@pytest.fixture(scope="module")
+def needed(tmp_path_factory):
+    """The folders of NEEDS, each made once (as `make demo` or an earlier example would) and
+    copied into the folder of each line that needs it."""
+    root = tmp_path_factory.mktemp("needed")
+    for making in NEEDS.values():
+        made = in_process(shlex.split(making)[1:], cwd=root)
+        assert made.returncode == 0, made.stderr
+    return root
+
+
 def test_the_readme_has_its_examples():
     assert len(LINES) >= 15 and any(line.startswith("qpq run") for line in LINES)
 
 
-@pytest.mark.parametrize("line", LINES)
-def test_a_readme_example_runs_as_typed(line, tmp_path, env):
+@pytest.mark.parametrize("line", [marked(line) for line in LINES])
+def test_a_readme_example_runs_as_typed(line, tmp_path, env, request):
     command, why = treatment(line)
     for path, text in FILES.items():
         if path.split("/")[0] in line:
             (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / path).write_text(text)
-    for folder, making in NEEDS.items():
+    for folder in NEEDS:
         if folder in line.split("--out")[0]:
-            made = subprocess.run(
-                [qpq(), *shlex.split(making)[1:]], cwd=tmp_path, capture_output=True, text=True, env=env
-            )
-            assert made.returncode == 0, made.stderr
+            shutil.copytree(request.getfixturevalue("needed") / folder, tmp_path / folder)
     if command == "compose":
         from quidproquo.cli import check, own
         from quidproquo.experiments.sweep import expand
@@ -116,14 +135,19 @@ def test_a_readme_example_runs_as_typed(line, tmp_path, env):
         _, points = expand(own(list(shlex.split(line)[2:])))
         assert len(check(*points)) == len(points) > 1, why
         return
-    done = subprocess.run(
-        [qpq(), *shlex.split(command)[1:]],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**env, "RAY_USAGE_STATS_ENABLED": "0"},
-        timeout=600,
-    )
+    if command == "qpq --help" or "hydra/launcher=ray" in command:
+        # The installed executable itself, as typed; and a sweep on Ray: the local Ray it starts
+        # outlives a call in this process, and its workers would keep the first line's folder.
+        done = subprocess.run(
+            [qpq(), *shlex.split(command)[1:]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**env, "RAY_USAGE_STATS_ENABLED": "0"},
+            timeout=600,
+        )
+    else:
+        done = in_process(shlex.split(command)[1:], cwd=tmp_path, env={"RAY_USAGE_STATS_ENABLED": "0"})
     assert done.returncode == 0, f"{line!r} ({why}): {done.stderr[-2000:]}"
     if line == FIRST_SWEEP:
         import pandas as pd

@@ -58,3 +58,67 @@ def held_elsewhere(folder: Path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def in_process(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`qpq ARGV` run through its entry point in this process, in `cwd`, as `subprocess.run(...,
+    capture_output=True, text=True)` would report it: the exit code, stdout and stderr.
+
+    Nothing the command changes outlives the call: the working folder, the environment
+    (`--trust` sets QPQ_TRUST; `env` sets more for the call), sys.argv, sys.path, logging's
+    handlers and levels (Hydra configures them per job), Hydra's global state, and the worker
+    processes joblib keeps for reuse (they keep the folder they started in). A sweep on Ray is
+    not for this: the Ray it starts outlives the call; run it as a subprocess."""
+    import io
+    import logging
+    import os
+
+    from hydra.core.global_hydra import GlobalHydra
+
+    from quidproquo import cli
+
+    saved_env, saved_cwd, saved_argv, saved_path = dict(os.environ), os.getcwd(), sys.argv, list(sys.path)
+    loggers = {name: (lg.level, list(lg.handlers), lg.propagate) for name, lg in _loggers().items()}
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        os.environ.pop("HYDRA_FULL_ERROR", None)  # as the `env` fixture gives a subprocess
+        os.environ.update(env or {})
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                cli.main([str(a) for a in argv])
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+                if isinstance(exit_.code, str):
+                    print(exit_.code, file=sys.stderr)
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.argv, sys.path[:] = saved_argv, saved_path
+        for name, lg in _loggers().items():
+            level, handlers, propagate = loggers.get(name, (logging.NOTSET, [], True))
+            lg.setLevel(level)
+            lg.handlers[:] = handlers
+            lg.propagate = propagate
+        if GlobalHydra.instance().is_initialized():
+            GlobalHydra.instance().clear()
+        _stop_pooled_workers()
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+
+
+def _loggers() -> dict:
+    import logging
+
+    return {"": logging.getLogger(), **{n: logging.getLogger(n) for n in list(logging.root.manager.loggerDict)}}
+
+
+def _stop_pooled_workers() -> None:
+    """Stop the worker processes joblib's loky backend keeps between calls (hydra/launcher=joblib):
+    they keep the working folder they started in, so the next sweep's relative folders would be
+    resolved in the last test's folder."""
+    loky = sys.modules.get("joblib.externals.loky.reusable_executor")
+    if loky is not None and loky._executor is not None:
+        loky._executor.shutdown(wait=True, kill_workers=True)
+        loky._executor = None

@@ -3,13 +3,14 @@ simulation; a full disk is one line with exit code 1; hostile YAML is refused un
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import time
 
 import pytest
 
-from tests_support import qpq
+from tests_support import in_process, qpq
 
 
 def limited(gigabytes: float):
@@ -89,18 +90,9 @@ def test_hostile_or_huge_scenario_files_are_refused_unread(tmp_path, env, text, 
     (tmp_path / "conf" / "scenario").mkdir(parents=True)
     (tmp_path / "conf" / "scenario" / "mine.yaml").write_text(text)
     started = time.monotonic()
-    done = subprocess.run(
-        [
-            qpq(),
-            "run",
-            "scenario=mine",
-            f"hydra.searchpath=[file://{tmp_path / 'conf'}]",
-            f"hydra.run.dir={tmp_path / 'out'}",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
+    done = in_process(
+        ["run", "scenario=mine", f"hydra.searchpath=[file://{tmp_path / 'conf'}]", f"hydra.run.dir={tmp_path / 'out'}"],
+        cwd=os.getcwd(),
     )
     assert done.returncode == 2 and says in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert time.monotonic() - started < 20 and not (tmp_path / "out").exists()

@@ -5,14 +5,14 @@ and with a scenario the value it uses stands beside the default; own scenario fo
 
 from __future__ import annotations
 
+import os
 import re
-import subprocess
 import textwrap
 
 import pytest
 
 from quidproquo.config import ConfigError, load, params, schema
-from tests_support import qpq
+from tests_support import in_process
 
 ROWS = params.rows()
 HEADINGS = ("Graduated relief", "Prisoners are chips", "Unilateral releases", "The ask scales", "Any relief at all")
@@ -45,9 +45,7 @@ def test_target_defaults_are_shown_whole():
 
 
 def test_a_scenario_value_stands_beside_its_default(env):
-    done = subprocess.run(
-        [qpq(), "params", "actors.washington", "--scenario", "thaw"], capture_output=True, text=True, env=env
-    )
+    done = in_process(["params", "actors.washington", "--scenario", "thaw"], cwd=os.getcwd())
     assert done.returncode == 0, done.stderr
     header, *lines = done.stdout.splitlines()
     assert header.split()[:3] == ["key", "default", "thaw"]
@@ -92,19 +90,15 @@ def test_a_scenario_of_ones_own_inherits_from_another_through_scenario_dir(tmp_p
             goodwill: 2.0
         """,
     )
-    done = subprocess.run(
-        [qpq(), "params", "actors", "--scenario", "keen", "--scenario-dir", str(tmp_path / "mine")],
-        capture_output=True,
-        text=True,
-        env=env,
+    done = in_process(
+        ["params", "actors", "--scenario", "keen", "--scenario-dir", str(tmp_path / "mine")], cwd=os.getcwd()
     )
     assert done.returncode == 0, done.stderr
     lines = {line.split()[0]: line.split() for line in done.stdout.splitlines()[1:-1]}
     assert lines["actors.minsk.goodwill"][1:4] == ["0.0", "2.0", "*"]  # its own value
     assert lines["actors.washington.channel_value"][1:4] == ["0.0", "40.0", "*"]  # inherited from thaw
-    ran = subprocess.run(
+    ran = in_process(
         [
-            qpq(),
             "run",
             "scenario=keen",
             "engine.worlds=5",
@@ -113,9 +107,7 @@ def test_a_scenario_of_ones_own_inherits_from_another_through_scenario_dir(tmp_p
             "--scenario-dir",
             str(tmp_path / "mine"),
         ],
-        capture_output=True,
-        text=True,
-        env=env,
+        cwd=os.getcwd(),
     )
     assert ran.returncode == 0, ran.stderr
     assert "name: keen" in (tmp_path / "run" / "config.yaml").read_text()
@@ -123,14 +115,12 @@ def test_a_scenario_of_ones_own_inherits_from_another_through_scenario_dir(tmp_p
 
 def test_scenario_dir_is_in_every_composing_verbs_help(env):
     for verb in ("run", "sweep", "compare", "params"):
-        done = subprocess.run([qpq(), verb, "--help"], capture_output=True, text=True, env=env)
+        done = in_process([verb, "--help"], cwd=os.getcwd())
         assert "--scenario-dir DIR" in done.stdout and "hydra.searchpath" in done.stdout, verb
 
 
 def test_a_scenario_dir_without_scenarios_is_one_line(tmp_path, env):
-    done = subprocess.run(
-        [qpq(), "run", "scenario=x", "--scenario-dir", str(tmp_path)], capture_output=True, text=True, env=env
-    )
+    done = in_process(["run", "scenario=x", "--scenario-dir", str(tmp_path)], cwd=os.getcwd())
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "has no scenario/ sub-folder" in done.stderr
 
 

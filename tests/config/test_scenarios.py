@@ -1,8 +1,10 @@
 """The two shipped scenarios do what their descriptions say."""
 
+import os
+
 from quidproquo.engine.instruments import IMPOSED
 from quidproquo.engine.model import BargainingModel
-from tests_support import model
+from tests_support import in_process, model
 
 
 def test_under_freeze_nothing_is_ever_lifted_and_no_deal_releases_anyone():
@@ -69,22 +71,16 @@ def test_a_command_line_value_holds_over_a_dated_event_that_sets_the_same_key(ca
 
 
 def test_qpq_run_says_in_one_line_which_event_it_skips(tmp_path, env):
-    import subprocess
 
-    from tests_support import qpq
-
-    done = subprocess.run(
+    done = in_process(
         [
-            qpq(),
             "run",
             "scenario=belarus_2025",
             "engine.worlds=5",
             "actors.minsk.clemency=0.3",
             f"hydra.run.dir={tmp_path / 'run'}",
         ],
-        capture_output=True,
-        text=True,
-        env=env,
+        cwd=os.getcwd(),
     )
     assert done.returncode == 0, done.stderr
     notes = [line for line in done.stderr.splitlines() if line.startswith("qpq: note:")]
@@ -97,15 +93,10 @@ def test_qpq_run_says_in_one_line_which_event_it_skips(tmp_path, env):
 
 
 def test_a_run_shorter_than_the_scenario_says_which_event_never_happens(tmp_path, env):
-    import subprocess
 
-    from tests_support import qpq
-
-    done = subprocess.run(
-        [qpq(), "run", "scenario=thaw", "engine.worlds=3", "engine.rounds=1", f"hydra.run.dir={tmp_path / 'r'}"],
-        capture_output=True,
-        text=True,
-        env=env,
+    done = in_process(
+        ["run", "scenario=thaw", "engine.worlds=3", "engine.rounds=1", f"hydra.run.dir={tmp_path / 'r'}"],
+        cwd=os.getcwd(),
     )
     assert done.returncode == 0, done.stderr
     assert "qpq: note: events[0] (2025-09: Zapad-2025" in done.stderr and "never happens" in done.stderr

@@ -1,12 +1,14 @@
 """A world's result depends only on (seed, world index, parameters); tables are byte-stable."""
 
+import os
+
 import numpy as np
 import pandas as pd
 
 from quidproquo.config import load
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments.runner import simulate, write
-from tests_support import model
+from tests_support import in_process, model
 
 
 def tables(m):
@@ -53,9 +55,8 @@ def test_a_run_folder_records_its_making_and_qpq_rerun_reproduces_it(tmp_path, e
     from tests_support import qpq
 
     first = tmp_path / "first"
-    done = subprocess.run(
+    done = in_process(
         [
-            qpq(),
             "run",
             "scenario=thaw",
             "engine.worlds=40",
@@ -64,9 +65,7 @@ def test_a_run_folder_records_its_making_and_qpq_rerun_reproduces_it(tmp_path, e
             "actors.minsk.hostage_elasticity=0.7",
             f"hydra.run.dir={first}",
         ],
-        capture_output=True,
-        text=True,
-        env=env,
+        cwd=os.getcwd(),
     )
     assert done.returncode == 0, done.stderr
     about = json.loads((first / "run.json").read_text())
@@ -78,6 +77,7 @@ def test_a_run_folder_records_its_making_and_qpq_rerun_reproduces_it(tmp_path, e
 
     alone = tmp_path / "copied"
     shutil.copytree(first, alone)
+    # A fresh process reruns it: the run's folder, not this process's state, holds its making.
     again = subprocess.run(
         [qpq(), "rerun", str(alone), "--out", str(tmp_path / "again")], capture_output=True, text=True, env=env
     )
@@ -87,11 +87,8 @@ def test_a_run_folder_records_its_making_and_qpq_rerun_reproduces_it(tmp_path, e
 
 
 def test_rerun_of_a_folder_that_holds_no_run_is_one_line(tmp_path, env):
-    import subprocess
 
-    from tests_support import qpq
-
-    done = subprocess.run([qpq(), "rerun", str(tmp_path)], capture_output=True, text=True, env=env)
+    done = in_process(["rerun", str(tmp_path)], cwd=os.getcwd())
     assert done.returncode == 2 and "no config.yaml" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -104,11 +101,8 @@ def test_a_rerun_of_a_folder_naming_untrusted_code_refuses_and_runs_nothing(tmp_
     from tests_support import qpq
 
     first = tmp_path / "first"
-    done = subprocess.run(
-        [qpq(), "run", "scenario=freeze", "engine.worlds=3", "engine.rounds=2", f"hydra.run.dir={first}"],
-        capture_output=True,
-        text=True,
-        env=env,
+    done = in_process(
+        ["run", "scenario=freeze", "engine.worlds=3", "engine.rounds=2", f"hydra.run.dir={first}"], cwd=os.getcwd()
     )
     assert done.returncode == 0, done.stderr
     marker = tmp_path / "it_ran"

@@ -1,5 +1,6 @@
 """Calibration to the Belarus record and the calibrated scenario's fit."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import yaml
 from quidproquo.config import load, value_of, with_changes
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments import calibrate
-from tests_support import ROOT, qpq
+from tests_support import ROOT, in_process
 
 
 def test_the_observed_figures_are_read_from_the_data():
@@ -35,12 +36,10 @@ def test_a_fitted_parameter_set_by_an_event_changes_the_event():
 
 def calibrate_small(out: Path, scenario_dir: Path, env) -> subprocess.CompletedProcess:
     """`qpq calibrate --budget small --out OUT --write-scenario SCENARIO_DIR`, as a user runs it."""
-    return subprocess.run(
-        [qpq(), "calibrate", "--budget", "small", "--out", str(out), "--write-scenario", str(scenario_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
+    return in_process(
+        ["calibrate", "--budget", "small", "--out", str(out), "--write-scenario", str(scenario_dir)],
+        cwd=os.getcwd(),
+        env={k: v for k, v in env.items() if os.environ.get(k) != v},  # what `env` sets beyond this process's
     )
 
 
@@ -67,19 +66,15 @@ def test_qpq_calibrate_runs_end_to_end_and_its_scenario_runs(tmp_path, env):
     assert body["name"] == "belarus_2025_calibrated"
     inflow = fitted.set_index("parameter").value["inflow"]
     assert body["goods"]["prisoners"]["rank_and_file"]["inflow"] == pytest.approx(inflow, abs=1e-6)
-    run = subprocess.run(
+    run = in_process(
         [
-            qpq(),
             "run",
             f"hydra.searchpath=[file://{conf}]",
             "scenario=belarus_2025_calibrated",
             "engine.worlds=20",
             f"hydra.run.dir={tmp_path / 'run'}",
         ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
+        cwd=os.getcwd(),
     )
     assert run.returncode == 0, run.stderr
     worlds = pd.read_parquet(tmp_path / "run" / "worlds.parquet")
@@ -87,13 +82,7 @@ def test_qpq_calibrate_runs_end_to_end_and_its_scenario_runs(tmp_path, env):
 
 
 def test_qpq_calibrate_rejects_an_unknown_budget(env, tmp_path):
-    out = subprocess.run(
-        [qpq(), "calibrate", "--budget", "huge", "--out", str(tmp_path / "cal")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    out = in_process(["calibrate", "--budget", "huge", "--out", str(tmp_path / "cal")], cwd=os.getcwd())
     assert out.returncode == 2 and out.stderr.strip() == "qpq: error: --budget='huge': allowed: default, small"
     assert not (tmp_path / "cal").exists()
 

@@ -1,23 +1,19 @@
 """`qpq compare`: paired differences with bootstrap CIs, figures and a plain-words report."""
 
-import subprocess
+import os
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from quidproquo.experiments.compare import compare, paired_difference
-from tests_support import qpq
+from tests_support import in_process
 
 
 def test_identical_scenarios_differ_by_nothing(tmp_path, env):
     out = tmp_path / "same"
-    done = subprocess.run(
-        [qpq(), "compare", "thaw", "thaw", "engine.worlds=200", "engine.rounds=12", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
+    done = in_process(
+        ["compare", "thaw", "thaw", "engine.worlds=200", "engine.rounds=12", "--out", str(out)], cwd=os.getcwd()
     )
     assert done.returncode == 0, done.stderr
     table = pd.read_parquet(out / "comparison.parquet")
@@ -27,12 +23,8 @@ def test_identical_scenarios_differ_by_nothing(tmp_path, env):
 
 def test_thaw_frees_more_than_freeze(tmp_path, env):
     out = tmp_path / "thaw_freeze"
-    done = subprocess.run(
-        [qpq(), "compare", "thaw", "freeze", "engine.worlds=400", "engine.rounds=24", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
+    done = in_process(
+        ["compare", "thaw", "freeze", "engine.worlds=400", "engine.rounds=24", "--out", str(out)], cwd=os.getcwd()
     )
     assert done.returncode == 0, done.stderr
     assert "report.md" in done.stdout
@@ -55,12 +47,8 @@ def test_thaw_frees_more_than_freeze(tmp_path, env):
     for figure in ("prisoners_held.png", "outcomes.png", "first_deal.png", "instruments.png"):
         assert (out / "figures" / figure).stat().st_size > 10_000
     # The run folders it wrote can be compared again, as folders.
-    again = subprocess.run(
-        [qpq(), "compare", str(out / "thaw"), str(out / "freeze"), "--out", str(tmp_path / "again")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
+    again = in_process(
+        ["compare", str(out / "thaw"), str(out / "freeze"), "--out", str(tmp_path / "again")], cwd=os.getcwd()
     )
     assert again.returncode == 0, again.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "again" / "comparison.parquet"), table.reset_index())
@@ -68,12 +56,7 @@ def test_thaw_frees_more_than_freeze(tmp_path, env):
 
 def test_compare_rejects_a_folder_that_holds_no_run(tmp_path, env):
     (tmp_path / "empty").mkdir()
-    done = subprocess.run(
-        [qpq(), "compare", str(tmp_path / "empty"), "freeze", "--out", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    done = in_process(["compare", str(tmp_path / "empty"), "freeze", "--out", str(tmp_path / "out")], cwd=os.getcwd())
     assert done.returncode == 2 and "not a finished run folder" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -144,11 +127,8 @@ def test_the_decomposition_with_every_mechanism_on_is_the_scenario_even_where_ev
 
 
 def test_qpq_compare_prints_the_gap_over_time_and_its_decomposition(tmp_path, env):
-    done = subprocess.run(
-        [qpq(), "compare", "thaw", "freeze", "engine.worlds=60", "--out", str(tmp_path / "cmp")],
-        capture_output=True,
-        text=True,
-        env=env,
+    done = in_process(
+        ["compare", "thaw", "freeze", "engine.worlds=60", "--out", str(tmp_path / "cmp")], cwd=os.getcwd()
     )
     assert done.returncode == 0, done.stderr
     for words in (

@@ -2,7 +2,7 @@
 each point's numbers those of a plain `qpq compare` with the point's values set."""
 
 import json
-import subprocess
+import os
 
 import pandas as pd
 import pytest
@@ -10,20 +10,14 @@ import pytest
 from quidproquo.config import ConfigError
 from quidproquo.experiments.decompose import CHANNELS
 from quidproquo.experiments.grid import parse_axes
-from tests_support import qpq
+from tests_support import in_process
 
 SMALL = ["engine.worlds=30", "engine.rounds=24"]
 GRID = ["--grid", "actors.minsk.goodwill=0,1", "--grid", "actors.opposition.exile_effect=0,0.5,1"]
 
 
 def test_a_grid_writes_the_gap_per_point_and_each_point_is_a_plain_comparison(tmp_path, env):
-    done = subprocess.run(
-        [qpq(), "compare", "thaw", "freeze", *GRID, *SMALL, "--out", str(tmp_path / "grid")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    done = in_process(["compare", "thaw", "freeze", *GRID, *SMALL, "--out", str(tmp_path / "grid")], cwd=os.getcwd())
     assert done.returncode == 0, done.stderr
     grid = pd.read_csv(tmp_path / "grid" / "grid.csv")
     assert list(grid.columns[:3]) == ["point", "actors.minsk.goodwill", "actors.opposition.exile_effect"]
@@ -47,9 +41,8 @@ def test_a_grid_writes_the_gap_per_point_and_each_point_is_a_plain_comparison(tm
     assert about["decomposition_rows"]["from_a"] == 6 and about["decomposition_rows"]["run"] == 48 - 6
 
     plain = tmp_path / "plain"
-    done = subprocess.run(
+    done = in_process(
         [
-            qpq(),
             "compare",
             "thaw",
             "freeze",
@@ -59,10 +52,7 @@ def test_a_grid_writes_the_gap_per_point_and_each_point_is_a_plain_comparison(tm
             "--out",
             str(plain),
         ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
+        cwd=os.getcwd(),
     )
     assert done.returncode == 0, done.stderr
     point = grid[(grid["actors.minsk.goodwill"] == 1) & (grid["actors.opposition.exile_effect"] == 0.5)]
@@ -88,13 +78,7 @@ def test_a_grid_writes_the_gap_per_point_and_each_point_is_a_plain_comparison(tm
     ],
 )
 def test_a_grid_mistake_is_one_line_exit_2(args, says, tmp_path, env):
-    done = subprocess.run(
-        [qpq(), "compare", "thaw", "freeze", *args, *SMALL, "--out", str(tmp_path / "g")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    done = in_process(["compare", "thaw", "freeze", *args, *SMALL, "--out", str(tmp_path / "g")], cwd=os.getcwd())
     assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "g").exists()
 

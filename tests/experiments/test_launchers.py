@@ -1,5 +1,8 @@
 """Distributed sweeps that cannot run here end in one line, exit 2, before any job or folder
-(issue 24 item 5); a re-run of a sweep of jobs says what it reuses."""
+(issue 24 item 5); a re-run of a sweep of jobs says what it reuses.
+
+The sweeps run through `qpq`'s entry point in this process (tests_support.in_process), but the
+one that tries Ray: Ray's client and its environment variables stay in a child of their own."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests_support import qpq
+from tests_support import in_process, qpq
 
 SMALL = ["scenario=thaw,freeze", "engine.worlds=10", "engine.rounds=6"]
 
@@ -23,19 +26,16 @@ def without_slurm(env: dict) -> dict:
 
 
 def test_slurm_without_srun_or_sbatch_is_one_line_before_any_job(tmp_path, env):
-    done = subprocess.run(
+    done = in_process(
         [
-            qpq(),
             "sweep",
             *SMALL,
             "hydra/launcher=submitit_slurm",
             "hydra.launcher.partition=short",
             f"hydra.sweep.dir={tmp_path / 'sweep'}",
         ],
-        capture_output=True,
-        text=True,
-        env=without_slurm(env),
-        timeout=120,
+        cwd=tmp_path,
+        env={"PATH": without_slurm(env)["PATH"]},
     )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
@@ -77,10 +77,10 @@ def test_ray_that_cannot_start_is_one_line_before_any_job(tmp_path, env):
 
 
 def test_rerunning_a_sweep_of_jobs_says_it_reuses_them(tmp_path, env):
-    argv = [qpq(), "sweep", *SMALL, "--jobs", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
-    first = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    argv = ["sweep", *SMALL, "--jobs", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    first = in_process(argv, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "already finished" not in first.stderr
-    again = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    again = in_process(argv, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert f"2 of 2 points already finished in {tmp_path / 'sweep'}; running the other 0" in again.stderr

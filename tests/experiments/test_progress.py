@@ -14,7 +14,7 @@ import termios
 import time
 
 from quidproquo.experiments.progress import Progress
-from tests_support import qpq
+from tests_support import in_process, qpq
 
 
 def terminal_env(env) -> dict:
@@ -69,12 +69,8 @@ def test_calibrate_draws_its_generations_on_a_terminal(tmp_path, env):
 
 
 def test_piped_each_command_prints_one_summary_line(tmp_path, env):
-    done = subprocess.run(
-        [qpq(), "compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "--out", "cmp"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
+    done = in_process(
+        ["compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "--out", "cmp"], cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("qpq: compare:")]

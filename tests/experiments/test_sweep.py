@@ -1,4 +1,7 @@
-"""Sweeps through the real `qpq sweep` command: the gathered table, resuming, launchers."""
+"""Sweeps through the real `qpq sweep` command: the gathered table, resuming, launchers.
+
+The sweeps run through `qpq`'s entry point in this process (tests_support.in_process), but the
+one killed mid-sweep: a real process group, killed for real."""
 
 import os
 import signal
@@ -8,19 +11,13 @@ import time
 import pandas as pd
 import pytest
 
-from tests_support import qpq
+from tests_support import in_process, qpq
 
 GRID = ["scenario=thaw,freeze", "actors.washington.channel_value=10,40", "engine.worlds=150", "engine.rounds=12"]
 
 
 def sweep(folder, *extra, env=None):
-    return subprocess.run(
-        [qpq(), "sweep", *GRID, f"hydra.sweep.dir={folder}", *extra],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    return in_process(["sweep", *GRID, f"hydra.sweep.dir={folder}", *extra], cwd=os.getcwd())
 
 
 def read_sorted(path):
@@ -79,10 +76,7 @@ def test_a_killed_sweep_resumes_to_the_same_table(tmp_path, env):
     # so a kill after the first lands with most still to run, however loaded the machine.
     grid = ["engine.seed=range(1,9)", "actors.washington.channel_value=10,40", "engine.worlds=3000", "engine.rounds=24"]
     whole = tmp_path / "whole"
-    assert (
-        subprocess.run([qpq(), "sweep", *grid, f"hydra.sweep.dir={whole}"], capture_output=True, env=env).returncode
-        == 0
-    )
+    assert in_process(["sweep", *grid, f"hydra.sweep.dir={whole}"], cwd=tmp_path).returncode == 0
     folder = tmp_path / "killed"
     process = subprocess.Popen(
         [qpq(), "sweep", *grid, f"hydra.sweep.dir={folder}"],
@@ -99,9 +93,7 @@ def test_a_killed_sweep_resumes_to_the_same_table(tmp_path, env):
     finished = len(list(folder.glob("groups/*/done.json")))
     assert 1 <= finished < 8, "the kill should land part-way"
     assert not (folder / "sweep.parquet").exists()
-    resumed = subprocess.run(
-        [qpq(), "sweep", *grid, f"hydra.sweep.dir={folder}"], capture_output=True, text=True, env=env
-    )
+    resumed = in_process(["sweep", *grid, f"hydra.sweep.dir={folder}"], cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{2 * finished} of 16 points already finished" in resumed.stderr
     assert (folder / "sweep.parquet").read_bytes() == (whole / "sweep.parquet").read_bytes()
@@ -121,13 +113,9 @@ def test_parallel_launchers_give_the_same_table(reference, jobs, tmp_path, env, 
 
 def test_a_sweep_needs_a_swept_key_and_valid_points(tmp_path, env):
     out = tmp_path / "bad"
-    done = subprocess.run(
-        [qpq(), "sweep", "engine.worlds=10", f"hydra.sweep.dir={out}"], capture_output=True, text=True, env=env
-    )
+    done = in_process(["sweep", "engine.worlds=10", f"hydra.sweep.dir={out}"], cwd=tmp_path)
     assert done.returncode == 2 and "several values" in done.stderr and not out.exists()
-    done = subprocess.run(
-        [qpq(), "sweep", "engine.worlds=10,-3", f"hydra.sweep.dir={out}"], capture_output=True, text=True, env=env
-    )
+    done = in_process(["sweep", "engine.worlds=10,-3", f"hydra.sweep.dir={out}"], cwd=tmp_path)
     assert done.returncode == 2 and "engine.worlds=-3" in done.stderr and not out.exists()
 
 
@@ -154,12 +142,12 @@ def test_sweep_figures_by_hand():
 def test_a_sweep_without_a_folder_gets_a_dated_readable_one_resumes_it_and_summarises(tmp_path, env):
     import re
 
-    args = [qpq(), "sweep", "scenario=thaw,freeze", "engine.worlds=6", "engine.rounds=3"]
-    first = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
+    args = ["sweep", "scenario=thaw,freeze", "engine.worlds=6", "engine.rounds=3"]
+    first = in_process(args, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     folders = list((tmp_path / "sweeps").iterdir())
     assert len(folders) == 1 and re.fullmatch(r"\d{4}-\d{2}-\d{2}_scenario_[0-9a-f]{6}", folders[0].name)
     summary = (folders[0] / "summary.md").read_text()
     assert "`scenario`: freeze, thaw" in summary and "| scenario | net_change" in summary
-    again = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
+    again = in_process(args, cwd=tmp_path)
     assert again.returncode == 0 and list((tmp_path / "sweeps").iterdir()) == folders  # the same folder, resumed

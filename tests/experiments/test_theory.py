@@ -4,7 +4,7 @@ Each test runs the real BargainingModel on a theory scenario and checks it again
 formula written out here (or scipy.optimize for the Nash product), over parameter ranges.
 """
 
-import subprocess
+import os
 
 import numpy as np
 from hypothesis import given, settings
@@ -13,7 +13,7 @@ from scipy import optimize
 
 from quidproquo.experiments import theory
 from quidproquo.utility import crra
-from tests_support import qpq
+from tests_support import in_process
 
 discounts = st.floats(0.0, 1.0, exclude_min=True, exclude_max=True)
 curvature = st.sampled_from([None, 0.5, 1.0, 2.0, 4.0])  # None: linear utility of one's share
@@ -117,7 +117,7 @@ def test_boulware_holds_firm_while_a_conceder_gives_ground_early():
 
 
 def test_qpq_theory_prints_the_table(env):
-    out = subprocess.run([qpq(), "theory"], capture_output=True, text=True, env=env, timeout=120)
+    out = in_process(["theory"], cwd=os.getcwd())
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].split()[:2] == ["game", "parameters"] and lines[0].split()[-3:] == [

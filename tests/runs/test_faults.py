@@ -1,4 +1,7 @@
-"""Faults in one sweep job: it is reported with its overrides and error, the others complete."""
+"""Faults in one sweep job: it is reported with its overrides and error, the others complete.
+
+The sweeps run through `qpq`'s entry point in this process (tests_support.in_process); the run
+killed at any moment is a real process, killed for real."""
 
 import os
 import subprocess
@@ -7,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests_support import ROOT, qpq
+from tests_support import ROOT, in_process, qpq
 
 
 def explode(components, weights):
@@ -27,14 +30,12 @@ def nan_utility(components, weights):
         ("nan_utility", "actors.minsk.utility returned NaN"),
     ],
 )
-def test_one_failing_job_is_reported_and_the_others_complete(tmp_path, env, faulty, message):
-    env = dict(
-        env, PYTHONPATH=os.pathsep.join([str(ROOT / "tests" / "runs"), str(ROOT / "tests"), env.get("PYTHONPATH", "")])
-    )
+def test_one_failing_job_is_reported_and_the_others_complete(tmp_path, monkeypatch, faulty, message):
+    monkeypatch.syspath_prepend(str(ROOT / "tests"))
+    monkeypatch.syspath_prepend(str(ROOT / "tests" / "runs"))  # this file, as the module test_faults
     folder = tmp_path / "sweep"
     targets = f"actors.minsk.utility._target_=quidproquo.utility.linear,test_faults.{faulty}"
     args = [
-        qpq(),
         "sweep",
         "scenario=thaw,freeze",
         targets,
@@ -44,7 +45,7 @@ def test_one_failing_job_is_reported_and_the_others_complete(tmp_path, env, faul
         "--trust",
         "test_faults",
     ]
-    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
+    done = in_process(args, cwd=tmp_path)
     # Under thaw the faulty utility is called (flows and offers); under freeze too (flows): both fail.
     assert done.returncode == 1, done.stderr
     failed_lines = [line for line in done.stderr.splitlines() if line.startswith("qpq: job failed:")]
@@ -54,7 +55,7 @@ def test_one_failing_job_is_reported_and_the_others_complete(tmp_path, env, faul
     assert set(table["actors.minsk.utility._target_"]) == {"quidproquo.utility.linear"}
     assert len(table) == 2 * 30
     # Re-running retries only the failed jobs, and they fail again the same way.
-    again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
+    again = in_process(args, cwd=tmp_path)
     assert again.returncode == 1 and "2 of 4 jobs failed" in again.stderr
 
 

@@ -9,6 +9,7 @@ final move into place (runs/publish.py MOVE_HOOK), where a kill would matter mos
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -23,38 +24,104 @@ import yaml
 from quidproquo import cli
 from tests_support import held_elsewhere
 
-pytestmark = pytest.mark.slow  # whole commands, run and killed many times over
-
-DRIVER = """
-import os, signal, sys
+# One process imports quidproquo (and patches the calibration's small budget) once, then forks a
+# child for each command to kill: each child is a real process of its own, in a new session (so
+# its group is its own), killed for real, without paying the imports again.
+ZYGOTE = """
+import json, os, signal, sys, time
 from quidproquo.runs import publish
-at = int(os.environ.get("QPQ_KILL_AT", "-1"))
-if at >= 0:
-    publish.MOVE_HOOK = lambda step: step == at and os.killpg(0, signal.SIGKILL)
 from quidproquo.experiments import calibrate
 calibrate.BUDGETS["small"] = calibrate.Budget(worlds=6, popsize=1, maxiter=1, se_worlds=12)
 from quidproquo import cli
-cli.main(sys.argv[1:])
+import hydra, matplotlib.pyplot, mesa, pandas, scipy.optimize
+import quidproquo.experiments.compare, quidproquo.experiments.runner, quidproquo.experiments.plots
+
+def code_of(status):
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+print("ready", flush=True)
+for line in sys.stdin:
+    ask = json.loads(line)
+    if "wait" in ask:  # the child's exit code; after `timeout` seconds, SIGKILL to its whole group
+        pid, deadline = ask["wait"], None if ask["timeout"] is None else time.monotonic() + ask["timeout"]
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG if deadline is not None else 0)
+            if done:
+                break
+            if time.monotonic() >= deadline:
+                os.killpg(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+                break
+            time.sleep(0.01)
+        print(code_of(status), flush=True)
+        continue
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        os.chdir(ask["cwd"])
+        null = os.open(os.devnull, os.O_RDWR)
+        err = os.open(ask["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC) if ask["stderr"] else null
+        os.dup2(null, 0), os.dup2(null, 1), os.dup2(err, 2)
+        at = ask["at"]
+        if at >= 0:
+            publish.MOVE_HOOK = lambda step: step == at and os.killpg(0, signal.SIGKILL)
+        code = 0
+        try:
+            cli.main(ask["argv"])
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush(), sys.stderr.flush()
+        os._exit(code)
+    print(pid, flush=True)
 """
 
 
-def killed(argv: list[str], cwd: Path, env: dict, at_step: int | None = None, after: float | None = None) -> int | None:
+class Zygote:
+    """The process that forks the commands to kill (ZYGOTE)."""
+
+    def __init__(self, env: dict):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def ask(self, **ask) -> int:
+        self.process.stdin.write(json.dumps(ask) + "\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+    def start(self, argv: list[str], cwd: Path, at_step: int | None = None, stderr: Path | None = None) -> int:
+        """`qpq ARGV` in a child of its own; its pid."""
+        at = -1 if at_step is None else at_step
+        return self.ask(argv=argv, cwd=str(cwd), at=at, stderr=str(stderr) if stderr else None)
+
+    def wait(self, pid: int, timeout: float | None = None) -> int:
+        """The child's return code (negative when killed), killed with its group after `timeout` s."""
+        return self.ask(wait=pid, timeout=timeout)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "QPQ_TRUST")}  # as `env` gives
+    forks = Zygote(env)
+    yield forks
+    forks.close()
+
+
+def killed(
+    zygote: Zygote, argv: list[str], cwd: Path, at_step: int | None = None, after: float | None = None
+) -> int | None:
     """`qpq ARGV` in a new process group, killed by SIGKILL at a step of the final move or after
     `after` seconds; its return code (negative when killed)."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, *argv],
-        cwd=cwd,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**env, "QPQ_KILL_AT": str(-1 if at_step is None else at_step)},
-    )
-    if after is not None:
-        try:
-            child.wait(timeout=after)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-    return child.wait(timeout=300)
+    return zygote.wait(zygote.start(argv, cwd, at_step=at_step), timeout=300 if after is None else after)
 
 
 def done_folders(folder: Path) -> list[Path]:
@@ -111,19 +178,21 @@ def check_comparison(folder: Path, eras: dict) -> str:
     return f"seed {seed}"
 
 
-def test_a_remade_comparison_killed_at_any_moment_is_the_old_one_the_new_one_or_marked_incomplete(tmp_path, env, eras):
+def test_a_remade_comparison_killed_at_any_moment_is_the_old_one_the_new_one_or_marked_incomplete(
+    tmp_path, zygote, eras
+):
     folder = tmp_path / "cmp"
     cli.main([*COMPARE, "engine.seed=1", "--out", str(folder)])
     moves = 2 * 6 + 8  # two sides' files and the comparison's own, roughly: kills land before, among and after them
     outcomes = []
     for at_step in (0, moves // 2, moves - 2, moves + 4):
-        code = killed([*COMPARE, "engine.seed=2", "--out", str(folder)], tmp_path, env, at_step=at_step)
+        code = killed(zygote, [*COMPARE, "engine.seed=2", "--out", str(folder)], tmp_path, at_step=at_step)
         outcomes.append((code, check_comparison(folder, eras)))
     for after in (2.0, 5.0):
         code = killed(
+            zygote,
             [*COMPARE, "engine.seed=1" if after > 3 else "engine.seed=2", "--out", str(folder)],
             tmp_path,
-            env,
             after=after,
         )
         outcomes.append((code, check_comparison(folder, eras)))
@@ -165,7 +234,7 @@ def consistent_run(folder: Path) -> bool:
     return True
 
 
-def test_two_reruns_into_one_folder_one_refuses_in_one_line_and_the_folder_is_never_mixed(tmp_path, env):
+def test_two_reruns_into_one_folder_one_refuses_in_one_line_and_the_folder_is_never_mixed(tmp_path, zygote):
     sources = {}
     for seed in (5, 6):
         sources[seed] = tmp_path / f"run{seed}"
@@ -173,18 +242,12 @@ def test_two_reruns_into_one_folder_one_refuses_in_one_line_and_the_folder_is_ne
     refused = 0
     for attempt in range(3):
         out = tmp_path / f"out{attempt}"
+        errs = {seed: tmp_path / f"err{attempt}_{seed}" for seed in (5, 6)}
         both = [
-            subprocess.Popen(
-                [sys.executable, "-m", "quidproquo.cli", "rerun", str(sources[seed]), "--out", str(out)],
-                cwd=tmp_path,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            zygote.start(["rerun", str(sources[seed]), "--out", str(out)], tmp_path, stderr=errs[seed])
             for seed in (5, 6)
         ]
-        results = [(p.wait(timeout=300), p.stderr.read()) for p in both]
+        results = [(zygote.wait(pid, timeout=300), errs[seed].read_text()) for pid, seed in zip(both, (5, 6))]
         for code, err in results:
             assert code in (0, 2), err
             if code == 2:
@@ -195,7 +258,7 @@ def test_two_reruns_into_one_folder_one_refuses_in_one_line_and_the_folder_is_ne
     print(f"{refused} of 3 second reruns refused")  # the rest started after the first had finished
 
 
-def test_a_rerun_killed_at_any_moment_leaves_the_old_run_the_new_one_or_no_done_json(tmp_path, env):
+def test_a_rerun_killed_at_any_moment_leaves_the_old_run_the_new_one_or_no_done_json(tmp_path, zygote):
     sources = {}
     for seed in (5, 6):
         sources[seed] = tmp_path / f"run{seed}"
@@ -204,15 +267,15 @@ def test_a_rerun_killed_at_any_moment_leaves_the_old_run_the_new_one_or_no_done_
     cli.main(["rerun", str(sources[5]), "--out", str(out)])
     outcomes = set()
     for at_step in (0, 4):
-        killed(["rerun", str(sources[6]), "--out", str(out)], tmp_path, env, at_step=at_step)
+        killed(zygote, ["rerun", str(sources[6]), "--out", str(out)], tmp_path, at_step=at_step)
         outcomes.add(consistent_run(out))
-    killed(["rerun", str(sources[6]), "--out", str(out)], tmp_path, env, after=1.5)
+    killed(zygote, ["rerun", str(sources[6]), "--out", str(out)], tmp_path, after=1.5)
     outcomes.add(consistent_run(out))
     assert False in outcomes  # killed inside the move: no done.json, never a mixed one
 
 
 # ------------------------------------------------------------------------------ a calibration
-def test_a_killed_calibration_leaves_no_done_json_over_a_partial_or_mixed_result(tmp_path, env):
+def test_a_killed_calibration_leaves_no_done_json_over_a_partial_or_mixed_result(tmp_path, zygote):
     from tests_support import ROOT
 
     tracked = ROOT / "scenarios" / "belarus_2025_calibrated.yaml"
@@ -224,7 +287,7 @@ def test_a_killed_calibration_leaves_no_done_json_over_a_partial_or_mixed_result
     (folder / "done.json").write_text("{}")
     argv = ["calibrate", "--budget", "small", "--out", str(folder)]
     started = time.monotonic()
-    assert killed(argv, tmp_path, env) == 0
+    assert killed(zygote, argv, tmp_path) == 0
     took = time.monotonic() - started
     names = {
         "calibration.md",
@@ -251,8 +314,8 @@ def test_a_killed_calibration_leaves_no_done_json_over_a_partial_or_mixed_result
 
     outcomes = []
     for at_step in (0, 3, 6):
-        outcomes.append((killed(argv, tmp_path, env, at_step=at_step), check()))
+        outcomes.append((killed(zygote, argv, tmp_path, at_step=at_step), check()))
     for share in (0.5,):
-        outcomes.append((killed(argv, tmp_path, env, after=share * took), check()))
+        outcomes.append((killed(zygote, argv, tmp_path, after=share * took), check()))
     assert ("none" in {o for _, o in outcomes}) and any(code == -signal.SIGKILL for code, _ in outcomes), outcomes
     assert tracked.read_bytes() == before  # no kill and no plain calibration touches the tracked scenario

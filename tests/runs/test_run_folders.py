@@ -7,6 +7,7 @@ import contextlib
 import io
 import multiprocessing
 import os
+import shutil
 import signal
 
 import pandas as pd
@@ -85,12 +86,15 @@ def test_two_runs_started_together_with_default_folders_get_folders_of_their_own
 def test_a_run_killed_inside_the_final_move_leaves_a_complete_result_or_none(tmp_path):
     old = runner.simulate(load([*RUN[1:], "engine.seed=1"]))
     new = runner.simulate(load([*RUN[1:], "engine.seed=2"]))
+    # A finished result, being replaced by a new one, written once: each attempt starts from a
+    # copy of it (the files are the same bytes; writing them afresh only took time).
+    template = tmp_path / "template"
+    runner.write(old, template)
+    moves = sum(1 for p in runner.stage(new, template).rglob("*") if p.is_file())
     outcomes = set()
     for attempt in range(50):
         folder = tmp_path / f"kill{attempt}"
-        runner.write(old, folder)  # a finished result, being replaced by a new one
-        staging = runner.stage(new, folder)
-        moves = sum(1 for p in staging.rglob("*") if p.is_file())
+        shutil.copytree(template, folder)
         kill_at = attempt % (moves + 2)  # before each rename, before done.json, or never
         child = os.fork()
         if child == 0:  # only file renames happen here: safe after fork

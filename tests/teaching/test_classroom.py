@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import sqlite3
-import subprocess
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -28,7 +28,7 @@ from quidproquo.teaching.classroom.server import make_app
 from quidproquo.teaching.classroom.store import FILE
 from quidproquo.teaching.classroom.table import Move, Refused, Table
 from quidproquo.teaching.play import Seat
-from tests_support import qpq
+from tests_support import in_process
 
 CONFIG = session_config("thaw")
 
@@ -508,7 +508,7 @@ def test_the_instructor_pages_need_the_key_and_export_only_their_files(room):
 
 # ---------------------------------------------------------------------- command line
 def test_qpq_classroom_help_has_examples(env):
-    done = subprocess.run([qpq(), "classroom", "--help"], capture_output=True, text=True, env=env, timeout=120)
+    done = in_process(["classroom", "--help"], cwd=os.getcwd())
     assert (
         done.returncode == 0
         and "qpq classroom scenario=thaw --months 6" in done.stdout
@@ -540,13 +540,7 @@ def test_qpq_classroom_refuses_bad_input_in_one_line(args, message, capsys, tmp_
 
 def test_the_qpq_command_refuses_a_session_started_otherwise_in_one_line(env, tmp_path):
     Room.create(tmp_path / "s", "freeze", 4).close()
-    done = subprocess.run(
-        [qpq(), "classroom", "--session", str(tmp_path / "s"), "scenario=thaw"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    done = in_process(["classroom", "--session", str(tmp_path / "s"), "scenario=thaw"], cwd=os.getcwd())
     assert done.returncode == 2 and "scenario=thaw: session" in done.stderr and "plays scenario=freeze" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import subprocess
+import os
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ from quidproquo.teaching.dashboard.controls import (
     scenarios,
 )
 from quidproquo.teaching.play import WORLDS
-from tests_support import qpq
+from tests_support import in_process
 
 
 # ------------------------------------------------------------------------------ safety
@@ -96,7 +96,7 @@ def test_play_mode_limits_worlds_and_sends_an_envoy_every_month():
     ],
 )
 def test_qpq_dashboard_refuses_bad_input_in_one_line(args, message, env):
-    done = subprocess.run([qpq(), "dashboard", *args], capture_output=True, text=True, env=env, timeout=60)
+    done = in_process(["dashboard", *args], cwd=os.getcwd())
     assert done.returncode == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
