@@ -98,7 +98,7 @@ def sentences(table: pd.DataFrame, name_a: str, name_b: str) -> list[str]:
     out.append(
         f"At the end {name_a} holds {abs(held.difference):,.0f} {'fewer' if held.difference < 0 else 'more'} "
         f"political prisoners than {name_b} ({ci(held)}): "
-        f"{'a difference the worlds bear out' if bears_out else 'not distinguishable from no difference'}."
+        f"{'a mean difference these worlds pin down' if bears_out else 'not distinguishable from no difference'}."
     )
     deals = row.loc["deals"]
     out.append(f"{name_a} averages {deals.mean_a:.1f} deals per world, {name_b} {deals.mean_b:.1f}.")
@@ -184,7 +184,10 @@ def report_markdown(
     lines += [
         "",
         "Differences are paired: world i of each run shares its seed and random streams (common random "
-        "numbers). The month of the first deal is compared over worlds with a deal in both runs.",
+        "numbers). The month of the first deal is compared over worlds with a deal in both runs. "
+        "Every interval here is chance at these scenarios' parameter values: a 95% interval says how well "
+        "the worlds pin down a mean, not where one future may fall, and carries no parameter "
+        "uncertainty (`qpq compare thaw freeze --from-record 2025-12` carries it, over the posterior).",
     ]
     if "month of the first deal" in omitted:
         lines[-1] += (

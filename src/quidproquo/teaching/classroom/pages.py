@@ -39,6 +39,7 @@ th { background: #f0f0f0; text-align: left; } td.num, th.num { text-align: right
 .bar { display: flex; flex-wrap: wrap; gap: .2em 1em; align-items: baseline; border-bottom: 1px solid #ccc; padding-bottom: .2em; }
 .bot { background: #fff4d6; border: 2px solid #b7791f; padding: .4em .7em; margin: .4em 0; }
 table.qpq-menu { width: 100%; table-layout: fixed; }
+table.qpq-menu th, table.qpq-menu label { overflow-wrap: anywhere; }  /* eight columns on a phone: long words wrap, the page never scrolls sideways */
 table.qpq-menu th.set { background: #dde8f4; font-weight: 600; }
 table.qpq-menu td { padding: 0; }
 table.qpq-menu label { display: block; padding: .25em .35em; cursor: pointer; min-height: 2.6em; }
