@@ -39,7 +39,9 @@ th { background: #f0f0f0; text-align: left; } td.num, th.num { text-align: right
 .bar { display: flex; flex-wrap: wrap; gap: .2em 1em; align-items: baseline; border-bottom: 1px solid #ccc; padding-bottom: .2em; }
 .bot { background: #fff4d6; border: 2px solid #b7791f; padding: .4em .7em; margin: .4em 0; }
 table.qpq-menu { width: 100%; table-layout: fixed; }
-table.qpq-menu th, table.qpq-menu label { overflow-wrap: anywhere; }  /* eight columns on a phone: long words wrap, the page never scrolls sideways */
+/* eight columns on a phone: a smaller type, words wrap only where they must, the page never scrolls sideways */
+@media (max-width: 480px) { table.qpq-menu { font-size: .68em; } table.qpq-menu th { padding: .15em .1em; } table.qpq-menu label { padding: .2em .1em; } }
+table.qpq-menu th, table.qpq-menu label { overflow-wrap: break-word; }
 table.qpq-menu th.set { background: #dde8f4; font-weight: 600; }
 table.qpq-menu td { padding: 0; }
 table.qpq-menu label { display: block; padding: .25em .35em; cursor: pointer; min-height: 2.6em; }
@@ -281,9 +283,10 @@ def menu_table(table: Table, talk: Talk, role: str) -> str:
 def _menu_table(table: Table, talk: Talk, role: str) -> str:
     model = table.model
 
-    def heading(g: int) -> str:  # the size, and under it the mix after the first (narrow screens)
+    def heading(g: int) -> str:  # the size, short, and under it the mix after the first
         size, _, mix = share_words(g, talk.levels).partition(", ")
-        return esc(size.removesuffix(" of the price")) + (f"<br><small>{esc(mix)}</small>" if mix else "")
+        size = {"all of the price": "all", "1 person": "1"}.get(size, size.replace("price", "p"))
+        return esc(size) + (f"<br><small>{esc(mix.removesuffix(' mix'))}</small>" if mix else "")
 
     head = "".join(f'<th class="num">{heading(g)}</th>' for g in range(talk.levels))
     rows = []
@@ -308,7 +311,7 @@ def _menu_table(table: Table, talk: Talk, role: str) -> str:
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
         f'<table class="qpq-menu"><tr>{head}</tr>{"".join(rows)}</table>'
-        f'<p class="note">Columns: how many are released, from one person to all of Washington\'s price (price^(1/3) and price^(2/3) between), in Washington\'s mix of tiers and then the best-value mix; "worth": to you, against '
+        f'<p class="note">Columns: how many are released, from 1 to all of Washington\'s price p (p^(1/3) and p^(2/3) between), in Washington\'s mix of tiers and then the best-value mix; "worth": to you, against '
         f"{words.number(talk.reservation[role])} for no deal this month (hover or click a cell for its parts).</p>"
     )
 
