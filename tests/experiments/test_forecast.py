@@ -135,3 +135,22 @@ def test_the_policies_differ_only_in_the_envoy():
     assert np.array_equal(thaw.model.prisoners.initial, freeze.model.prisoners.initial)
     with pytest.raises(ConfigError, match="allowed: thaw, freeze"):
         policy_gap.check_policies("thaw", "hawk")
+
+
+@pytest.mark.parametrize(
+    "arguments, says",
+    [
+        (["calibrate", "--posterior", "--until", "2025-09"], "--until 2025-09: the record gives the instruments' state only at"),
+        (["calibrate", "--until", "2025-12"], "--until: only with --posterior"),
+        (["compare", "thaw", "freeze", "--from-record", "2031-01"], "--from-record 2031-01: the record gives"),
+        (["compare", "thaw", "freeze", "--from-record", "soon"], "--from-record='soon': must be a date written YYYY-MM"),
+        (["compare", "thaw", "hawk", "--from-record", "2025-12"], "'hawk' is not a policy a record's start takes"),
+        (["compare", "thaw", "freeze", "--from-record", "2025-12", "actors.minsk.clemency=2"], "only engine.worlds=N and engine.seed=N apply"),
+    ],
+)  # fmt: skip
+def test_the_posterior_and_the_record_comparison_refuse_bad_input_in_one_line(arguments, says, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([*arguments, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_.value.code == 2 and len(err) == 1 and says in err[0], err
+    assert not (tmp_path / "out").exists()

@@ -49,12 +49,13 @@ def origins(folder=None) -> list[str]:
     return [f"{c[7:11]}-{c[12:14]}" for c in sanctions.columns if c.startswith("status_")]
 
 
-def check_origin(origin: str, folder=None) -> pd.Period:
-    at = month(origin, "--origin")
+def check_origin(origin: str, folder=None, flag: str = "--origin") -> pd.Period:
+    """The month a forecast starts from (or a posterior is fitted to), as the user gave it with `flag`."""
+    at = month(origin, flag)
     allowed = origins(folder)
     if str(at) not in allowed:
         raise ConfigError(
-            f"--origin {origin}: the record gives the instruments' state only at {', '.join(allowed)} "
+            f"{flag} {origin}: the record gives the instruments' state only at {', '.join(allowed)} "
             f"(data/belarus/sanctions.csv); allowed: {', '.join(allowed)}"
         )
     return at

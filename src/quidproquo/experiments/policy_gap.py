@@ -54,7 +54,7 @@ def gaps(
 ):
     """(per-month gap table, sign-flip table, headline, the two forecasts)."""
     check_policies(a, b)
-    at, months = fc.check_origin(origin), fc.check_months(months)
+    at, months = fc.check_origin(origin, flag="--from-record"), fc.check_months(months)
     first = fc.run(at, months, worlds, seed, progress=progress, policy=POLICIES[a])
     second = fc.run(at, months, worlds, seed, posterior=first.posterior, policy=POLICIES[b])
     held_a = first.model.recorder.prisoners.sum(axis=2).astype(float)  # (rounds, worlds)

@@ -143,7 +143,7 @@ def write(until: str, out, seed: int = 0, worlds: int = 2000, progress=None, com
     from quidproquo.runs import publish, storage
     from quidproquo.runs.lock import hold, release
 
-    at = check_origin(until)
+    at = check_origin(until, flag="--until")
     base = load([f"scenario={BASE}"])
     rec = abc.record(month(base.engine.start, "engine.start"), at)
     post = abc.sample(base, rec, seed=seed, progress=progress, **BUDGET)
