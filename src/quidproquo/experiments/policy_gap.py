@@ -73,7 +73,7 @@ def gaps(
         q05, q95 = np.quantile(values, [0.05, 0.95])
         headline |= {f"{name}_mean": mean, f"{name}_ci_low": low, f"{name}_ci_high": high,
                      f"{name}_q05": q05, f"{name}_q95": q95, f"{name}_below_zero": float((values < 0).mean())}  # fmt: skip
-    parts = mechanisms(first, second, months, POLICIES[a], seed, progress)
+    parts = mechanisms(first, second, months, POLICIES[a], seed)
     draws = first.posterior.theta[first.picked]  # (worlds, parameters): each world's draw
     flips = []
     for j, p in enumerate(abc.PRIOR):
@@ -88,7 +88,7 @@ def gaps(
     return table, pd.DataFrame(flips), headline, (first, second)
 
 
-def mechanisms(first, second, months: int, policy: dict, seed: int, progress=None) -> pd.DataFrame:
+def mechanisms(first, second, months: int, policy: dict, seed: int) -> pd.DataFrame:
     """Per mechanism (and "other", "total") and measure (the gap at the end, prisoner-months): the
     mean Shapley share over worlds and its 90% band, from thaw's worlds re-run with every
     combination of mechanisms off."""

@@ -195,12 +195,12 @@ class Draws(Points):
         return self.first + (ids % self.period if self.period else ids)
 
 
-def simulate(base: Config, theta: np.ndarray, first: int, rounds: int, extra: dict | None = None) -> BargainingModel:
+def simulate(base: Config, theta: np.ndarray, first: int, rounds: int) -> BargainingModel:
     """One model of len(theta) worlds, world i at theta[i] (PRIOR's order) numbered first + i."""
-    cfg = copy.deepcopy(base)
-    cfg.engine.worlds, cfg.engine.rounds = 1, rounds
+    cfg = copy.deepcopy(base)  # the caller's config stays as it was
+    cfg.engine.worlds, cfg.engine.rounds = 1, rounds  # one world a point: a point is a particle
     cfg.output.event_log_worlds = 0
-    table = {p.key: theta[:, j] for j, p in enumerate(PRIOR)} | (extra or {})
+    table = {p.key: theta[:, j] for j, p in enumerate(PRIOR)}
     checked = points(cfg, table)
     return BargainingModel(config=cfg, points=Draws(checked.table, first)).run()
 
@@ -284,7 +284,6 @@ def sample(
         raise ConfigError(f"engine.start={base.engine.start}: the record starts at {rec.start}")
     rng = np.random.default_rng([seed, 21])
     low, high = np.array([p.low for p in PRIOR]), np.array([p.high for p in PRIOR])
-    tiers = len(base.goods.prisoners)
     stage = progress.stage("generations", generations, "generation", f"ABC-SMC {generations} x {proposals:,} worlds")
     history, scale = [], None
     theta = weights = distance = held = freed = None
@@ -343,7 +342,6 @@ def sample(
             )
             stage.update()
             stage.note(f"distance {np.median(distance):.2f}, ESS {history[-1]['ess']:.0f}")
-    assert held is not None and held.shape[1] == tiers
     return Posterior(
         theta, weights, distance, held, freed, pd.DataFrame(history), scale, rec, time.perf_counter() - begun
     )
