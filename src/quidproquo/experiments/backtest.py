@@ -272,7 +272,6 @@ def backtest(origin: str, out, worlds: int = 2000, seed: int = 0, progress=None)
     import time
 
     from quidproquo.runs import publish, storage
-    from quidproquo.runs.lock import hold, release
 
     begun = time.perf_counter()
     at = check_origin(origin)
@@ -291,9 +290,7 @@ def backtest(origin: str, out, worlds: int = 2000, seed: int = 0, progress=None)
         longer = fc.run(at, rounds, worlds, seed, posterior=post).model
         horizons[rounds] = headline(longer, end)
     counts = read_data(data_dir() / "political_prisoners.csv")
-    hold(out)
-    try:
-        staged = publish.staging(out, unmark=False)
+    with publish.remade(out, worlds, lambda: time.perf_counter() - begun) as staged:
         storage.write_text(scores.to_csv(index=False), staged / "scores.csv")
         storage.write_text(relief.to_csv(index=False), staged / "relief.csv")
         storage.write_text(post.summary().to_csv(index=False), staged / "parameters.csv")
@@ -302,7 +299,4 @@ def backtest(origin: str, out, worlds: int = 2000, seed: int = 0, progress=None)
         storage.write_figure(fig, staged / "backtest.png")
         plots.close(fig)
         storage.write_text(report(scores, relief, record, horizons, worlds, seed), staged / "backtest.md")
-        publish.replace(out, worlds, time.perf_counter() - begun)
-    finally:
-        release(out)
     return {"scores": scores, "relief": relief, "record": record, "horizons": horizons, "forecast": forecast}

@@ -280,14 +280,11 @@ def forecast(
 ) -> dict:
     """Fit, run and write the forecast into the run folder `out` (staged, done.json last)."""
     from quidproquo.runs import publish, storage
-    from quidproquo.runs.lock import hold, release
 
     at, months = check_origin(origin), check_months(months)
     fc = run(at, months, worlds, seed, progress=progress)
     table, relieved = monthly(fc), relief(fc)
-    hold(out)
-    try:
-        staged = publish.staging(out, unmark=False)
+    with publish.remade(out, worlds, fc.seconds) as staged:
         storage.write_text(table.to_csv(index=False), staged / "forecast.csv")
         storage.write_text(relieved.to_csv(index=False), staged / "relief.csv")
         fc.posterior.write(staged)
@@ -296,7 +293,4 @@ def forecast(
         plots.close(fig)
         text = report(fc, table, relieved, command or f"qpq forecast --origin {at} --months {months}")
         storage.write_text(text, staged / "forecast.md")
-        publish.replace(out, worlds, fc.seconds)
-    finally:
-        release(out)
     return {"forecast": fc, "table": table, "relief": relieved}

@@ -210,14 +210,11 @@ def write(
     origin: str, months: int, a: str, b: str, out, worlds: int = 2000, seed: int = 0, progress=None, command: str = ""
 ) -> dict:
     from quidproquo.runs import publish, storage
-    from quidproquo.runs.lock import hold, release
 
     begun = time.perf_counter()
     table, flips, headline, _ = gaps(origin, months, a, b, worlds, seed, progress)
     seconds = time.perf_counter() - begun
-    hold(out)
-    try:
-        staged = publish.staging(out, unmark=False)
+    with publish.remade(out, worlds, seconds) as staged:
         storage.write_text(table.to_csv(index=False), staged / "gap.csv")
         storage.write_text(flips.to_csv(index=False), staged / "flips.csv")
         storage.write_text(headline["mechanisms"].to_csv(index=False), staged / "mechanisms.csv")
@@ -228,7 +225,4 @@ def write(
             table, flips, headline, seconds, command or f"qpq compare {a} {b} --from-record {origin} --months {months}"
         )
         storage.write_text(text, staged / "report.md")
-        publish.replace(out, worlds, seconds)
-    finally:
-        release(out)
     return {"gap": table, "flips": flips, "headline": headline}

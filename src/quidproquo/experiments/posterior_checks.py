@@ -141,22 +141,16 @@ def write(until: str, out, seed: int = 0, worlds: int = 2000, progress=None, com
     """Fit the posterior to the record up to `until`, check it in sample, write it to `out`."""
     from quidproquo.experiments.forecast import BUDGET, check_origin
     from quidproquo.runs import publish, storage
-    from quidproquo.runs.lock import hold, release
 
     at = check_origin(until, flag="--until")
     base = load([f"scenario={BASE}"])
     rec = abc.record(month(base.engine.start, "engine.start"), at)
     post = abc.sample(base, rec, seed=seed, progress=progress, **BUDGET)
     table, headline = checks(post, worlds, seed)
-    hold(out)
-    try:
-        staged = publish.staging(out, unmark=False)
+    with publish.remade(out, worlds, post.seconds) as staged:
         storage.write_text(prior_table().to_csv(index=False), staged / "prior.csv")
         post.write(staged)
         storage.write_text(table.to_csv(index=False), staged / "checks.csv")
         text = report(post, table, headline, command or f"qpq calibrate --posterior --until {at}")
         storage.write_text(text, staged / "posterior.md")
-        publish.replace(out, worlds, post.seconds)
-    finally:
-        release(out)
     return {"posterior": post, "checks": table, "headline": headline}

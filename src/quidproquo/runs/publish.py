@@ -7,6 +7,7 @@ any moment leaves a folder with `done.json` and a complete result, or without `d
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -26,6 +27,22 @@ def staging(folder: Path, unmark: bool = True) -> Path:
     shutil.rmtree(staged, ignore_errors=True)  # what a killed run left half-staged
     staged.mkdir(parents=True)
     return staged
+
+
+@contextlib.contextmanager
+def remade(folder: Path, worlds: int, seconds):
+    """Hold `folder` (runs/lock.py), stage what the block writes into the folder it is given, and
+    put it in place of what `folder` held (`replace`) when the block ends without an error; the
+    hold is released in any case. `seconds` is the run's time, or a function giving it then."""
+    from quidproquo.runs.lock import hold, release
+
+    hold(folder)
+    try:
+        staged = staging(folder, unmark=False)
+        yield staged
+        replace(folder, worlds, seconds() if callable(seconds) else seconds)
+    finally:
+        release(folder)
 
 
 def move_in(paths: list[Path], staged: Path, folder: Path) -> list[Path]:
