@@ -14,6 +14,23 @@ from quidproquo.engine.model import BargainingModel
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def one_line_error(capsys, argv, last: bool = False) -> str:
+    """Run `qpq argv` in this process and return its error: exit code 2, one line, no traceback
+    (with `last`, the error is the last line of what it printed)."""
+    import pytest
+
+    from quidproquo import cli
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2, err
+    lines = err.strip().splitlines()
+    assert (last or len(lines) == 1) and lines and lines[-1].startswith("qpq: error: "), err
+    assert "Traceback" not in err
+    return lines[-1]
+
+
 def model(scenario: str = "thaw", worlds: int = 3, seed: int = 0, **changes) -> BargainingModel:
     """A model built from a composed scenario; `changes` are Hydra overrides ("a.b" = value)."""
     cfg = load(

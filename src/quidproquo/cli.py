@@ -500,24 +500,37 @@ def calibrate_command(args: argparse.Namespace) -> None:
     print(f"qpq: report -> {out / 'calibration.md'}, figure -> {out / 'forecast.png'} (done.json last)")
 
 
-def forecast_command(args: argparse.Namespace) -> None:
-    """Forecast from the record's state at --origin, each world at a posterior draw."""
+def _run_from_origin(args: argparse.Namespace, kind: str, job):
+    """What `qpq forecast` and `qpq backtest` share: --worlds checked, the run folder (--out or
+    runs/<kind>/<date>_<origin>_<random>), `job(out, progress)` run with a bar on a terminal, and
+    a user's mistake as one line. Returns the folder and what the job returned."""
     from quidproquo.config import ConfigError
-    from quidproquo.experiments.forecast import forecast
     from quidproquo.experiments.progress import Progress
     from quidproquo.runs.lock import fresh_name
 
     if args.worlds < 1:
         fail(f"--worlds={args.worlds}: must be at least 1")
-    out = args.out or fresh_name(Path("runs") / "forecast" / f"{datetime.now():%Y-%m-%d}_{args.origin}")
+    out = args.out or fresh_name(Path("runs") / kind / f"{datetime.now():%Y-%m-%d}_{args.origin}")
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    command = f"qpq forecast --origin {args.origin} --months {args.months}"
     try:
-        progress = Progress("forecast")  # bars on a terminal, one line otherwise
-        result = forecast(args.origin, args.months, out, args.worlds, args.seed, progress, command)
+        progress = Progress(kind)  # bars on a terminal, one line otherwise
+        result = job(out, progress)
         progress.close()
     except ConfigError as err:
         fail(str(err))
+    return out, result
+
+
+def forecast_command(args: argparse.Namespace) -> None:
+    """Forecast from the record's state at --origin, each world at a posterior draw."""
+    from quidproquo.experiments.forecast import forecast
+
+    command = f"qpq forecast --origin {args.origin} --months {args.months}"
+    out, result = _run_from_origin(
+        args,
+        "forecast",
+        lambda out, progress: forecast(args.origin, args.months, out, args.worlds, args.seed, progress, command),
+    )
     last = result["table"].iloc[-1]
     print(
         f"qpq: forecast from the record at {args.origin}: held at the end of {last.month} median "
@@ -570,22 +583,13 @@ def posterior_command(args: argparse.Namespace) -> None:
 
 def backtest_command(args: argparse.Namespace) -> None:
     """Score the forecast from --origin against the record after it."""
-    from quidproquo.config import ConfigError
     from quidproquo.experiments.backtest import backtest
-    from quidproquo.runs.lock import fresh_name
 
-    if args.worlds < 1:
-        fail(f"--worlds={args.worlds}: must be at least 1")
-    out = args.out or fresh_name(Path("runs") / "backtest" / f"{datetime.now():%Y-%m-%d}_{args.origin}")
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    try:
-        from quidproquo.experiments.progress import Progress
-
-        progress = Progress("backtest")  # bars on a terminal, one line otherwise
-        result = backtest(args.origin, out, worlds=args.worlds, seed=args.seed, progress=progress)
-        progress.close()
-    except ConfigError as err:
-        fail(str(err))
+    out, result = _run_from_origin(
+        args,
+        "backtest",
+        lambda out, progress: backtest(args.origin, out, worlds=args.worlds, seed=args.seed, progress=progress),
+    )
     scores, relief = result["scores"], result["relief"]
     held = scores[scores.quantity == "held"]
     total = scores.iloc[-1]
@@ -862,8 +866,12 @@ COMMANDS = (
     ),
     Command(
         "calibrate",
-        "fit belarus_2025 to the record up to 2025-06-30, and forecast",
-        ("qpq calibrate --budget small --out /tmp/cal", "qpq calibrate --write-scenario"),
+        "fit belarus_2025 to the record: the point fit to 2025-06 and its forecast, or with --posterior the posterior",
+        (
+            "qpq calibrate --budget small --out /tmp/cal",
+            "qpq calibrate --write-scenario",
+            "qpq calibrate --posterior --until 2025-12",
+        ),
         _calibrate,
         calibrate_command,
     ),

@@ -4,7 +4,7 @@ real binary is exercised for a sample of them in test_cli.py)."""
 
 import pytest
 
-from quidproquo import cli
+from tests_support import one_line_error
 
 SCENARIOS = {
     "malformed": "name: broken\ndescription: x\nactors:\n  minsk:\n    discount: 0.9\n   washington: 3\n",
@@ -165,17 +165,6 @@ def user_scenarios(tmp_path):
     for name, text in SCENARIOS.items():
         (folder / f"{name}.yaml").write_text(text)
     return f"hydra.searchpath=[file://{folder.parent}]"
-
-
-def one_line_error(capsys, argv):
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(argv)
-    err = capsys.readouterr().err
-    assert exit_.value.code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("qpq: error: "), err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 @pytest.mark.parametrize("overrides,key,allowed", RUN, ids=[" ".join(c[0]) for c in RUN])

@@ -18,16 +18,12 @@ from quidproquo import cli
 from quidproquo.config import ConfigError
 from quidproquo.config.trust import check_arguments, resolve
 from tests_support import ROOT
+from tests_support import one_line_error as support_error
 
 
 def one_line_error(capsys, argv) -> str:
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(argv)
-    err = capsys.readouterr().err
-    assert exit_.value.code == 2, err
-    lines = err.strip().splitlines()
-    assert lines and lines[-1].startswith("qpq: error: ") and "Traceback" not in err, err
-    return lines[-1]
+    """qpq's error, the last line it printed (a run may log before it refuses)."""
+    return support_error(capsys, argv, last=True)
 
 
 def chains_through_imports():

@@ -11,6 +11,7 @@ import pytest
 from quidproquo import cli
 from quidproquo.experiments.backtest import crps, percentile
 from quidproquo.experiments.observations import data_dir
+from tests_support import one_line_error
 
 WORLDS = "2000"  # the check is at 2,000 worlds (one run, ~15 s)
 SMALL = {"particles": 200, "proposals": 1000, "generations": 3}
@@ -108,10 +109,7 @@ def test_the_same_seed_gives_the_same_scores(folder, tmp_path):
     ],
 )
 def test_a_bad_origin_is_one_line_and_writes_nothing(arguments, says, tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(["backtest", *arguments, "--out", str(tmp_path / "bt")])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert exit_.value.code == 2 and len(err) == 1 and says in err[0]
+    assert says in one_line_error(capsys, ["backtest", *arguments, "--out", str(tmp_path / "bt")])
     assert not (tmp_path / "bt").exists()
 
 

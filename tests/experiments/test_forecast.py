@@ -13,6 +13,7 @@ from quidproquo.config import ConfigError, load
 from quidproquo.engine.instruments import LIFTED
 from quidproquo.experiments import forecast as fc
 from quidproquo.experiments import posterior as abc
+from tests_support import one_line_error
 
 SMALL = {"particles": 200, "proposals": 1000, "generations": 3}
 
@@ -100,10 +101,7 @@ def test_a_particle_is_a_world_whose_result_does_not_depend_on_the_others():
     ],
 )
 def test_a_bad_forecast_request_is_one_line_and_writes_nothing(arguments, says, tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(["forecast", *arguments, "--out", str(tmp_path / "fc")])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert exit_.value.code == 2 and len(err) == 1 and says in err[0]
+    assert says in one_line_error(capsys, ["forecast", *arguments, "--out", str(tmp_path / "fc")])
     assert not (tmp_path / "fc").exists()
 
 
@@ -149,8 +147,5 @@ def test_the_policies_differ_only_in_the_envoy():
     ],
 )  # fmt: skip
 def test_the_posterior_and_the_record_comparison_refuse_bad_input_in_one_line(arguments, says, tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        cli.main([*arguments, "--out", str(tmp_path / "out")])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert exit_.value.code == 2 and len(err) == 1 and says in err[0], err
+    assert says in one_line_error(capsys, [*arguments, "--out", str(tmp_path / "out")])
     assert not (tmp_path / "out").exists()
