@@ -298,7 +298,8 @@ def joined(browser, url: str, name: str, code: str, viewport=DESK):
 def first_cell(page, form: str) -> None:
     """Click the menu's first cell on offer, then the form's button (the button is in sight: checked apart)."""
     page.locator(f"{form} label:has(input[type=radio])").first.click()
-    expect(page.locator(f"{form} .qpq-choice")).to_contain_text("Your choice: release")
+    # News may reload the page meanwhile (a seat handed over): the choice survives it (pages.POLL).
+    expect(page.locator(f"{form} .qpq-choice")).to_contain_text("Your choice: release", timeout=WAIT)
     with page.expect_navigation():
         page.click(f"{form} button[type=submit]")
 

@@ -73,7 +73,15 @@ POLL = """
   setInterval(function () {
     fetch(%s, {cache: "no-store", credentials: "same-origin"})
       .then(function (r) { return r.json(); })
-      .then(function (j) { if (j.version !== version) { location.replace(%s); } })
+      .then(function (j) {
+        if (j.version === version) { return; }
+        // News arrived: reload, keeping a half-made choice (the cell clicked, not yet sent) for
+        // the same form and month, so that news never costs a student the bundle they chose.
+        var c = document.querySelector("form.qpq-choose input[type=radio]:checked");
+        var m = c && c.form.querySelector("input[name=month]");
+        if (m) { try { sessionStorage.setItem("qpq-choice", c.form.className + "|" + m.value + "|" + c.value); } catch (e) {} }
+        location.replace(%s);
+      })
       .catch(function () {});
   }, 2000);
 })();
@@ -81,12 +89,22 @@ POLL = """
 
 # The bundle a student clicked, named in the bar beside the button, with its value part by part.
 CHOOSE = """
+var kept = null;
+try { kept = sessionStorage.getItem("qpq-choice"); sessionStorage.removeItem("qpq-choice"); } catch (e) {}
+kept = kept ? kept.split("|") : null;
 document.querySelectorAll("form.qpq-choose").forEach(function (form) {
   form.addEventListener("change", function (event) {
     var cell = event.target.closest("label");
     var shown = form.querySelector(".qpq-choice");
     if (cell && shown) { shown.textContent = cell.dataset.choice; }
   });
+  // The choice the page held before news reloaded it: the same form, the same month.
+  var month = form.querySelector("input[name=month]");
+  if (kept && month && form.className === kept[0] && month.value === kept[1]) {
+    form.querySelectorAll("input[type=radio]").forEach(function (radio) {
+      if (radio.value === kept[2]) { radio.checked = true; radio.dispatchEvent(new Event("change", {bubbles: true})); }
+    });
+  }
 });
 """
 
