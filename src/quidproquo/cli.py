@@ -74,7 +74,9 @@ def overrides_of(values: list[str], command: str) -> list[str]:
     for value in values:
         if "=" not in value:
             fail(f"qpq {command} takes KEY=VALUE overrides, not {value!r} (see qpq {command} --help)")
-    return values
+    from quidproquo.config.scenarios import alone
+
+    return alone(values)
 
 
 @contextlib.contextmanager

@@ -22,9 +22,14 @@ from quidproquo.config import conf_dir, register
 from quidproquo.config.schema import Config, InstrumentConfig, MemberConfig, TierConfig
 
 ROOT = Path(__file__).resolve().parents[2]
-GROUP_FILES = sorted(p for p in (ROOT / "conf").glob("*/*.yaml") if p.parent.name not in ("hydra", "scenario"))
-SCENARIO_FILES = sorted((ROOT / "scenarios").rglob("*.yaml"))
-NOT_VALUES = {"defaults", "name", "description", "events"}
+GLOBAL_GROUPS = ("case", "policy", "behaviour")  # groups whose files are `# @package _global_`, like a scenario
+GROUP_FILES = sorted(
+    p for p in (ROOT / "conf").glob("*/*.yaml") if p.parent.name not in ("hydra", "scenario", *GLOBAL_GROUPS)
+)
+SCENARIO_FILES = sorted(
+    [*(ROOT / "scenarios").rglob("*.yaml"), *(p for g in GLOBAL_GROUPS for p in (ROOT / "conf" / g).glob("*.yaml"))]
+)
+NOT_VALUES = {"defaults", "name", "description", "events", "facts", "case"}
 ENTRIES = {"goods.prisoners": TierConfig, "goods.instruments": InstrumentConfig, "actors.eu.members": MemberConfig}
 
 
@@ -69,14 +74,16 @@ def group_problems(path: Path) -> list[str]:
 
 
 def inherited(path: Path):
-    """The config a scenario file is laid over: without it, with the groups and parent it names."""
+    """The config a scenario file (or a case, policy or behaviour file) is laid over: without it,
+    with the groups and parent it names."""
     text = yaml.safe_load(path.read_text()) or {}
-    overrides = ["~scenario"]
+    group = path.parent.name if path.parent.name in GLOBAL_GROUPS else "scenario"
+    overrides = ["~scenario"] + ([f"~{group}"] if group != "scenario" else [])
     for entry in text.get("defaults", []):
         if isinstance(entry, dict):
             overrides += [f"{group.removeprefix('override ').lstrip('/')}={choice}" for group, choice in entry.items()]
-        elif entry != "_self_":  # a parent scenario, named relative to this one's folder
-            overrides = [f"scenario={entry}"]
+        elif entry != "_self_":  # a parent, named relative to this one's folder
+            overrides = [o for o in overrides if o != f"~{group}"] + [f"{group}={entry}"]
     register()
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
         return compose(config_name="config", overrides=overrides)
@@ -97,7 +104,7 @@ def test_a_group_sets_nothing_to_the_schemas_default(path):
     assert group_problems(path) == []
 
 
-@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.relative_to(ROOT / "scenarios").as_posix())
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.relative_to(p.parents[1]).as_posix())
 def test_a_scenario_sets_only_what_it_changes(path):
     assert scenario_problems(path) == []
 

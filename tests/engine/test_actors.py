@@ -1,7 +1,7 @@
 """Each actor's decision rule on hand-built states, against values computed by hand.
 
 States are set directly on a small thaw model; the numbers in comments are the scenario's
-defaults (src/quidproquo/config/schema.py, conf/goods/belarus.yaml, scenarios/thaw.yaml).
+defaults (src/quidproquo/config/schema.py, conf/case/belarus_mid_2025.yaml, scenarios/thaw.yaml).
 """
 
 import numpy as np

@@ -18,6 +18,7 @@ import pandas as pd
 from quidproquo.config.schema import (
     ACTORS,
     GOODS_KINDS,
+    INSTRUMENT_KINDS,
     INSTRUMENT_STATES,
     PROTOCOLS,
     RENEWED,
@@ -126,7 +127,7 @@ RANGES: dict[str, Range] = {
     "actors.washington.channel_value": POSITIVE,
     **{
         f"actors.washington.{name}": POSITIVE
-        for name in ("visit_ask", "price", "reserve_weight", "relief_signal", "trust", "renewal_ratio", "track_record")
+        for name in ("price", "reserve_weight", "relief_signal", "trust", "renewal_ratio", "track_record")
     },
     "actors.minsk.repression": POSITIVE,
     "actors.minsk.repression_min": POSITIVE,
@@ -149,6 +150,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "bargaining.good": GOODS_KINDS,
     "goods.instruments.*.sender": SENDERS,
     "goods.instruments.*.state": INSTRUMENT_STATES,
+    "goods.instruments.*.kind": INSTRUMENT_KINDS,
     "actors.eu.members.*.stance": STANCES,
 }
 
@@ -207,6 +209,10 @@ def validate(cfg: Config) -> None:
             _fail(f"{key}.level", ins.level, f"must be a whole number of steps from 0 to {len(ins.steps)}")
         if ins.level == len(ins.steps) and ins.state == "imposed" and ins.steps:
             _fail(f"{key}.level", ins.level, "every step in force is a lift: say state: lifted")
+        if ins.kind == "detainee":  # a person freed is not a licence: no term, no renewal to veto
+            for attribute in ("duration", "renewal_month"):
+                if getattr(ins, attribute):
+                    _fail(f"{key}.{attribute}", getattr(ins, attribute), "must be 0 for a detainee (kind: detainee)")
     minsk = cfg.actors.minsk
     _number("actors.minsk.repression_min", minsk.repression_min, 0, minsk.repression_max)
     end = start + (cfg.engine.rounds - 1)
@@ -235,6 +241,8 @@ def validate(cfg: Config) -> None:
                 )
             if state not in (*INSTRUMENT_STATES, RENEWED):
                 _fail(f"events[{i}].instruments.{name}", state, f"allowed: {', '.join((*INSTRUMENT_STATES, RENEWED))}")
+            if state == "imposed" and cfg.goods.instruments[name].kind == "detainee":
+                _fail(f"events[{i}].instruments.{name}", state, "a detainee once freed cannot be imposed again")
     # What an event sets must pass the same checks as what is typed: try the config as it is
     # after each event, in date order, before any simulation.
     if cfg.events:

@@ -25,7 +25,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from quidproquo.config.checks import ConfigError, month, validate
 from quidproquo.config.limits import check_interpolation, check_scenario_file, refuse_empty_mapping
-from quidproquo.config.scenarios import conf_dir, locate, no_such, scenario_names
+from quidproquo.config.scenarios import alone, conf_dir, locate, no_such, scenario_names
 from quidproquo.config.schema import ACTORS, SCHEMAS, STRATEGIES, Config
 
 # Our launcher presets (conf/hydra/launcher) share their names with the plugins' schemas, so Hydra
@@ -43,11 +43,17 @@ def structured() -> DictConfig:
 
 
 def complete(cfg: Config) -> Config:
-    """Fill the strategy nodes a composition left empty with their defaults, in place."""
+    """Fill the strategy nodes a composition left empty with their defaults, and append the case's
+    dated facts to the scenario's events (one list: the timeline, the checks and a rerun's saved
+    config see them alike; `events[i]` still names the scenario's i-th event), in place. Facts
+    and events are two keys because Hydra replaces a list: a scenario's events would otherwise
+    drop its case's facts."""
     for name, strategy in STRATEGIES.items():
         actor = getattr(cfg.actors, name)
         if actor.strategy is None:
             actor.strategy = dict(strategy)
+    if cfg.facts:
+        cfg.events, cfg.facts = [*cfg.events, *cfg.facts], []
     return cfg
 
 
@@ -62,7 +68,7 @@ def explain(err: Exception) -> str:
     missing = re.search(r"Could not find '(\w+)/([^']+)'", text)
     if missing:
         group, choice = missing.groups()
-        options = sorted(re.findall(r"^\t(\S+)$", text, re.M)) or scenario_names()
+        options = sorted(re.findall(r"^\t(\S+)$", text, re.M)) or scenario_names(group)
         return no_such(group, choice, options)
     key = getattr(err, "full_key", None) or (re.search(r"full_key: (\S+)", text) or [None, None])[1]
     cause = getattr(err, "__cause__", None) or getattr(err, "__context__", None)
@@ -99,8 +105,12 @@ def explain(err: Exception) -> str:
     return f"{key}: {first}" if key else first
 
 
-@functools.lru_cache(maxsize=64)
 def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
+    return _compose_alone(tuple(alone(overrides)))
+
+
+@functools.lru_cache(maxsize=64)
+def _compose_alone(overrides: tuple[str, ...]) -> DictConfig:
     check_scenario_file(overrides, conf_dir())
     register()
     try:

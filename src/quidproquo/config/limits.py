@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from quidproquo.config.checks import ConfigError
-from quidproquo.config.schema import Config
+from quidproquo.config.schema import DEFAULT_SCENARIO, Config
 
 BASE_BYTES = 250 * 2**20
 BYTES_PER_WORLD_MONTH = 500
@@ -106,23 +106,30 @@ def check_search_path(overrides: tuple[str, ...]) -> list[Path]:
     return roots
 
 
+CHOSEN_GROUPS = ("scenario", "case", "policy", "behaviour")  # the groups whose files a user may add or name
+
+
 def check_scenario_file(overrides: tuple[str, ...], conf: Path) -> None:
-    """Refuse, before Hydra reads it, a scenario named by a path (only scenarios on the search path
-    may be chosen), or a scenario file that is too large, not UTF-8, nested too deep, or uses YAML
-    aliases (anchors and aliases can expand without bound: the "billion laughs"; a scenario needs none)."""
-    chosen = [o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")]
+    """Refuse, before Hydra reads it, a scenario (or case, policy, behaviour) named by a path (only
+    files on the search path may be chosen), or such a file that is too large, not UTF-8, nested
+    too deep, or uses YAML aliases (anchors and aliases can expand without bound: the "billion
+    laughs"; a scenario needs none)."""
     roots = [conf, *check_search_path(overrides)]
-    name = chosen[-1] if chosen else "thaw"
+    for group in CHOSEN_GROUPS:
+        chosen = [o.split("=", 1)[1] for o in overrides if o.startswith(f"{group}=")]
+        if chosen or group == "scenario":
+            _check_choice(group, chosen[-1] if chosen else DEFAULT_SCENARIO, roots, conf)
+
+
+def _check_choice(group: str, name: str, roots: list[Path], conf: Path) -> None:
     if name.startswith(("/", "~")) or ".." in Path(name).parts or "\\" in name:
-        names = sorted(
-            p.relative_to(conf / "scenario").with_suffix("").as_posix() for p in (conf / "scenario").rglob("*.yaml")
-        )
+        names = sorted(p.relative_to(conf / group).with_suffix("").as_posix() for p in (conf / group).rglob("*.yaml"))
         raise ConfigError(
-            f"scenario={name}: names a file by its path; allowed: a scenario on the search path "
+            f"{group}={name}: names a file by its path; allowed: a {group} on the search path "
             f"({', '.join(names)}, or one in a folder added with hydra.searchpath=[file://DIR])"
         )
     for root in roots:
-        path = root / "scenario" / f"{name}.yaml"
+        path = root / group / f"{name}.yaml"
         if not path.is_file():
             continue
         if path.stat().st_size > MAX_SCENARIO_BYTES:

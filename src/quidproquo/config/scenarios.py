@@ -23,10 +23,21 @@ def conf_dir() -> Path:
     return Path(os.environ.get("QPQ_CONF", Path(__file__).resolve().parents[3] / "conf"))
 
 
-def scenario_names() -> list[str]:
-    """Every scenario, subfolders included (`theory/rubinstein`)."""
-    folder = conf_dir() / "scenario"
+def scenario_names(group: str = "scenario") -> list[str]:
+    """Every scenario (or case, policy, behaviour), subfolders included (`theory/rubinstein`)."""
+    folder = conf_dir() / group
     return sorted(p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.yaml"))
+
+
+def alone(overrides) -> list[str]:
+    """A case or a policy named without a scenario runs alone: the default scenario (thaw, which
+    is a case and a policy of its own) is dropped, and the actors behave as the posterior says
+    (conf/behaviour/posterior.yaml) unless a `behaviour=` is named. Other overrides pass as given."""
+    overrides = list(overrides)
+    named = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
+    if not {"case", "policy"} & named or "scenario" in named:
+        return overrides
+    return [*overrides, "~scenario", *([] if "behaviour" in named else ["behaviour=posterior"])]
 
 
 SCENARIO_DIR_HINT = (

@@ -20,9 +20,11 @@ from typing import Any
 ACTORS = ("minsk", "washington", "eu", "moscow", "opposition")
 SENDERS = ("washington", "eu")
 INSTRUMENT_STATES = ("imposed", "lifted", "suspended")
+INSTRUMENT_KINDS = ("sanction", "detainee")  # a sanction may be reimposed; a detainee the sender frees (a swap) cannot be re-arrested
 RENEWED = "renewed"  # what a dated event may also say of an instrument: its scheduled renewal passed that month (the record's vote)
 DEFAULT_SCENARIO = "thaw"  # what a command runs when no scenario is named (conf/config.yaml says the same to Hydra)
 STANCES = ("hawk", "core", "dove")
+ROLE_NAMES = {"minsk": "Minsk", "washington": "Washington", "eu": "the EU", "moscow": "Moscow", "opposition": "the opposition"}
 PROTOCOLS = ("alternating", "nash")
 GOODS_KINDS = ("bundles", "divisible")
 
@@ -89,6 +91,7 @@ class InstrumentConfig:
     state: str = "imposed"  # its state at round 0: imposed, lifted or suspended
     level: int = 0  # steps of relief in force at round 0 while imposed (a licence the record says is in force where a forecast starts)
     renewal_month: int = 0  # calendar month of its scheduled renewal (EU); 0 = none
+    kind: str = "sanction"  # sanction, or detainee: someone the sender holds whom the target wants back, freed in a deal (a swap) and never re-imposed
     duration: int = 0  # months a licence (relief short of its last step) runs before it lapses unless the sender renews it; 0 = until reversed
     # Graduated relief, as senders give it (data/comparative): after step k, relief[k] of the cost
     # and legitimacy is relieved, at step_cost[k] of the lift cost (cumulative, ending at 1).
@@ -148,20 +151,21 @@ class WashingtonConfig:
     strategy: Any = None  # its concession strategy in the talks (a _target_ node); unset, STRATEGIES["washington"]: linear
     engagement: float = 0.0  # monthly probability of an envoy visit: none unless a scenario sends them
     channel_value: float = 0.0  # value of the channel to Moscow that a deal keeps open
-    # The ask scales with what is on the table: visit_ask prisoners for a visit alone, plus
-    # `price` prisoners per USD m a month of relief (legitimacy counted like money), filled
-    # from the tiers Washington values most: own nationals first.
-    visit_ask: float = 10.0  # prisoners Washington asks for a visit alone, without relief
-    price: float = 1.5  # prisoners asked per USD m a month of relief
+    # The ask scales with what is on the table, in shares of everyone held at the start (so one
+    # behaviour fits a case of 100 prisoners or 1,000): visit_ask of them for a visit alone, plus
+    # `price` of them for all the relief Washington could give (each instrument weighed by its
+    # monthly cost and legitimacy to Minsk), filled from the tiers it values most: own nationals first.
+    visit_ask: float = 10.0  # share of everyone held at the start asked for a visit alone, without relief (10 of Belarus's 1,183)
+    price: float = 1.5  # share of everyone held at the start asked for all of Washington's relief (1.5 a USD m a month in Belarus 2025)
     reserve_weight: float = 1.0  # each step costs 1 + this x the share of US relief already given: relief kept for later
     # Any relief at all is a political signal ("no concession announced" is the norm): a deal
     # with relief costs relief_signal x what everyone held at the start is worth to Washington
     # more (a share, so the same number means the same in a case of 100 prisoners or 1,000), and
-    # relief's whole political cost is divided by 1 + trust x prisoners freed in earlier deals --
-    # a track record makes relief defensible.
+    # relief's whole political cost is divided by 1 + trust x the share of everyone held at the
+    # start freed in earlier deals -- a track record makes relief defensible.
     relief_signal: float = 0.38  # the political cost of a deal with any relief at all, as a share of the worth to Washington of everyone held at the start
     track_record: float = 0.0  # prisoners freed in its deals before round 0 (where a forecast starts from the record); trust counts them
-    trust: float = 0.1  # relief's political cost is divided by 1 + trust x prisoners freed in earlier deals
+    trust: float = 0.1  # relief's political cost is divided by 1 + trust x the share of everyone held at the start freed in earlier deals (0.1 a prisoner in Belarus 2025)
     humanitarian_weight: float = 1.0  # weight of prisoners freed
     credibility_weight: float = 1.0  # weight of the political cost of relief
     alliance_weight: float = 1.0  # friction with the EU for each US instrument lifted alone, per month
@@ -241,18 +245,32 @@ class EventConfig:
 
 
 @dataclass
+class CaseConfig:
+    """What names an episode: the data of a case (`conf/case/`) fill the rest of the config --
+    goods, start, the EU's members and dated facts -- and nothing about how the actors decide."""
+
+    name: str = ""  # the case (conf/case/NAME.yaml)
+    title: str = ""  # a line that says which episode it is
+    # The actors are roles: the target holds the prisoners (minsk), the senders impose and relieve
+    # (washington, eu), the patron presses the target (moscow), the opposition mobilises.
+    names: dict[str, str] = field(default_factory=lambda: dict(ROLE_NAMES))  # who plays each role, for the words of logs and reports: minsk: Caracas
+
+
+@dataclass
 class Config:
     name: str = "custom"
     description: str = ""
+    case: CaseConfig = field(default_factory=CaseConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
     bargaining: BargainingConfig = field(default_factory=BargainingConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     goods: GoodsConfig = field(default_factory=GoodsConfig)
     actors: ActorsConfig = field(default_factory=ActorsConfig)
+    facts: list[EventConfig] = field(default_factory=list)  # the case's dated facts (conf/case/): composition appends them to the events, and they apply alike
     events: list[EventConfig] = field(default_factory=list)
 
 
 SCHEMAS = {cls.__name__: cls for cls in (  # by name, for error messages that list a node's keys
     EngineConfig, BargainingConfig, OutputConfig, TierConfig, Valuation, InstrumentConfig, GoodsConfig,
     MinskConfig, WashingtonConfig, MemberConfig, EUConfig, MoscowConfig, OppositionConfig, ActorsConfig,
-    EventConfig, Config)}
+    EventConfig, CaseConfig, Config)}

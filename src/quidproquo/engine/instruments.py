@@ -13,7 +13,7 @@ line of the event log:
 - `expire` -- a licence's term is over: renewed for another term, or it lapses (every step
   reversed); a delisting (the last step) has no term;
 - `snap_back` -- re-impose relief in force, every step of it (and cancel relief still pending),
-  after an arrest surge;
+  after an arrest surge -- but a detainee the sender freed in a swap (`kind: detainee`) stays free;
 - `lapse` -- a scheduled renewal vetoed: the instrument lapses to lifted;
 - `suspend` -- the EU suspends an instrument on progress;
 - `add_listings` -- new EU listings, booked on the EU's last instrument (its sectoral packages);
@@ -65,6 +65,8 @@ class Instruments(ParameterVectors):
         self.listings = np.zeros(worlds, dtype=np.int64)
         # Licences with a term: the round each instrument's relief in force lapses (NOT_PENDING: none).
         self.duration = np.array([self[n].duration for n in self.names], dtype=np.int64)
+        # A sanction can be re-imposed; a detainee the sender has freed cannot be taken back.
+        self.reversible = np.array([self[n].kind == "sanction" for n in self.names], dtype=bool)
         self.expires = np.full((worlds, len(self.names)), NOT_PENDING, dtype=np.int64)
         self.renewed_now = np.zeros(len(self.names), dtype=bool)  # renewals the record dates this month
         self.cost_spent_now = np.zeros((worlds, len(self.names)))  # share of each lift cost spent this month
@@ -203,6 +205,7 @@ class Instruments(ParameterVectors):
         """Re-impose what `undo` (worlds, instruments) marks and is in the `relieved` state, and
         cancel what it marks that is still pending; returns what was undone. `text(i, undone)`
         words world i's log line."""
+        undo = undo & self.reversible  # a swap's detainee, once freed, stays free
         snap = undo & ((self.state == relieved) | (self.level > 0))
         cancel = undo & (self.pending != NOT_PENDING)
         self.state[snap], self.level[snap], self.expires[snap] = IMPOSED, 0, NOT_PENDING

@@ -7,7 +7,7 @@ of its cells):
 - the initial stock: the count of 2022-12-31 (1,448), split across the tiers in the proportion
   `belarus_2025` splits its 1,409 (`split`);
 - the inflow: the mean of the months with a newly-recognised figure, 2022-12..2023-10 (flows.csv),
-  less the prominent and foreign tiers' inflows (goods/belarus.yaml), so the total matches it;
+  less the prominent and foreign tiers' inflows (conf/case/belarus_mid_2025.yaml), so the total matches it;
 - clemency 0: events.csv holds no pardon (no release of any kind) dated before 2024-07-03;
 - the rank-and-file completion rate: the one free number, fitted by least squares of the model's
   mean stock (over FIT_WORLDS worlds, common random numbers) to the counts of 2023-02-27 ..
