@@ -47,8 +47,21 @@ def test_washington_prices_relief_in_prisoners_and_asks_more_under_lobbying():
     m.opposition.lobbying[:] = 0.2
     relief = np.zeros((1, 2, len(m.instruments.names)))
     relief[0, 1, idx(m, "potash")] = 0.1  # a licence: a tenth of USD 70 m and of 1 legitimacy
-    # (visit_ask 10 + price 1.5 x relieved USD m a month) x (1 + lobbying)
-    assert m.washington.price(np.array([0]), relief)[0].tolist() == pytest.approx([12.0, (10 + 1.5 * 7.1) * 1.2])
+    # Shares of the 1,183 held at the start: 1,183 x (visit_ask 0.00845 + price 0.137 x the share of
+    # its relief's worth, 7.1 of 108 USD m a month: belavia 8+1, embassy 0+3, potash 70+1, petroleum 25)
+    # x (1 + lobbying) -- about 12 and 24.8 people.
+    held = 1183 * 1.2
+    expected = [held * 0.00845, held * (0.00845 + 0.137 * 7.1 / 108)]
+    assert m.washington.price(np.array([0]), relief)[0].tolist() == pytest.approx(expected)
+
+
+def test_the_same_shares_ask_the_same_share_of_a_case_of_any_size():
+    small = model(worlds=1, **{"goods.prisoners.rank_and_file.initial": 98})  # 98 + 50 + 35 = 183 held
+    large = model(worlds=1)  # 1,183 held
+    relief = np.zeros((1, 1, len(large.instruments.names)))
+    relief[0, 0, idx(large, "potash")] = 1.0
+    asked = [m.washington.price(np.array([0]), relief)[0, 0] / m.prisoners.initial_total for m in (small, large)]
+    assert asked[0] == pytest.approx(asked[1])
 
 
 def test_washington_engages_by_its_rate_and_only_with_someone_to_ask_for():

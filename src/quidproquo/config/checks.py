@@ -124,6 +124,7 @@ RANGES: dict[str, Range] = {
     "goods.instruments.*.duration": Range(0, 600),
     **{f"actors.{actor}.discount": UNIT for actor in ACTORS},
     "actors.washington.engagement": SHARE,
+    "actors.washington.visit_ask": SHARE,
     "actors.washington.channel_value": POSITIVE,
     **{
         f"actors.washington.{name}": POSITIVE

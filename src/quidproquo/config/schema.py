@@ -155,8 +155,8 @@ class WashingtonConfig:
     # behaviour fits a case of 100 prisoners or 1,000): visit_ask of them for a visit alone, plus
     # `price` of them for all the relief Washington could give (each instrument weighed by its
     # monthly cost and legitimacy to Minsk), filled from the tiers it values most: own nationals first.
-    visit_ask: float = 10.0  # share of everyone held at the start asked for a visit alone, without relief (10 of Belarus's 1,183)
-    price: float = 1.5  # share of everyone held at the start asked for all of Washington's relief (1.5 a USD m a month in Belarus 2025)
+    visit_ask: float = 0.00845  # share of everyone held at the start asked for a visit alone, without relief (10 of Belarus's 1,183)
+    price: float = 0.137  # share of everyone held at the start asked for all of Washington's relief (1.5 a USD m a month in Belarus 2025)
     reserve_weight: float = 1.0  # each step costs 1 + this x the share of US relief already given: relief kept for later
     # Any relief at all is a political signal ("no concession announced" is the norm): a deal
     # with relief costs relief_signal x what everyone held at the start is worth to Washington
@@ -165,7 +165,7 @@ class WashingtonConfig:
     # start freed in earlier deals -- a track record makes relief defensible.
     relief_signal: float = 0.38  # the political cost of a deal with any relief at all, as a share of the worth to Washington of everyone held at the start
     track_record: float = 0.0  # prisoners freed in its deals before round 0 (where a forecast starts from the record); trust counts them
-    trust: float = 0.1  # relief's political cost is divided by 1 + trust x the share of everyone held at the start freed in earlier deals (0.1 a prisoner in Belarus 2025)
+    trust: float = 118.0  # relief's political cost is divided by 1 + trust x the share of everyone held at the start freed in earlier deals (0.1 a prisoner in Belarus 2025)
     humanitarian_weight: float = 1.0  # weight of prisoners freed
     credibility_weight: float = 1.0  # weight of the political cost of relief
     alliance_weight: float = 1.0  # friction with the EU for each US instrument lifted alone, per month

@@ -50,10 +50,10 @@ PRIOR = (
     Parameter("clemency_2024", "actors.minsk.clemency", 0.2, 3.0, "pardon intensity before the January 2025 election"),
     Parameter("clemency_2025", "actors.minsk.clemency@2025-02", 0.05, 2.0, "pardon intensity after the election"),
     Parameter("engagement_2025", "actors.washington.engagement@2025-01", 0.02, 1.0, "monthly chance of a US envoy visit from January 2025"),
-    Parameter("visit_ask", "actors.washington.visit_ask", 1.0, 60.0, "prisoners Washington asks for a visit without relief"),
-    Parameter("price", "actors.washington.price", 0.1, 5.0, "prisoners Washington asks per USD m a month of relief"),
+    Parameter("visit_ask", "actors.washington.visit_ask", 0.0005, 0.045, "share of those held Washington asks for a visit without relief"),
+    Parameter("price", "actors.washington.price", 0.005, 0.4, "share of those held Washington asks for all its relief"),
     Parameter("relief_signal", "actors.washington.relief_signal", 0.0, 1.5, "political cost of any relief, a share of the worth of everyone held"),
-    Parameter("trust", "actors.washington.trust", 0.0, 0.5, "how much each prisoner freed in earlier deals makes relief defensible"),
+    Parameter("trust", "actors.washington.trust", 0.0, 700.0, "how much each share of those held freed in earlier deals makes relief defensible"),
 )  # fmt: skip
 QUANTILE = 0.6  # each generation's threshold: this quantile of the last one's distances
 NOT_RELIEVED = ("imposed", "closed")  # sanctions.csv states that relieve nothing

@@ -15,9 +15,12 @@ class Washington(Actor):
     """The US administration as a sender of sanctions.
 
     Each month it sends an envoy with probability `engagement` while anyone is held. At the
-    table it asks a price that scales with what is on it -- `visit_ask` prisoners for the visit
-    alone and `price` prisoners per USD m a month of relief, raised by the opposition's lobbying,
-    filled from the tiers it values most (own nationals first) -- and concedes by its strategy.
+    table it asks a price that scales with what is on it -- `visit_ask` of everyone held at the
+    start for the visit alone, plus `price` of them for all the relief it could give (each
+    instrument weighed by what it costs Minsk a month and the legitimacy it withholds), raised by
+    the opposition's lobbying, filled from the tiers it values most (own nationals first) -- and
+    concedes by its strategy. Both are shares, as is `trust` (per share of everyone held freed in
+    its earlier deals), so the same behaviour asks 5 of 273 or 21 of 1,183: a case of any size.
     It values a deal by prisoners freed, the channel to Moscow that a deal keeps open, and the
     credibility it spends on relief; relief is dearer the more it has already given (it keeps
     some in reserve for later releases). It snaps relief back if arrests surge after a deal, and
@@ -40,6 +43,13 @@ class Washington(Actor):
         self.stake = np.broadcast_to(
             weigh(model.prisoners.held, model.prisoners.valuation("washington")), (self.worlds,)
         ).astype(np.float64)
+        # The yardsticks of its shares: everyone held at the start, and what all its relief is
+        # worth to Minsk a month (cost and legitimacy, USD m) -- per world, as either may vary.
+        self.held_at_start = np.maximum(np.broadcast_to(model.prisoners.initial_total, (self.worlds,)), 1).astype(np.float64)
+        mine = model.instruments.of("washington")
+        legitimacy = np.atleast_2d(model.instruments.vector("legitimacy"))
+        worth = (model.instruments.monthly_cost_of(None) + legitimacy) * mine
+        self.relief_worth = np.maximum(worth.sum(axis=1), 1e-9)
 
     @property
     def instruments(self) -> np.ndarray:
@@ -79,17 +89,20 @@ class Washington(Actor):
         legitimacy = at(np.atleast_2d(instruments.vector("legitimacy")), worlds)[:, columns]
         worth = instruments.monthly_cost_of(worlds)[:, columns] + legitimacy  # USD m a month
         lobbying = self.model.opposition.lobbying[worlds]
-        return (column(p.visit_ask) + column(p.price) * weigh(relief, worth[:, None, :])) * (1.0 + lobbying[:, None])
+        held, whole = self.held_at_start[worlds], self.relief_worth[worlds]
+        share = weigh(relief, worth[:, None, :]) / whole[:, None]  # of all the relief it could give
+        return column(held) * (column(p.visit_ask) + column(p.price) * share) * (1.0 + lobbying[:, None])
 
     def reserve(self, worlds: np.ndarray) -> np.ndarray:
         """How much dearer relief is, per world: 1 + reserve_weight x the share of its
         instruments' lift cost already spent (relief kept for later releases), over 1 + trust x
-        prisoners freed in its earlier deals (a track record makes relief defensible)."""
+        the share of everyone held at the start freed in its earlier deals (a track record makes
+        relief defensible)."""
         p, instruments, mine = self.p_at(worlds), self.model.instruments, self.instruments
         lift_cost = at(np.atleast_2d(instruments.vector("lift_cost")), worlds) * mine  # (worlds or 1, instruments)
         spent = weigh(instruments.ladder(instruments.cost_ladder, instruments.level[worlds]), lift_cost)
         whole = np.maximum(total(lift_cost), 1e-9)
-        return (1.0 + p.reserve_weight * spent / whole) / (1.0 + p.trust * self.freed[worlds])
+        return (1.0 + p.reserve_weight * spent / whole) / (1.0 + p.trust * self.freed[worlds] / self.held_at_start[worlds])
 
     def step_cost(self, worlds: np.ndarray, relief: np.ndarray, cost: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """Its linear cost of each next step (worlds, instruments `columns`, steps), from the shares
