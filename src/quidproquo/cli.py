@@ -476,6 +476,8 @@ def calibrate_command(args: argparse.Namespace) -> None:
     from quidproquo.experiments.calibrate import calibrate as fit_and_forecast
     from quidproquo.runs.lock import fresh_name
 
+    if args.cases is not None or args.hold_out is not None or args.write_behaviour:
+        return cases_command(args)
     if args.posterior:
         return posterior_command(args)
     if args.until is not None:
@@ -555,6 +557,56 @@ def _forecast(parser: argparse.ArgumentParser) -> None:
         parser, "the record's month to start from (2025-06 or 2025-12)", "runs/forecast/<date>_<origin>_<random>"
     )
     parser.add_argument("--months", type=int, default=6, help="months to forecast (default 6)")
+
+
+def cases_command(args: argparse.Namespace) -> None:
+    """`qpq calibrate --cases A,B --hold-out C`: the shared behaviour fitted on some cases, scored on another."""
+    from quidproquo.config import ConfigError, conf_dir
+    from quidproquo.experiments import leave_one_out
+    from quidproquo.experiments.cases import CASES, case_named
+    from quidproquo.experiments.progress import Progress
+    from quidproquo.runs.lock import fresh_name
+
+    for flag, given in (
+        ("--posterior", args.posterior),
+        ("--until", args.until),
+        ("--write-scenario", args.write_scenario),
+    ):
+        if given not in (None, False):
+            fail(f"{flag}: not with --cases (the cases' fit writes no scenario and reads each record whole)")
+    if not args.cases or not args.hold_out:
+        fail("--cases A,B,... and --hold-out CASE|each go together (e.g. --cases all --hold-out each)")
+    try:
+        names = list(CASES) if args.cases == "all" else [case_named(n.strip()).name for n in args.cases.split(",")]
+        if len(set(names)) != len(names) or len(names) < 2:
+            raise ConfigError(f"--cases {args.cases}: name at least two different cases")
+        if args.hold_out == "each":
+            held = names
+        elif args.hold_out in names:
+            held = [args.hold_out]
+        else:
+            raise ConfigError(f"--hold-out {args.hold_out}: must be one of --cases ({', '.join(names)}) or each")
+    except ConfigError as err:
+        fail(str(err))
+    out = args.out or fresh_name(Path("runs") / "calibrate" / f"{datetime.now():%Y-%m-%d}_cases")
+    behaviour = conf_dir() / "behaviour" / "posterior.yaml" if args.write_behaviour else None
+    command = f"qpq calibrate --cases {args.cases} --hold-out {args.hold_out}" + (
+        " --write-behaviour" if behaviour else ""
+    )
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        progress = Progress("calibrate")
+        result = leave_one_out.write(names, held, out, command, behaviour, progress=progress)
+        progress.close()
+    except ConfigError as err:
+        fail(str(err))
+    for r in leave_one_out.summary(result["table"]).itertuples():
+        print(
+            f"qpq: {r.held_out}: {int(r.in_90)} of {r.rows} rows in the 90% band; mean score {r.score:,.2f} (naive {r.naive:,.2f})"
+        )
+    print(f"qpq: report -> {out / 'leave_one_out.md'}, table -> {out / 'table.csv'} (done.json last)")
+    if behaviour is not None:
+        print(f"qpq: behaviour of every case's fit -> {behaviour}")
 
 
 def posterior_command(args: argparse.Namespace) -> None:
@@ -658,6 +710,22 @@ def _calibrate(parser: argparse.ArgumentParser) -> None:
         "--until",
         metavar="YYYY-MM",
         help="with --posterior: the record's last month to fit (2025-06 or 2025-12; default 2025-12)",
+    )
+    parser.add_argument(
+        "--cases",
+        metavar="A,B,...",
+        help="fit the behaviour the cases share on these episodes (belarus_2024_25, venezuela_2023, cuba_2025, "
+        "belarus_2015, or all) and score the one --hold-out names",
+    )
+    parser.add_argument(
+        "--hold-out",
+        metavar="CASE|each",
+        help="with --cases: the case left out of the fit and scored (each: every case in turn, and the fit on all)",
+    )
+    parser.add_argument(
+        "--write-behaviour",
+        action="store_true",
+        help="with --cases: also write the fit on every case's draws to conf/behaviour/posterior.yaml",
     )
 
 

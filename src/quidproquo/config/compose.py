@@ -277,4 +277,8 @@ def from_dictconfig(cfg: DictConfig) -> Config:
     except (OmegaConfBaseException, ValueError) as err:
         raise ConfigError(explain(err)) from None
     validate(complete(out))
+    if out.draws:
+        from quidproquo.config.points import check_draws
+
+        check_draws(out)
     return out

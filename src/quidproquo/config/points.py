@@ -150,3 +150,30 @@ def _checked(key: str, values: np.ndarray, base: Any) -> np.ndarray:
 def _shown(value) -> str:
     """A value as the user wrote it: 1.5, not np.float64(1.5)."""
     return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def check_draws(cfg: Config) -> None:
+    """`draws` (one value per world, from a list) under the same rules as points: each key may
+    vary by world and names a key, every list has the same length, every value passes the key's
+    checks -- one line naming the key otherwise."""
+    lengths = {len(values) for values in cfg.draws.values()}
+    if len(lengths) > 1 or 0 in lengths:
+        raise ConfigError(f"draws: every key needs the same number of values, at least one; got {sorted(lengths)}")
+    for key, values in cfg.draws.items():
+        if not has_key(cfg, key) or "@" in key:
+            raise ConfigError(f"draws.{key}: names no config key")
+        if not can_vary(key):
+            raise ConfigError(f"draws.{key}: cannot vary from world to world within one model (it shapes the run)")
+        try:
+            _checked(key, np.asarray(values), value_of(cfg, key))
+        except ConfigError as err:  # "(point k)" is the k-th draw here
+            raise ConfigError("draws." + str(err).replace("(point ", "(draw ")) from None
+
+
+def drawn(cfg: Config, world_ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Each `draws` key's value in every world: world i at value i mod N."""
+    out = {}
+    for key, values in cfg.draws.items():
+        values = np.asarray(values, dtype=np.float64)
+        out[key] = values[np.asarray(world_ids) % values.size]
+    return out

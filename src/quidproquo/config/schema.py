@@ -266,6 +266,9 @@ class Config:
     output: OutputConfig = field(default_factory=OutputConfig)
     goods: GoodsConfig = field(default_factory=GoodsConfig)
     actors: ActorsConfig = field(default_factory=ActorsConfig)
+    # Per-world values of numeric parameters (conf/behaviour/posterior.yaml: the posterior's draws):
+    # world i takes the (i mod N)-th of each key's N values, whatever runs beside it.
+    draws: dict[str, list[float]] = field(default_factory=dict)  # key -> N values, world i at value i mod N (a posterior's draws)
     facts: list[EventConfig] = field(default_factory=list)  # the case's dated facts (conf/case/): composition appends them to the events, and they apply alike
     events: list[EventConfig] = field(default_factory=list)
 

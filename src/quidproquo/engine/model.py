@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from quidproquo.config import Config, load, month
-from quidproquo.config.points import Points
+from quidproquo.config.points import Points, drawn
 from quidproquo.config.schema import DEFAULT_SCENARIO
 from quidproquo.engine.actors import EU, Minsk, Moscow, Opposition, Washington
 from quidproquo.engine.arrays import total
@@ -113,7 +113,10 @@ class BargainingModel(mesa.Model):
             self.point = np.zeros(self.world_ids.size, dtype=np.int64)
         self.num_worlds = int(self.world_ids.size)
         # What every actor and good reads: the config's scalars, and the points' per-world values.
-        self.parameters = Parameters(self.cfg, points.varying(config.engine.worlds) if points is not None else None)
+        varying = points.varying(config.engine.worlds) if points is not None else {}
+        # A behaviour's draws (config.draws): world i at the (i mod N)-th; a point's own value wins.
+        varying = {**drawn(config, self.world_ids), **varying}
+        self.parameters = Parameters(self.cfg, varying)
         self.rounds = config.engine.rounds
         self.start = month(config.engine.start, "engine.start")
         self.round = 0

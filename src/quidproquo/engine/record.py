@@ -65,6 +65,10 @@ class EventLog:
             if mask is None or mask[i]:
                 self.log_one(i, actor, kind, text(i))
 
+    def named(self, actor: str) -> str:
+        """Who plays an actor's role in this case (`case.names`): Minsk, or Caracas."""
+        return self.model.cfg.case.names.get(actor, actor.capitalize())
+
     def tier_list(self, counts: np.ndarray) -> str:
         """'24 (20 rank_and_file, 4 foreign)', or '0'."""
         parts = [f"{n} {tier}" for tier, n in zip(self.model.prisoners.tiers, counts) if n]

@@ -66,6 +66,7 @@ class Talks:
         w, m, instruments = model.washington, model.minsk, model.instruments
         columns = np.flatnonzero(instruments.of("washington"))  # the menu's instruments: Washington's
         left = instruments.steps_left("washington", worlds)[:, columns]  # (w, i)
+        left = np.where(w.withholds_relief(worlds)[:, None], 0, left)  # no relief while arrests surge
         # Each world's row of the ladders, read with one flat index (fancy indexing over two axes is slow).
         row = columns * instruments.ahead_relief.shape[1] + instruments.level[worlds][:, columns]  # (w, i)
         ahead = lambda table: table.reshape(-1, table.shape[2])[row]  # noqa: E731  (w, i, k)
@@ -194,7 +195,7 @@ class Talks:
                         i,
                         offer.proposer,
                         "offer",
-                        f"{offer.proposer.capitalize()} proposes: release "
+                        f"{log.named(offer.proposer)} proposes: release "
                         f"{log.tier_list(releases[k])} for {log.relief_words(steps[k], level[i])} -- {verdict}",
                     )
             if outcome.deal[j]:
@@ -204,7 +205,7 @@ class Talks:
                     i,
                     "minsk",
                     "deal",
-                    f"deal: Minsk releases {log.tier_list(releases)}; {log.relief_words(steps, level[i])}{staged}",
+                    f"deal: {log.named('minsk')} releases {log.tier_list(releases)}; {log.relief_words(steps, level[i])}{staged}",
                 )
 
     def log_splits(self, worlds: np.ndarray, outcome: Outcome) -> None:
@@ -218,8 +219,13 @@ class Talks:
                         i,
                         offer.proposer,
                         "offer",
-                        f"{offer.proposer.capitalize()} proposes: Washington {x:.4f}, Minsk {1 - x:.4f} -- {verdict}",
+                        f"{log.named(offer.proposer)} proposes: {log.named('washington')} {x:.4f}, {log.named('minsk')} {1 - x:.4f} -- {verdict}",
                     )
             if outcome.deal[j]:
                 x = outcome.candidate[j]
-                log.log_one(i, "minsk", "deal", f"deal: the good is split Washington {x:.4f}, Minsk {1 - x:.4f}")
+                log.log_one(
+                    i,
+                    "minsk",
+                    "deal",
+                    f"deal: the good is split {log.named('washington')} {x:.4f}, {log.named('minsk')} {1 - x:.4f}",
+                )

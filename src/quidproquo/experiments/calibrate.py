@@ -83,7 +83,11 @@ PARAMETERS = (
         "monthly chance of a US envoy visit from January 2025",
     ),
     Parameter(
-        "visit_ask", "actors.washington.visit_ask", 0.001, 0.045, "share of those held Washington asks for a visit without relief"
+        "visit_ask",
+        "actors.washington.visit_ask",
+        0.001,
+        0.045,
+        "share of those held Washington asks for a visit without relief",
     ),
 )
 # Not fitted, because twelve months of data cannot tell them apart (their values and sources are

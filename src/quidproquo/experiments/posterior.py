@@ -195,12 +195,12 @@ class Draws(Points):
         return self.first + (ids % self.period if self.period else ids)
 
 
-def simulate(base: Config, theta: np.ndarray, first: int, rounds: int) -> BargainingModel:
-    """One model of len(theta) worlds, world i at theta[i] (PRIOR's order) numbered first + i."""
+def simulate(base: Config, theta: np.ndarray, first: int, rounds: int, prior=PRIOR) -> BargainingModel:
+    """One model of len(theta) worlds, world i at theta[i] (`prior`'s order) numbered first + i."""
     cfg = copy.deepcopy(base)  # the caller's config stays as it was
     cfg.engine.worlds, cfg.engine.rounds = 1, rounds  # one world a point: a point is a particle
     cfg.output.event_log_worlds = 0
-    table = {p.key: theta[:, j] for j, p in enumerate(PRIOR)}
+    table = {p.key: theta[:, j] for j, p in enumerate(prior)}
     checked = points(cfg, table)
     return BargainingModel(config=cfg, points=Draws(checked.table, first)).run()
 
@@ -276,41 +276,81 @@ def sample(
     progress=None,
 ) -> Posterior:
     """ABC-SMC over PRIOR for `base` against `rec` (see the module docstring)."""
+    begun = time.perf_counter()
+    if month(base.engine.start, "engine.start") != rec.start:
+        raise ConfigError(f"engine.start={base.engine.start}: the record starts at {rec.start}")
+
+    def run(proposal: np.ndarray, first: int):
+        model = simulate(base, proposal, first=first, rounds=rec.rounds)
+        return simulated(model, rec), model
+
+    fit = smc(PRIOR, run, rec.observed, particles, proposals, generations, seed, progress)
+    model, keep = fit.last
+    return Posterior(
+        fit.theta,
+        fit.weights,
+        fit.distance,
+        model.prisoners.held[keep].copy(),
+        model.washington.freed[keep].copy(),
+        fit.generations,
+        fit.scale,
+        rec,
+        time.perf_counter() - begun,
+    )
+
+
+@dataclass
+class Fit:
+    """What `smc` returns: the last generation's particles, weights and distances, the
+    generations' diagnostics, each moment's scale, and (the simulation's extra, kept indices)
+    of the last generation."""
+
+    theta: np.ndarray
+    weights: np.ndarray
+    distance: np.ndarray
+    generations: pd.DataFrame
+    scale: np.ndarray
+    last: tuple
+
+
+def smc(
+    prior, run, observed: np.ndarray, particles: int, proposals: int, generations: int, seed: int, progress=None
+) -> Fit:
+    """Adaptive ABC-SMC over the uniform `prior` (Parameters): `run(proposal, first)` simulates
+    one world at each row of `proposal`, numbered from `first`, and returns (moments, extra);
+    the distance to `observed` is scaled per moment by its spread in generation 0 (floored at 1)."""
     from quidproquo.experiments.progress import Silent
 
     progress = progress or Silent()
     begun = time.perf_counter()
-    if month(base.engine.start, "engine.start") != rec.start:
-        raise ConfigError(f"engine.start={base.engine.start}: the record starts at {rec.start}")
     rng = np.random.default_rng([seed, 21])
-    low, high = np.array([p.low for p in PRIOR]), np.array([p.high for p in PRIOR])
+    low, high = np.array([p.low for p in prior]), np.array([p.high for p in prior])
     stage = progress.stage("generations", generations, "generation", f"ABC-SMC {generations} x {proposals:,} worlds")
     history, scale = [], None
-    theta = weights = distance = held = freed = None
+    theta = weights = distance = last = None
     with stage:
         for t in range(generations):
             if t == 0:
-                proposal = low + (high - low) * rng.random((proposals, len(PRIOR)))
+                proposal = low + (high - low) * rng.random((proposals, len(prior)))
             else:
                 cov = 2.0 * _weighted_cov(theta, weights) + 1e-12 * np.diag((high - low) ** 2)
                 chol = np.linalg.cholesky(cov)
-                proposal = np.empty((proposals, len(PRIOR)))
+                proposal = np.empty((proposals, len(prior)))
                 todo = np.arange(proposals)
                 for _ in range(1000):  # redraw what falls outside the prior's box
                     parents = rng.choice(theta.shape[0], size=todo.size, p=weights)
-                    moved = theta[parents] + rng.standard_normal((todo.size, len(PRIOR))) @ chol.T
+                    moved = theta[parents] + rng.standard_normal((todo.size, len(prior))) @ chol.T
                     inside = ((moved >= low) & (moved <= high)).all(axis=1)
                     proposal[todo[inside]] = moved[inside]
                     todo = todo[~inside]
                     if todo.size == 0:
                         break
                 proposal[todo] = np.clip(proposal[todo], low, high)
-            model = simulate(base, proposal, first=t * proposals, rounds=rec.rounds)
-            moments = simulated(model, rec)
+            moments, extra = run(proposal, t * proposals)
             if scale is None:
                 spread = np.median(np.abs(moments - np.median(moments, axis=0)), axis=0) * 1.4826
                 scale = np.maximum(spread, 1.0)
-            d = np.sqrt((((moments - rec.observed) / scale) ** 2).sum(axis=1))
+            d = np.sqrt((((moments - observed) / scale) ** 2).sum(axis=1))
             threshold = np.inf if t == 0 else float(np.quantile(distance, QUANTILE))
             under = np.flatnonzero(d <= threshold)
             keep = under[np.argsort(d[under], kind="stable")[:particles]]
@@ -324,9 +364,7 @@ def sample(
             else:
                 new_weights = 1.0 / np.maximum(_kernel_sum(proposal[keep], theta, weights, cov), 1e-300)
                 new_weights /= new_weights.sum()
-            theta, weights, distance = proposal[keep], new_weights, d[keep]
-            held = model.prisoners.held[keep].copy()
-            freed = model.washington.freed[keep].copy()
+            theta, weights, distance, last = proposal[keep], new_weights, d[keep], (extra, keep)
             history.append(
                 {
                     "generation": t,
@@ -342,9 +380,7 @@ def sample(
             )
             stage.update()
             stage.note(f"distance {np.median(distance):.2f}, ESS {history[-1]['ess']:.0f}")
-    return Posterior(
-        theta, weights, distance, held, freed, pd.DataFrame(history), scale, rec, time.perf_counter() - begun
-    )
+    return Fit(theta, weights, distance, pd.DataFrame(history), scale, last)
 
 
 def resample(posterior: Posterior, worlds: int, seed: int) -> np.ndarray:

@@ -45,7 +45,9 @@ class Washington(Actor):
         ).astype(np.float64)
         # The yardsticks of its shares: everyone held at the start, and what all its relief is
         # worth to Minsk a month (cost and legitimacy, USD m) -- per world, as either may vary.
-        self.held_at_start = np.maximum(np.broadcast_to(model.prisoners.initial_total, (self.worlds,)), 1).astype(np.float64)
+        self.held_at_start = np.maximum(np.broadcast_to(model.prisoners.initial_total, (self.worlds,)), 1).astype(
+            np.float64
+        )
         mine = model.instruments.of("washington")
         legitimacy = np.atleast_2d(model.instruments.vector("legitimacy"))
         worth = (model.instruments.monthly_cost_of(None) + legitimacy) * mine
@@ -77,9 +79,18 @@ class Washington(Actor):
         coin = streams.uniform(model.round, Draw.ENGAGEMENT)
         self.engaged = (coin < p.engagement) & (model.prisoners.total > 0)
         ledger.engaged = self.engaged.copy()
-        model.events.log("washington", "visit", self.engaged, lambda i: "envoy visit to Minsk")
+        target = model.events.named("minsk")
+        model.events.log("washington", "visit", self.engaged, lambda i: f"envoy visit to {target}")
 
     # ------------------------------------------------------------------------- at the table
+    def withholds_relief(self, worlds: np.ndarray) -> np.ndarray:
+        """Worlds (of `worlds`) where arrests this month are past its snapback threshold: relief
+        granted now would be snapped back at once, so it offers none (releases alone may still
+        be bought). Without a snapback threshold (0) it never withholds."""
+        ratio = np.broadcast_to(np.asarray(self.p.snapback_ratio, dtype=np.float64), (self.worlds,))[worlds]
+        arrests = row_sum(self.model.ledger.arrests[worlds])
+        return (ratio > 0) & (arrests > ratio * at(self.model.base_arrests, worlds))
+
     def price(self, worlds: np.ndarray, relief: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """Prisoners asked for each relief set, (worlds, sets), from the shares of each
         instrument's cost and legitimacy it relieves, `relief` (worlds, sets, instruments
@@ -102,7 +113,9 @@ class Washington(Actor):
         lift_cost = at(np.atleast_2d(instruments.vector("lift_cost")), worlds) * mine  # (worlds or 1, instruments)
         spent = weigh(instruments.ladder(instruments.cost_ladder, instruments.level[worlds]), lift_cost)
         whole = np.maximum(total(lift_cost), 1e-9)
-        return (1.0 + p.reserve_weight * spent / whole) / (1.0 + p.trust * self.freed[worlds] / self.held_at_start[worlds])
+        return (1.0 + p.reserve_weight * spent / whole) / (
+            1.0 + p.trust * self.freed[worlds] / self.held_at_start[worlds]
+        )
 
     def step_cost(self, worlds: np.ndarray, relief: np.ndarray, cost: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """Its linear cost of each next step (worlds, instruments `columns`, steps), from the shares
