@@ -88,7 +88,7 @@ def test_belarus_2015_the_pardon_is_followed_by_an_eu_suspension(runs):
 
 
 def test_a_detainee_cannot_have_a_term_nor_be_imposed_again():
-    with pytest.raises(ConfigError, match="goods.instruments.saab.duration.*must be 0 for a detainee"):
+    with pytest.raises(ConfigError, match=r"goods\.instruments\.saab\.duration.*must be 0 for a detainee"):
         load(["case=venezuela_2023", "policy=talks", "goods.instruments.saab.duration=6"])
     cfg = load(["case=venezuela_2023", "policy=talks"])
     with pytest.raises(ConfigError, match="a detainee once freed cannot be imposed again"):
