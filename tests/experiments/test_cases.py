@@ -51,6 +51,8 @@ def test_a_scenario_is_still_a_case_and_a_policy():
     assert thaw.actors.washington.engagement == alone.actors.washington.engagement == 0.35
     assert load(["scenario=belarus_2025"]).case.name == "belarus_2024_25"
     assert load([]).name == "thaw" and load(["policy=freeze"]).name == "belarus_mid_2025_freeze"
+    renewals = [e for e in load(["scenario=belarus_2025_calibrated"]).events if e.instruments]
+    assert len(renewals) == 1  # the case's fact, once: the calibrated scenario does not repeat it
 
 
 def test_venezuela_a_licence_for_a_handful_then_revoked_or_lapsed_after_the_re_arrests(runs):

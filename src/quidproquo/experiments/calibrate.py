@@ -380,6 +380,7 @@ def scenario_text(base_name: str, cfg: Config, result: Fit, budget_name: str, se
             for part in parents:
                 node = node.setdefault(part, {})
             node[last] = round(float(value), 6)
+    facts = {(e.date, e.text) for e in load([f"case={fitted.case.name}", "~scenario"]).events}
     events = [
         {
             "date": e.date,
@@ -388,6 +389,7 @@ def scenario_text(base_name: str, cfg: Config, result: Fit, budget_name: str, se
             **({"instruments": dict(e.instruments)} if e.instruments else {}),
         }
         for e in fitted.events
+        if (e.date, e.text) not in facts  # the case's own facts: the case says them
     ]
     body = yaml.safe_dump({**plain, "events": events}, sort_keys=False, allow_unicode=True)
     return "\n".join(lines) + "\n" + body
