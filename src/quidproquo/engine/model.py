@@ -6,7 +6,7 @@ state variable carries a leading world axis and every decision is written once, 
 all worlds. One world is the readable case (dashboard, notebooks); a sweep runs thousands per
 model. Each month (round), in this order:
 
-1. dated scenario events change parameters (or put an instrument in a state, or record that a
+1. dated scenario events (and the case's dated facts) change parameters (or put an instrument in a state, or record that a
    renewal passed);
 2. flows: new arrests (Poisson; base inflow x repression x mobilisation effect) and sentence
    completions (binomial), per prisoner tier;
