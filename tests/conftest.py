@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import inspect
 import os
+import pickle
 
 import pytest
 
@@ -12,6 +16,154 @@ def no_trusted_modules(monkeypatch):
     """Every test starts trusting no module of its own: `--trust` in an in-process call sets
     QPQ_TRUST for the process, and must not leak into the next test."""
     monkeypatch.delenv("QPQ_TRUST", raising=False)
+
+
+# ------------------------------------------------------------ one fit a session, shared
+# Two fits are the input of many tests: the full ABC-SMC posterior (forecast.BUDGET, 8 x 10,000
+# worlds, 6-10 s) of the forecast, the backtest, the record comparison, the in-sample checks and
+# their README lines, about fifteen fits a run of two distinct inputs; and `qpq calibrate --budget
+# small`'s fit (3-4 s) of the calibration tests and the README's calibrate lines. Each distinct
+# fit is computed once per session, by the first test that needs it (in whichever xdist worker),
+# and pickled into the session's shared temporary folder for the others, under a lock so that no
+# two workers compute it. Both fits are deterministic in their inputs (the key is all of them), so
+# a test gets the very result it would have computed; what the fit told its progress is recorded
+# and replayed to the next caller's. Only the full posterior budget is shared: the tests of the
+# sampler itself (the same seed, no row after an origin) fit a small budget, fresh each time; and a
+# test that asks for `fresh_fits` computes every fit itself, as if no other test had.
+_FRESH = {"now": False}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_fits(tmp_path_factory, worker_id):
+    from quidproquo.experiments import calibrate, forecast, posterior
+
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each worker's base folder sits in the session's own: share that one (never the
+    # folder above a plain session's, which outlives it).
+    folder = (base.parent if worker_id != "master" else base) / "fits"
+    folder.mkdir(exist_ok=True)
+
+    def full_budget(given: dict) -> bool:
+        return all(given.get(k) == v for k, v in forecast.BUDGET.items())
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(posterior, "sample", _shared(posterior.sample, folder, "posterior", full_budget))
+        patch.setattr(calibrate, "fit", _shared(calibrate.fit, folder, "calibration", lambda given: True))
+        yield folder
+
+
+def _shared(compute, folder, name: str, applies):
+    """`compute`, its result taken from (or put into) the session's folder when `applies` to its
+    arguments; its `progress` argument told what the computation told it."""
+    signature = inspect.signature(compute)
+
+    def shared(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        given = dict(bound.arguments)
+        progress = given.pop("progress", None)
+        if _FRESH["now"] or not applies(given):
+            return compute(*args, **kwargs)
+        try:
+            key = hashlib.sha256(pickle.dumps(_canonical(given))).hexdigest()[:24]
+        except Exception:  # what cannot be pickled cannot be shared: compute it here
+            return compute(*args, **kwargs)
+        path = folder / f"{name}-{key}.pickle"
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not path.exists():
+                told = _Told(progress)
+                result = compute(**{**given, "progress": told})
+                path.with_suffix(".part").write_bytes(pickle.dumps((result, told.calls)))
+                path.with_suffix(".part").rename(path)
+                return result
+        result, calls = pickle.loads(path.read_bytes())
+        _retell(calls, progress)
+        return result
+
+    return shared
+
+
+def _canonical(value):
+    """`value` as plain data whose pickle is the same bytes whenever the value is the same (a
+    DataFrame's own pickle carries caches of its internals, and differs once it has been read)."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return ("DataFrame", value.to_csv(), [str(t) for t in value.dtypes])
+    if isinstance(value, pd.Series):
+        return ("Series", value.to_csv(), str(value.dtype))
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = dataclasses.fields(value)
+        return (type(value).__qualname__, [(f.name, _canonical(getattr(value, f.name))) for f in fields])
+    if isinstance(value, dict):
+        return ("dict", [(_canonical(k), _canonical(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_canonical(v) for v in value])
+    if isinstance(value, set | frozenset):
+        return (type(value).__name__, sorted(repr(v) for v in value))
+    return value
+
+
+class _Told:
+    """A command's progress (or none) as a fit sees it: every call is passed on and kept."""
+
+    def __init__(self, progress):
+        self.progress, self.calls = progress, []
+
+    def stage(self, *args, **kwargs):
+        number = sum(1 for call in self.calls if call[1] == "stage")
+        self.calls.append((number, "stage", args, kwargs))
+        return _ToldStage(self.progress.stage(*args, **kwargs) if self.progress else None, number, self.calls)
+
+
+class _ToldStage:
+    def __init__(self, stage, number: int, calls: list):
+        self.stage, self.number, self.calls = stage, number, calls
+
+    def __enter__(self):
+        self.calls.append((self.number, "__enter__", (), {}))
+        if self.stage is not None:
+            self.stage.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.calls.append((self.number, "__exit__", (None, None, None), {}))
+        if self.stage is not None:
+            self.stage.__exit__(*exc)
+
+    def __getattr__(self, method):  # update, set_total, note
+        def call(*args, **kwargs):
+            self.calls.append((self.number, method, args, kwargs))
+            if self.stage is not None:
+                getattr(self.stage, method)(*args, **kwargs)
+
+        return call
+
+
+def _retell(calls: list, progress) -> None:
+    """Tell `progress` what the fit told its own, stage by stage."""
+    if progress is None:
+        return
+    stages = {}
+    for number, method, args, kwargs in calls:
+        if method == "stage":
+            stages[number] = progress.stage(*args, **kwargs)
+        else:
+            getattr(stages[number], method)(*args, **kwargs)
+
+
+@pytest.fixture
+def fresh_fits():
+    """Every fit computed in this test, none taken from the session's shared results."""
+    _FRESH["now"] = True
+    yield
+    _FRESH["now"] = False
 
 
 @pytest.fixture

@@ -12,14 +12,13 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
 
 import quidproquo
 from tests_support import ROOT
+
+# nbformat, nbclient and jupyter_client are imported where they are used: every xdist worker
+# imports this file to collect it, and `make test-fast` then deselects all of it (seconds a worker).
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SEMINAR = {
@@ -38,12 +37,15 @@ def kernel_env() -> dict:
     return env
 
 
-def this_interpreter(folder: Path) -> KernelManager:
+def this_interpreter(folder: Path):
     """A kernel manager whose only kernel is ipykernel on this interpreter.
 
     A "python3" kernelspec in the user's Jupyter folders may name another Python; a spec of our
     own, in a folder of our own, cannot.
     """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
     spec = folder / "kernels" / "this-python"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(
@@ -65,6 +67,9 @@ def executed(tmp_path_factory):
 
     The tests of this file run on several xdist workers; the first to need a notebook executes it
     while holding a lock, and the others read what it wrote, so no notebook runs twice."""
+    import nbformat
+    from nbclient import NotebookClient
+
     base = tmp_path_factory.getbasetemp()
     # Under xdist each worker's folder sits in the run's folder, which its workers share.
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
@@ -118,6 +123,8 @@ def test_the_seminar_notebooks_are_all_there():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_committed_notebooks_carry_no_outputs_and_no_execution_counts(path):
+    import nbformat
+
     notebook = nbformat.read(path, as_version=4)
     nbformat.validate(notebook)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]

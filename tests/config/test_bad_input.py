@@ -157,10 +157,13 @@ RUN = [  # (overrides, what stderr must name, what it must say is allowed)
 ]
 
 
-@pytest.fixture
-def user_scenarios(tmp_path):
-    """A user's own scenario folder, added with hydra.searchpath as Hydra users do."""
-    folder = tmp_path / "myconf" / "scenario"
+@pytest.fixture(scope="module")
+def user_scenarios(tmp_path_factory):
+    """A user's own scenario folder, added with hydra.searchpath as Hydra users do. The cases only
+    read it, so it is written once for the module: every case then composes the same search path,
+    and what the program composed for one case's group choices serves the next (as it does for a
+    sweep's points) -- each case pays for its own mistake, not for Hydra's composition again."""
+    folder = tmp_path_factory.mktemp("user") / "myconf" / "scenario"
     folder.mkdir(parents=True)
     for name, text in SCENARIOS.items():
         (folder / f"{name}.yaml").write_text(text)

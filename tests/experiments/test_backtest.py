@@ -94,7 +94,9 @@ def test_the_report_says_what_its_bands_are_and_shows_the_horizons(folder):
     assert "![backtest](backtest.png)" in text
 
 
-def test_the_same_seed_gives_the_same_scores(folder, tmp_path):
+def test_the_same_seed_gives_the_same_scores(folder, tmp_path, fresh_fits):
+    # fresh_fits: this backtest fits its posterior itself, as the folder's did (or another
+    # test's, in another process), so the same seed is shown to give the same fit and scores.
     cli.main(["backtest", "--origin", "2025-06", "--worlds", WORLDS, "--out", str(tmp_path / "again")])
     assert (tmp_path / "again" / "scores.csv").read_bytes() == (folder / "scores.csv").read_bytes()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,12 +139,15 @@ COMPARE = ["compare", "thaw", "freeze", "engine.worlds=6", "engine.rounds=4", "o
 
 @pytest.fixture(scope="module")
 def eras(tmp_path_factory):
-    """Two complete comparisons of the same sides that differ in every table (seeds 1 and 2)."""
+    """Two complete comparisons of the same sides that differ in every table (seeds 1 and 2); the
+    tests copy seed 1's folder as the old comparison a new one replaces (the same files a
+    comparison into their own folder would write, without computing it again)."""
     out = {}
     for seed in (1, 2):
         folder = tmp_path_factory.mktemp("era") / "cmp"
         cli.main([*COMPARE, f"engine.seed={seed}", "--out", str(folder)])
         out[seed] = {
+            "folder": folder,
             "names": sorted(p.name for p in folder.iterdir()),
             "comparison": table(folder / "comparison.parquet"),
             "report": (folder / "report.md").read_text(),
@@ -182,7 +186,7 @@ def test_a_remade_comparison_killed_at_any_moment_is_the_old_one_the_new_one_or_
     tmp_path, zygote, eras
 ):
     folder = tmp_path / "cmp"
-    cli.main([*COMPARE, "engine.seed=1", "--out", str(folder)])
+    shutil.copytree(eras[1]["folder"], folder)  # the old comparison: seed 1's, as `eras` made it
     moves = 2 * 6 + 8  # two sides' files and the comparison's own, roughly: kills land before, among and after them
     outcomes = []
     for at_step in (0, moves // 2, moves - 2, moves + 4):
@@ -206,7 +210,7 @@ def test_a_remade_comparison_killed_at_any_moment_is_the_old_one_the_new_one_or_
 
 def test_a_comparison_whose_folder_is_held_stops_in_one_line_and_leaves_the_old_one(tmp_path, capsys, eras):
     folder = tmp_path / "cmp"
-    cli.main([*COMPARE, "engine.seed=1", "--out", str(folder)])
+    shutil.copytree(eras[1]["folder"], folder)  # the old comparison: seed 1's, as `eras` made it
     capsys.readouterr()
     with held_elsewhere(folder):
         with pytest.raises(SystemExit) as exit_:
