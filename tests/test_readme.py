@@ -36,7 +36,7 @@ SPECIAL = {
         "qpq calibrate --cases cuba_2025,belarus_2015 --hold-out each --out loo",
         "the four cases take 25 s; tests/experiments/test_cases.py checks the committed table is the command's",
     ),
-    "qpq calibrate ": (
+    "qpq calibrate --write-scenario": (
         "qpq calibrate --budget small --out cal --write-scenario .",
         "a full fit takes a minute",
     ),
