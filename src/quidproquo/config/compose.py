@@ -110,12 +110,9 @@ def explain(err: Exception) -> str:
     return f"{key}: {first}" if key else first
 
 
-def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
-    return _compose_alone(tuple(alone(overrides)))
-
-
 @functools.lru_cache(maxsize=64)
-def _compose_alone(overrides: tuple[str, ...]) -> DictConfig:
+def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
+    overrides = tuple(alone(overrides))  # a case or policy named without a scenario runs alone
     check_scenario_file(overrides, conf_dir())
     register()
     try:
