@@ -66,7 +66,7 @@ class Talks:
         w, m, instruments = model.washington, model.minsk, model.instruments
         columns = np.flatnonzero(instruments.of("washington"))  # the menu's instruments: Washington's
         left = instruments.steps_left("washington", worlds)[:, columns]  # (w, i)
-        left = np.where(w.withholds_relief(worlds)[:, None], 0, left)  # no relief while arrests surge
+        left = np.where(w.surging()[worlds][:, None], 0, left)  # no relief while arrests surge
         # Each world's row of the ladders, read with one flat index (fancy indexing over two axes is slow).
         row = columns * instruments.ahead_relief.shape[1] + instruments.level[worlds][:, columns]  # (w, i)
         ahead = lambda table: table.reshape(-1, table.shape[2])[row]  # noqa: E731  (w, i, k)

@@ -24,8 +24,8 @@ import pandas as pd
 
 from quidproquo.config import load
 from quidproquo.experiments import cases as episodes
-from quidproquo.experiments.backtest import crps, percentile
-from quidproquo.experiments.posterior import PRIOR, smc
+from quidproquo.experiments.backtest import row
+from quidproquo.experiments.posterior import PRIOR, resample, simulate, smc, weighted_quantiles
 
 SHARED = tuple(p for p in PRIOR if p.name in ("visit_ask", "price", "relief_signal", "trust"))
 BUDGET = {"particles": 600, "proposals": 6000, "generations": 4}
@@ -45,8 +45,6 @@ class Setup:
         self.rows = episodes.read_record(name, pd.Period(self.config.engine.start, freq="M"))
 
     def moments(self, theta: np.ndarray, first: int) -> np.ndarray:
-        from quidproquo.experiments.posterior import simulate
-
         model = simulate(self.config, theta, first=first, rounds=self.case.rounds, prior=SHARED)
         return episodes.simulated(model, self.rows)
 
@@ -64,9 +62,8 @@ def fit(names: list[str], seed: int = 0, budget: dict | None = None, progress=No
 
 
 def draws(posterior, worlds: int, seed: int) -> np.ndarray:
-    """`worlds` particles of the posterior, drawn by weight (seeded apart from the sampler)."""
-    pick = np.random.default_rng([seed, 23]).choice(posterior.theta.shape[0], size=worlds, p=posterior.weights)
-    return posterior.theta[pick]
+    """`worlds` particles of the posterior, drawn by weight (a stream apart from the sampler's and the forecast's)."""
+    return posterior.theta[resample(posterior, worlds, seed, stream=23)]
 
 
 def score(name: str, posterior, worlds: int = WORLDS, seed: int = 0, label: str | None = None) -> pd.DataFrame:
@@ -77,28 +74,13 @@ def score(name: str, posterior, worlds: int = WORLDS, seed: int = 0, label: str 
     held = sum(t.initial for t in setup.config.goods.prisoners.values())
     naive = {False: 0.0, True: float(held)}  # nothing happens: no release, no relief, the stock as it started
     out = []
-    for k, row in enumerate(setup.rows.itertuples()):
+    for k, r in enumerate(setup.rows.itertuples()):
         values = sims[:, k]
-        binary = row.quantity.startswith(("relief:", "in_force:"))
-        chance = float(values.mean())
-        out.append(
-            {
-                "held_out": label or name,
-                "period": row.period,
-                "quantity": row.quantity,
-                "observed": row.value,
-                "median": float(np.median(values)) if not binary else chance,
-                "q05": float(np.quantile(values, 0.05)),
-                "q95": float(np.quantile(values, 0.95)),
-                "percentile": percentile(values, row.value),
-                "in_90": bool(np.quantile(values, 0.05) <= row.value <= np.quantile(values, 0.95)),
-                # a relief: the Brier score of the chance; a count: the CRPS of the worlds
-                "score": (chance - row.value) ** 2 if binary else crps(values, row.value),
-                "score_naive": float(row.value) ** 2
-                if binary
-                else abs(float(row.value) - naive[row.quantity == "held"]),
-            }
-        )
+        scored = row(r.quantity, r.period, r.value, values, naive[r.quantity == "held"])  # the backtest's row
+        if r.quantity.startswith(("relief:", "in_force:")):  # a relief: the chance and its Brier score
+            chance = float(values.mean())
+            scored.update(median=chance, crps=(chance - r.value) ** 2, crps_base=float(r.value) ** 2)
+        out.append({"held_out": label or name, **scored, "score": scored["crps"], "score_naive": scored["crps_base"]})
     return pd.DataFrame(out, columns=COLUMNS)
 
 
@@ -133,9 +115,7 @@ def parameters(fits: dict) -> pd.DataFrame:
     rows = []
     for held, (training, posterior) in fits.items():
         for j, p in enumerate(SHARED):
-            order = np.argsort(posterior.theta[:, j])
-            cdf = np.cumsum(posterior.weights[order])
-            q = [float(posterior.theta[order, j][np.searchsorted(cdf, c)]) for c in (0.05, 0.5, 0.95)]
+            q = weighted_quantiles(posterior.theta[:, j], posterior.weights)
             rows.append({"held_out": held, "fitted_on": ",".join(training), "parameter": p.name, "q05": q[0], "median": q[1], "q95": q[2]})  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -225,8 +205,6 @@ def report(result: dict, names: list[str], command: str, checks: dict[str, dict]
 
 def checks_under(posterior, names: list[str], worlds: int = 2000, seed: int = 0) -> dict[str, dict]:
     """episode_checks for each case but Belarus 2024-25, at `worlds` posterior draws."""
-    from quidproquo.experiments.posterior import simulate
-
     out = {}
     for name in names:
         if name == "belarus_2024_25":

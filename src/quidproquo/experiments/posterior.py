@@ -227,9 +227,7 @@ class Posterior:
     def summary(self) -> pd.DataFrame:
         rows = []
         for j, p in enumerate(PRIOR):
-            order = np.argsort(self.theta[:, j])
-            cdf = np.cumsum(self.weights[order])
-            q = [float(self.theta[order, j][np.searchsorted(cdf, c)]) for c in (0.05, 0.5, 0.95)]
+            q = weighted_quantiles(self.theta[:, j], self.weights)
             mean = float(self.weights @ self.theta[:, j])
             sd = float(np.sqrt(self.weights @ (self.theta[:, j] - mean) ** 2))
             rows.append(
@@ -383,9 +381,17 @@ def smc(
     return Fit(theta, weights, distance, pd.DataFrame(history), scale, last)
 
 
-def resample(posterior: Posterior, worlds: int, seed: int) -> np.ndarray:
-    """`worlds` particle indices drawn by weight (seeded apart from the sampler)."""
-    return np.random.default_rng([seed, 22]).choice(posterior.theta.shape[0], size=worlds, p=posterior.weights)
+def resample(posterior, worlds: int, seed: int, stream: int = 22) -> np.ndarray:
+    """`worlds` particle indices of a posterior (or an `smc` Fit) drawn by weight, from a stream
+    of their own (`stream`: seeded apart from the sampler's 21)."""
+    return np.random.default_rng([seed, stream]).choice(posterior.theta.shape[0], size=worlds, p=posterior.weights)
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels=(0.05, 0.5, 0.95)) -> list[float]:
+    """The weighted quantiles of particles' values: the first value whose cumulative weight reaches each level."""
+    order = np.argsort(values)
+    cdf = np.cumsum(weights[order])
+    return [float(values[order][np.searchsorted(cdf, c)]) for c in levels]
 
 
 def predictive(base: Config, posterior: Posterior, worlds: int, seed: int) -> tuple[BargainingModel, np.ndarray]:

@@ -66,7 +66,7 @@ class Washington(Actor):
             calm = row_sum(ledger.arrests) <= renewal_ratio * model.base_arrests
             self.granted &= ~instruments.expire(model.round, calm & (renewal_ratio > 0))
         if np.any(p.snapback_ratio > 0):  # 0: never (in that world)
-            surge = (row_sum(ledger.arrests) > p.snapback_ratio * model.base_arrests) & (p.snapback_ratio > 0)
+            surge = self.surging()
             words = model.events.instrument_list
             undone = instruments.snap_back(
                 "washington",
@@ -83,13 +83,14 @@ class Washington(Actor):
         model.events.log("washington", "visit", self.engaged, lambda i: f"envoy visit to {target}")
 
     # ------------------------------------------------------------------------- at the table
-    def withholds_relief(self, worlds: np.ndarray) -> np.ndarray:
-        """Worlds (of `worlds`) where arrests this month are past its snapback threshold: relief
-        granted now would be snapped back at once, so it offers none (releases alone may still
-        be bought). Without a snapback threshold (0) it never withholds."""
-        ratio = np.broadcast_to(np.asarray(self.p.snapback_ratio, dtype=np.float64), (self.worlds,))[worlds]
-        arrests = row_sum(self.model.ledger.arrests[worlds])
-        return (ratio > 0) & (arrests > ratio * at(self.model.base_arrests, worlds))
+    def surging(self) -> np.ndarray:
+        """Worlds whose arrests this month are past its snapback threshold (never where it is 0):
+        it snaps its relief back there, and offers none at the table -- relief granted now would be
+        snapped back at once (releases alone may still be bought)."""
+        p = self.p
+        return (row_sum(self.model.ledger.arrests) > p.snapback_ratio * self.model.base_arrests) & (
+            p.snapback_ratio > 0
+        )
 
     def price(self, worlds: np.ndarray, relief: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """Prisoners asked for each relief set, (worlds, sets), from the shares of each
