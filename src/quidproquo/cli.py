@@ -10,7 +10,6 @@ any output folder exists; then they hand the same KEY=VALUE overrides to `@hydra
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import logging
 import sys
@@ -79,34 +78,56 @@ def overrides_of(values: list[str], command: str) -> list[str]:
     return alone(values)
 
 
-@contextlib.contextmanager
-def hydra_argv(arguments: list[str]):
-    """Hand arguments to `@hydra.main`, which reads them from sys.argv and nowhere else; put
-    sys.argv back afterwards."""
-    saved = sys.argv
-    sys.argv = arguments
+def launch(overrides: list[str], multirun: bool = False) -> None:
+    """Run the Hydra job (or, `multirun`, the sweep's jobs) of `overrides`: what `@hydra.main`
+    does for a command line, but for the mode qpq's verb already names. `@hydra.main` composes the
+    whole config once more only to read `hydra.mode` (Hydra's `get_mode`, ~0.2-0.3 s a command);
+    here the mode is the verb's, set as `@hydra.main` itself would set it. Hydra's own entry points
+    (`hydra._internal`): hydra-core is pinned below 1.4, where they are these."""
+    from hydra import version
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import (
+        create_automatic_config_search_path,
+        detect_calling_file_or_module_from_task_function,
+        detect_task_name,
+        run_and_report,
+    )
+    from hydra.core.global_hydra import GlobalHydra
+
+    from quidproquo.config import conf_dir
+
+    _prepare_hydra()
+    version.setbase("1.3")
+    calling_file, calling_module = detect_calling_file_or_module_from_task_function(_one_job)
+    search_path = create_automatic_config_search_path(calling_file, calling_module, str(conf_dir()))
+    hydra = run_and_report(
+        lambda: Hydra.create_main_hydra2(
+            task_name=detect_task_name(calling_file, calling_module), config_search_path=search_path
+        )
+    )
+    go = hydra.multirun if multirun else hydra.run
     try:
-        yield
+        run_and_report(
+            lambda: go(
+                config_name="config",
+                task_function=_one_job,
+                overrides=[*overrides, f"hydra.mode={'MULTIRUN' if multirun else 'RUN'}"],
+            )
+        )
     finally:
-        sys.argv = saved
-
-
-def _job() -> None:
-    """Run the Hydra entry point (made on first use: Hydra is imported only by a command that runs)."""
-    _hydra_main()()
+        GlobalHydra.instance().clear()
 
 
 @functools.cache
-def _hydra_main() -> Callable[[], None]:
-    import hydra
+def _prepare_hydra() -> None:
+    """Once a process: our schema in Hydra's store, and the sweep's job-folder resolver."""
     from omegaconf import OmegaConf
 
-    from quidproquo.config import conf_dir, register
+    from quidproquo.config import register
     from quidproquo.experiments.sweep import job_folder
 
     register()
     OmegaConf.register_new_resolver("qpq_job_folder", lambda overrides: job_folder(overrides), replace=True)
-    return hydra.main(config_path=str(conf_dir()), config_name="config", version_base="1.3")(_one_job)
 
 
 def _one_job(dict_cfg) -> None:
@@ -243,8 +264,7 @@ def run_command(args: argparse.Namespace) -> None:
     except ConfigError as err:
         fail(str(err))
     try:
-        with hydra_argv(["qpq run", *overrides, *([] if given else [f"hydra.run.dir={folder}"])]):
-            _job()
+        launch([*overrides, *([] if given else [f"hydra.run.dir={folder}"])])
     finally:
         release(folder)
 
@@ -263,14 +283,9 @@ def sweep_command(args: argparse.Namespace) -> None:
     except ConfigError as err:
         fail(str(err))
     try:
-        run_sweep(overrides, check, lambda arguments: _run_hydra(arguments), jobs=args.jobs)
+        run_sweep(overrides, check, lambda arguments: launch(arguments, multirun=True), jobs=args.jobs)
     except JobsFailed:
         raise SystemExit(EXIT_JOBS_FAILED) from None
-
-
-def _run_hydra(arguments: list[str]) -> None:
-    with hydra_argv(arguments):
-        _job()
 
 
 def _folder_arg(text: str) -> Path:

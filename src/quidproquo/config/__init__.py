@@ -1,5 +1,6 @@
 """The configuration: its schema (`schema.py`, the one home of every default), the checks its
-types cannot express (`checks.py`), and composition with Hydra (`compose.py`)."""
+types cannot express (`checks.py`), composition with Hydra (`compose.py`) and what
+the command line's overrides are (`overrides.py`)."""
 
 from quidproquo.config.checks import ConfigError, has_key, month, set_key, validate, value_of, with_changes
 from quidproquo.config.compose import (
@@ -7,14 +8,12 @@ from quidproquo.config.compose import (
     conf_dir,
     explain,
     from_dictconfig,
-    is_value_override,
-    keep_overrides,
     load,
     load_many,
-    own,
     register,
     scenario_names,
 )
+from quidproquo.config.overrides import is_value_override, keep_overrides, own
 from quidproquo.config.schema import ACTORS, SENDERS, Config
 
 __all__ = [

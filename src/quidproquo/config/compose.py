@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import functools
 import re
-import sys
 import warnings
 
 import yaml
@@ -20,11 +19,12 @@ from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
-from quidproquo.config.checks import ConfigError, month, validate
+from quidproquo.config.checks import ConfigError, validate
 from quidproquo.config.limits import check_interpolation, check_scenario_file, refuse_empty_mapping
+from quidproquo.config.overrides import is_value_override, keep_overrides
 from quidproquo.config.scenarios import alone, conf_dir, locate, no_such, scenario_names
 from quidproquo.config.schema import ACTORS, SCHEMAS, STRATEGIES, Config
 
@@ -110,16 +110,27 @@ def explain(err: Exception) -> str:
     return f"{key}: {first}" if key else first
 
 
-@functools.lru_cache(maxsize=64)
 def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
+    return _composed(overrides)[0]
+
+
+def hydra_node(overrides: tuple[str, ...]) -> DictConfig:
+    """The `hydra` node these overrides and every file they reach compose to (a copy apart from
+    the config), from the same one composition as `_compose_dict`'s."""
+    return _composed(overrides)[1]
+
+
+@functools.lru_cache(maxsize=64)
+def _composed(overrides: tuple[str, ...]) -> tuple[DictConfig, DictConfig]:
     overrides = tuple(alone(overrides))  # a case or policy named without a scenario runs alone
     check_scenario_file(overrides, conf_dir())
     register()
     try:
         if GlobalHydra.instance().is_initialized():
-            return compose(config_name="config", overrides=list(overrides))
-        with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-            return compose(config_name="config", overrides=list(overrides))
+            cfg = compose(config_name="config", overrides=list(overrides), return_hydra_config=True)
+        else:
+            with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+                cfg = compose(config_name="config", overrides=list(overrides), return_hydra_config=True)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         where = f"{mark.name}: line {mark.line + 1}, column {mark.column + 1}" if mark else "a config file"
@@ -133,6 +144,12 @@ def _compose_dict(overrides: tuple[str, ...]) -> DictConfig:
                 f"'# @package _global_' and sets name, description and the keys it changes"
             )
         raise ConfigError(locate(_with_names(message, overrides), overrides)) from None
+    # Hydra's compose() composes the hydra node either way and drops it unless asked: kept apart
+    # here, a command checks it (hydra_node.check_hydra) without composing everything again.
+    node = OmegaConf.create(OmegaConf.to_container(cfg.hydra, resolve=False))
+    with open_dict(cfg):
+        del cfg["hydra"]
+    return cfg, node
 
 
 def _with_names(message: str, overrides: tuple[str, ...]) -> str:
@@ -149,67 +166,16 @@ def _with_names(message: str, overrides: tuple[str, ...]) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _compose(overrides: tuple[str, ...]) -> Config:
-    dict_cfg = _compose_dict(overrides)
-    try:
-        return from_dictconfig(dict_cfg)
-    except ConfigError as err:
-        raise ConfigError(locate(str(err), overrides)) from None
+    return _point(list(overrides))
 
 
 def load(overrides: list[str] | tuple[str, ...] = ()) -> Config:
-    """Compose and validate a config from Hydra overrides (`scenario=thaw`, `engine.worlds=10`)."""
+    """Compose and validate a config from Hydra overrides (`scenario=thaw`, `engine.worlds=10`),
+    as `load_many` does a point's: its group choices composed once a process, its values set on
+    a copy."""
     cfg = copy.deepcopy(_compose(tuple(overrides)))
     keep_overrides(cfg, overrides)
     return cfg
-
-
-def beyond_the_horizon(cfg: Config) -> list[str]:
-    """Notices for the scenario's events dated after the run's last month (a shortened run):
-    they never happen, which is said, not silently assumed."""
-    start = month(cfg.engine.start, "engine.start")
-    end = start + (cfg.engine.rounds - 1)
-    return [
-        f"qpq: note: events[{i}] ({event.date}{': ' + event.text if event.text else ''}) falls after the run's last month "
-        f"{end}, so it never happens"
-        for i, event in enumerate(cfg.events)
-        if month(event.date, "events.date") > end
-    ]
-
-
-def keep_overrides(cfg: Config, overrides, notify: bool = True) -> list[str]:
-    """A value given on the command line holds for the whole run: where a dated event of the
-    scenario would change the same key, that change is dropped from the event (the event's other
-    changes stay), and a one-line notice on stderr names both. Returns the notices."""
-    given = {o.split("=", 1)[0] for o in overrides if is_value_override(o)}
-    notices = []
-    for event in cfg.events:
-        for key in sorted(given & set(event.changes)):
-            notices.append(
-                f"qpq: note: {key} is set on the command line, so the scenario's event of {event.date} "
-                f"({key} = {event.changes[key]!r}) is skipped for it"
-            )
-            del event.changes[key]
-    notices += beyond_the_horizon(cfg)
-    if notify:
-        for line in notices:
-            print(line, file=sys.stderr)
-    return notices
-
-
-def own(overrides: list[str]) -> list[str]:
-    """The overrides that shape our config: ours, and Hydra's search path (a user's own
-    scenario folder), but not Hydra's run settings or flags."""
-    return [
-        o
-        for o in overrides
-        if o.startswith("hydra.searchpath=") or not o.lstrip("+~").startswith(("hydra.", "hydra/", "-"))
-    ]
-
-
-def is_value_override(override: str) -> bool:
-    """A plain `a.b=value` override (not a group choice like `scenario=thaw`, nor +/~ edits)."""
-    key = override.split("=", 1)[0]
-    return "=" in override and "." in key and not key.startswith(("+", "~", "hydra"))
 
 
 def load_many(points: list[list[str]]) -> list[Config]:
@@ -220,56 +186,60 @@ def load_many(points: list[list[str]]) -> list[Config]:
     """
     out = []
     for point in points:
-        for override in point:
-            # `+key=value` adds a key; our schema has every key already, so an added one would be
-            # ignored without a word.
-            added = override.split("=", 1)[0]
-            if added.startswith("+") and not added.startswith("++") and not added.lstrip("+").startswith("hydra"):
-                raise ConfigError(
-                    f"{added}: adds a key the schema does not know; set one of its keys without '+' "
-                    f"(qpq params lists them)"
-                )
-        groups = tuple(o for o in point if not is_value_override(o))
-        cfg = copy.deepcopy(_compose_dict(groups))
-        for override in groups:  # `engine={}`: Hydra merges it into the group and says nothing
-            key, _, text = override.partition("=")
-            if text.strip() == "{}":
-                refuse_empty_mapping(cfg, key.lstrip("+~"))
-        for override in point:
-            if is_value_override(override):
-                key, text = override.split("=", 1)
-                try:
-                    value = yaml.safe_load(text) if text else ""
-                except (
-                    yaml.YAMLError,
-                    ValueError,
-                    RecursionError,
-                ):  # ValueError: what YAML reads as a date, e.g. 2025-01-32
-                    raise ConfigError(f"{key}={text!r}: cannot be parsed") from None
-                if isinstance(value, dict) and not value:
-                    refuse_empty_mapping(cfg, key)
-                if isinstance(value, str) and "${" in value:
-                    check_interpolation(key, text)
-                try:
-                    OmegaConf.update(cfg, key, value, merge=True)
-                except OmegaConfBaseException as err:
-                    # update() raises before OmegaConf fills in its message's placeholders
-                    converted = re.search(r"could not be converted to (\w+)", str(err))
-                    if converted:
-                        raise ConfigError(f"{key}={text!r}: must be {converted.group(1).lower()}") from None
-                    if "is not a valid bool" in str(err):
-                        raise ConfigError(f"{key}={text!r}: must be true or false") from None
-                    message = _with_names(explain(err), groups)
-                    if not message.startswith(key):  # OmegaConf's line names no key here
-                        message = f"{key}={text!r}: {re.sub(r'[.] value: .*$', '', message)}"
-                    raise ConfigError(message) from None
-        try:
-            config = from_dictconfig(cfg)
-        except ConfigError as err:
-            raise ConfigError(locate(str(err), point)) from None
+        config = _point(point)
         keep_overrides(config, point)
         out.append(config)
     return out
+
+
+def _point(point: list[str]) -> Config:
+    """One point of `load_many`, before `keep_overrides`."""
+    for override in point:
+        # `+key=value` adds a key; our schema has every key already, so an added one would be
+        # ignored without a word.
+        added = override.split("=", 1)[0]
+        if added.startswith("+") and not added.startswith("++") and not added.lstrip("+").startswith("hydra"):
+            raise ConfigError(
+                f"{added}: adds a key the schema does not know; set one of its keys without '+' (qpq params lists them)"
+            )
+    groups = tuple(o for o in point if not is_value_override(o))
+    cfg = copy.deepcopy(_compose_dict(groups))
+    for override in groups:  # `engine={}`: Hydra merges it into the group and says nothing
+        key, _, text = override.partition("=")
+        if text.strip() == "{}":
+            refuse_empty_mapping(cfg, key.lstrip("+~"))
+    for override in point:
+        if is_value_override(override):
+            key, text = override.split("=", 1)
+            try:
+                value = yaml.safe_load(text) if text else ""
+            except (
+                yaml.YAMLError,
+                ValueError,
+                RecursionError,
+            ):  # ValueError: what YAML reads as a date, e.g. 2025-01-32
+                raise ConfigError(f"{key}={text!r}: cannot be parsed") from None
+            if isinstance(value, dict) and not value:
+                refuse_empty_mapping(cfg, key)
+            if isinstance(value, str) and "${" in value:
+                check_interpolation(key, text)
+            try:
+                OmegaConf.update(cfg, key, value, merge=True)
+            except OmegaConfBaseException as err:
+                # update() raises before OmegaConf fills in its message's placeholders
+                converted = re.search(r"could not be converted to (\w+)", str(err))
+                if converted:
+                    raise ConfigError(f"{key}={text!r}: must be {converted.group(1).lower()}") from None
+                if "is not a valid bool" in str(err):
+                    raise ConfigError(f"{key}={text!r}: must be true or false") from None
+                message = _with_names(explain(err), groups)
+                if not message.startswith(key):  # OmegaConf's line names no key here
+                    message = f"{key}={text!r}: {re.sub(r'[.] value: .*$', '', message)}"
+                raise ConfigError(message) from None
+    try:
+        return from_dictconfig(cfg)
+    except ConfigError as err:
+        raise ConfigError(locate(str(err), point)) from None
 
 
 def from_dictconfig(cfg: DictConfig) -> Config:

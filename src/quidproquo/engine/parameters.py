@@ -9,7 +9,7 @@ key does not vary and the array where it does -- so a decision is written once, 
 holds for both.
 
 A varying key holds for the whole run, as a command-line value does: a dated event's change to
-it is dropped (`compose.keep_overrides` says so for overrides). A key of the form `key@YYYY-MM`
+it is dropped (`overrides.keep_overrides` says so for overrides). A key of the form `key@YYYY-MM`
 varies the value that the event of that month sets: it takes effect from that month on, when
 the timeline applies the event (`apply_event`).
 """

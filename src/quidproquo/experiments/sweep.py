@@ -24,7 +24,7 @@ import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from quidproquo.config import ConfigError
-from quidproquo.config.compose import own
+from quidproquo.config.overrides import own
 from quidproquo.experiments import plots, sweep_points
 from quidproquo.runs import storage
 from quidproquo.runs.lock import hold
@@ -123,7 +123,7 @@ class JobsFailed(Exception):
 
 def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
     """`qpq sweep`: check every point, run them -- in this process (`sweep_points.py`), or as one
-    Hydra job a point (`launch(argv)`, for a launcher or with `jobs`) gathered from their folders
+    Hydra job a point (`launch(overrides)`, a multirun, for a launcher or with `jobs`) gathered from their folders
     -- into sweep.parquet, draw the figures and write summary.md. `check` composes and checks
     the points (exiting on a mistake)."""
     try:
@@ -161,8 +161,6 @@ def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
         with Progress(folder, len(points), configs[0].engine.worlds):
             launch(
                 [
-                    "qpq sweep",
-                    "-m",
                     *overrides,
                     *extra,
                     "hydra.sweep.subdir='${qpq_job_folder:${hydra.job.override_dirname}}'",
