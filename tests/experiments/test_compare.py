@@ -146,3 +146,24 @@ def test_qpq_compare_prints_the_gap_over_time_and_its_decomposition(tmp_path, en
     assert (tmp_path / "cmp" / "decomposition.csv").exists() and "Where the gap comes from" in (
         tmp_path / "cmp" / "report.md"
     ).read_text()
+
+
+def test_a_comparison_without_figures_draws_none_and_its_report_links_none(tmp_path):
+    common = ["compare", "thaw", "freeze", "engine.worlds=6", "engine.rounds=4"]
+    drawn = in_process([*common, "--out", str(tmp_path / "drawn")], cwd=tmp_path)
+    bare = in_process([*common, "output.figures=false", "--out", str(tmp_path / "bare")], cwd=tmp_path)
+    assert drawn.returncode == 0 and bare.returncode == 0, drawn.stderr + bare.stderr
+    assert sorted(p.name for p in (tmp_path / "drawn" / "figures").iterdir()) == [
+        "decomposition.png",
+        "first_deal.png",
+        "instruments.png",
+        "outcomes.png",
+        "prisoners_held.png",
+    ]
+    assert not (tmp_path / "bare" / "figures").exists()
+    assert not any((tmp_path / "bare" / side / "figures").exists() for side in ("thaw", "freeze"))
+    report = (tmp_path / "bare" / "report.md").read_text()
+    assert "## Figures" not in report and "](figures/" not in report
+    # the numbers are the same either way: only the drawing is left out
+    tables = [pd.read_parquet(tmp_path / f / "comparison.parquet") for f in ("drawn", "bare")]
+    assert tables[0].equals(tables[1])

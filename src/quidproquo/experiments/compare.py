@@ -197,7 +197,8 @@ def report_markdown(
     rest = [o for o in omitted if o != "month of the first deal"]
     if rest:
         lines[-1] += f" Left out, with no paired worlds: {', '.join(rest)}."
-    lines += ["", "## Figures", ""]
+    if figures:
+        lines += ["", "## Figures", ""]
     for filename, title in figures.items():
         lines.append(f"![{title}](figures/{filename})\n")
         if filename in captions:
@@ -398,21 +399,29 @@ def _comparison(side_a, side_b, tables, labels, overrides, folder: Path, resampl
     ) as stage:
         table = compare(worlds_a, worlds_b, resamples=resamples, on_outcome=stage.update)
     storage.write_parquet(table, folder / "comparison.parquet")
-    figures = {
-        "prisoners_held.png": "Political prisoners held, both runs",
-        "outcomes.png": "Outcomes across worlds",
-        "first_deal.png": "Time to the first deal",
-        "instruments.png": "Instruments with relief in force",
-    }
-    drawn = {
-        "prisoners_held.png": plots.fan_pair(rounds_a, rounds_b, names),
-        "outcomes.png": plots.distributions(
+    # The figures are drawn where both sides draw theirs (output.figures, on by default):
+    # `output.figures=false` on the command line leaves them out, and the report links none.
+    drawing = all(_config_of(side).output.figures for side in (side_a, side_b))
+    figures = (
+        {
+            "prisoners_held.png": "Political prisoners held, both runs",
+            "outcomes.png": "Outcomes across worlds",
+            "first_deal.png": "Time to the first deal",
+            "instruments.png": "Instruments with relief in force",
+        }
+        if drawing
+        else {}
+    )
+    makers = {
+        "prisoners_held.png": lambda: plots.fan_pair(rounds_a, rounds_b, names),
+        "outcomes.png": lambda: plots.distributions(
             worlds_a, worlds_b, names, {k: LABELS[k] for k in ("total_released", "total_arrested", "net_change")}
         ),
-        "first_deal.png": plots.survival(worlds_a, worlds_b, names, int(rounds_a["round"].max()) + 1),
-        "instruments.png": plots.instruments_relieved(rounds_a, rounds_b, names),
+        "first_deal.png": lambda: plots.survival(worlds_a, worlds_b, names, int(rounds_a["round"].max()) + 1),
+        "instruments.png": lambda: plots.instruments_relieved(rounds_a, rounds_b, names),
     }
-    for filename, fig in drawn.items():
+    for filename in figures:
+        fig = makers[filename]()
         storage.write_figure(fig, folder / "figures" / filename)
         plots.close(fig)
     about = (
@@ -436,10 +445,11 @@ def _comparison(side_a, side_b, tables, labels, overrides, folder: Path, resampl
         pd.DataFrame({"round": range(rounds_a["round"].nunique()), "date": plots._dates(rounds_a)}), on="round"
     )
     storage.write_csv(by_month, folder / "decomposition_by_month.csv")
-    fig = plots.decomposition_over_time(by_month, names)
-    storage.write_figure(fig, folder / "figures" / "decomposition.png")
-    plots.close(fig)
-    figures["decomposition.png"] = "Where the gap comes from, month by month"
+    if drawing:
+        fig = plots.decomposition_over_time(by_month, names)
+        storage.write_figure(fig, folder / "figures" / "decomposition.png")
+        plots.close(fig)
+        figures["decomposition.png"] = "Where the gap comes from, month by month"
     text = report_markdown(
         table, names, figures, about, captions(names, worlds_a, worlds_b, rounds_a, rounds_b)
     ) + gap_markdown(gap, parts, names)
