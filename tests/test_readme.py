@@ -2,7 +2,9 @@
 
 Each line of the README's `sh` blocks that runs `qpq` is a case, run in a fresh folder with a
 small number of worlds (`engine.worlds=20`, replacing the line's own, for the commands that
-simulate). A few lines cannot run as typed here, and each is listed in SPECIAL with what is done
+simulate) and no figures (`output.figures=false`: drawing them is most of a small run's time, and
+the figures are checked where they are the subject -- tests/engine/test_record.py, test_compare.py,
+test_sweep.py -- and here by `qpq plot`, the line that only draws). A few lines cannot run as typed here, and each is listed in SPECIAL with what is done
 instead and why; a new line that fits neither way fails the test until it is listed. A YAML
 block with a comment naming a file (`# file: myscenarios/scenario/keen.yaml`) is written
 there first, so the README's own scenario is the one its commands use. The first sweep example
@@ -54,9 +56,9 @@ SPECIAL = {
 }
 # What a line needs to exist before it runs (what `make demo` or an earlier example made).
 NEEDS = {
-    "runs/freeze": "qpq run scenario=freeze engine.worlds=20 hydra.run.dir=runs/freeze",
-    "runs/demo/thaw": "qpq run scenario=thaw engine.worlds=20 hydra.run.dir=runs/demo/thaw",
-    "runs/demo/freeze": "qpq run scenario=freeze engine.worlds=20 hydra.run.dir=runs/demo/freeze",
+    "runs/freeze": "qpq run scenario=freeze engine.worlds=20 output.figures=false hydra.run.dir=runs/freeze",
+    "runs/demo/thaw": "qpq run scenario=thaw engine.worlds=20 output.figures=false hydra.run.dir=runs/demo/thaw",
+    "runs/demo/freeze": "qpq run scenario=freeze engine.worlds=20 output.figures=false hydra.run.dir=runs/demo/freeze",
 }
 
 
@@ -86,7 +88,9 @@ def readme_lines() -> list[str]:
 def small(line: str) -> str:
     words = shlex.split(line)
     if len(words) > 1 and words[1] in SIMULATING:
-        words = [w for w in words if not w.startswith("engine.worlds=")] + ["engine.worlds=20"]
+        words = [w for w in words if not w.startswith(("engine.worlds=", "output.figures="))]
+        # --from-record takes engine.worlds and engine.seed alone (its one figure is drawn)
+        words += ["engine.worlds=20"] + ([] if "--from-record" in words else ["output.figures=false"])
     return shlex.join(words)
 
 
@@ -94,7 +98,7 @@ def treatment(line: str) -> tuple[str, str]:
     for start, (instead, why) in SPECIAL.items():
         if (line + "\n").startswith(start):
             return instead.format(line=line), why
-    return small(line), "as typed, with 20 worlds"
+    return small(line), "as typed, with 20 worlds and no figures"
 
 
 LINES = readme_lines()

@@ -13,7 +13,8 @@ from tests_support import in_process
 def test_identical_scenarios_differ_by_nothing(tmp_path, env):
     out = tmp_path / "same"
     done = in_process(
-        ["compare", "thaw", "thaw", "engine.worlds=200", "engine.rounds=12", "--out", str(out)], cwd=os.getcwd()
+        ["compare", "thaw", "thaw", "engine.worlds=200", "engine.rounds=12", "output.figures=false", "--out", str(out)],
+        cwd=os.getcwd(),
     )
     assert done.returncode == 0, done.stderr
     table = pd.read_parquet(out / "comparison.parquet")
@@ -128,7 +129,8 @@ def test_the_decomposition_with_every_mechanism_on_is_the_scenario_even_where_ev
 
 def test_qpq_compare_prints_the_gap_over_time_and_its_decomposition(tmp_path, env):
     done = in_process(
-        ["compare", "thaw", "freeze", "engine.worlds=60", "--out", str(tmp_path / "cmp")], cwd=os.getcwd()
+        ["compare", "thaw", "freeze", "engine.worlds=60", "output.figures=false", "--out", str(tmp_path / "cmp")],
+        cwd=os.getcwd(),
     )
     assert done.returncode == 0, done.stderr
     for words in (

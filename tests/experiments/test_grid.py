@@ -47,6 +47,7 @@ def test_a_grid_writes_the_gap_per_point_and_each_point_is_a_plain_comparison(tm
             "thaw",
             "freeze",
             *SMALL,
+            "output.figures=false",  # only its numbers are compared
             "actors.minsk.goodwill=1",
             "actors.opposition.exile_effect=0.5",
             "--out",

@@ -50,7 +50,9 @@ def through_a_terminal(arguments: list[str], cwd, env, timeout: float = 300) -> 
 
 def test_compare_draws_its_stages_on_a_terminal(tmp_path, env):
     code, text = through_a_terminal(
-        ["compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "--out", "cmp"], tmp_path, env
+        ["compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "output.figures=false", "--out", "cmp"],
+        tmp_path,
+        env,
     )
     assert code == 0, text[-2000:]
     for stage in ("paired runs", "bootstrap", "decomposition"):
@@ -70,7 +72,8 @@ def test_calibrate_draws_its_generations_on_a_terminal(tmp_path, env):
 
 def test_piped_each_command_prints_one_summary_line(tmp_path, env):
     done = in_process(
-        ["compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "--out", "cmp"], cwd=tmp_path
+        ["compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "output.figures=false", "--out", "cmp"],
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("qpq: compare:")]

@@ -47,6 +47,16 @@ def test_a_2x2_sweep_gathers_one_row_per_world_per_job_with_parameter_columns(re
     assert (reference / "figures" / "net_change_by_parameter.png").exists()
 
 
+def test_a_sweep_without_figures_draws_none_and_its_summary_links_none(reference, tmp_path):
+    bare = tmp_path / "bare"
+    done = sweep(bare, "output.figures=false")
+    assert done.returncode == 0, done.stderr
+    assert not (bare / "figures").exists() and "](figures/" not in (bare / "summary.md").read_text()
+    assert "](figures/" in (reference / "summary.md").read_text()
+    # the numbers are the same either way: only the drawing is left out
+    assert (bare / "sweep.parquet").read_bytes() == (reference / "sweep.parquet").read_bytes()
+
+
 @pytest.fixture(scope="module")
 def jobs(tmp_path_factory):
     """The same grid as one Hydra job a point (`--jobs`, the basic launcher)."""

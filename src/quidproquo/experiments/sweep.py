@@ -211,12 +211,15 @@ def run_sweep(overrides: list[str], check, launch, jobs: bool = False) -> None:
     numeric = [k for k in swept if k != "scenario" and table[k].dtype.kind in "if"]
     by = "scenario" if "scenario" in swept else None
     drawn = []
-    if numeric:
+    # Drawn as a run draws its own (output.figures, on by default): `output.figures=false` leaves
+    # the sweep's figures out, and its summary links none; the tables are the same either way.
+    drawing = bool(configs[0].output.figures)
+    if drawing and numeric:
         fig = plots.outcome_by_parameter(table, numeric[0], "net_change", by)
         storage.write_figure(fig, folder / "figures" / "net_change_by_parameter.png")
         plots.close(fig)
         drawn.append("net_change_by_parameter.png")
-    if len(numeric) >= 2:
+    if drawing and len(numeric) >= 2:
         for name, part in table.groupby("scenario") if by else [(None, table)]:
             fig = plots.outcome_heatmap(
                 part,
