@@ -166,6 +166,16 @@ def fresh_fits():
     _FRESH["now"] = False
 
 
+@pytest.fixture(scope="session")
+def zygote():
+    """The process that forks the commands a test kills (tests_support.Zygote), one a worker."""
+    from tests_support import Zygote, zygote_env
+
+    forks = Zygote(zygote_env())
+    yield forks
+    forks.close()
+
+
 @pytest.fixture
 def env():
     """The environment for `qpq` subprocesses (no Hydra full-error override, no trusted modules)."""

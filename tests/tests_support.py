@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +140,119 @@ def _stop_pooled_workers() -> None:
     if loky is not None and loky._executor is not None:
         loky._executor.shutdown(wait=True, kill_workers=True)
         loky._executor = None
+
+
+# ------------------------------------------------------------------ commands to kill, forked
+# One process (a session's, conftest.py's `zygote`) imports quidproquo once, then forks a child
+# for each command to kill: each child is a real process of its own, in a new session (so its
+# group is its own), killed for real, without paying the imports again; it runs a test's
+# `prelude` first (e.g. a smaller budget). A child is killed by its own hook just before a step of
+# the final move into place (runs/publish.py MOVE_HOOK, where a kill matters most), after a
+# delay, or once a file it writes exists.
+ZYGOTE = """
+import glob, json, os, signal, sys, time
+from quidproquo.runs import publish
+from quidproquo import cli
+import hydra, matplotlib.pyplot, mesa, pandas, scipy.optimize
+import quidproquo.experiments.compare, quidproquo.experiments.runner, quidproquo.experiments.plots
+import quidproquo.experiments.sweep, quidproquo.experiments.calibrate
+# What every command does first, done once here so that no child pays for it: a composition
+# (Hydra's config search path, the scenario files) and a figure drawn (matplotlib's fonts).
+import io
+from quidproquo.config import load
+load(["scenario=thaw"])
+figure = matplotlib.pyplot.figure()
+figure.text(0.5, 0.5, "warm")
+figure.savefig(io.BytesIO(), format="png")
+matplotlib.pyplot.close(figure)
+
+def code_of(status):
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+print("ready", flush=True)
+for line in sys.stdin:
+    ask = json.loads(line)
+    if "wait" in ask:  # the child's exit code; SIGKILL to its whole group after `timeout` s or once `until` exists
+        pid, until = ask["wait"], ask["until"]
+        deadline = None if ask["timeout"] is None else time.monotonic() + ask["timeout"]
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG if deadline is not None or until else 0)
+            if done:
+                break
+            if (deadline is not None and time.monotonic() >= deadline) or (until and glob.glob(until)):
+                os.killpg(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+                break
+            time.sleep(0.005)
+        print(code_of(status), flush=True)
+        continue
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        os.chdir(ask["cwd"])
+        null = os.open(os.devnull, os.O_RDWR)
+        err = os.open(ask["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC) if ask["stderr"] else null
+        os.dup2(null, 0), os.dup2(null, 1), os.dup2(err, 2)
+        exec(ask["prelude"])
+        at = ask["at"]
+        if at >= 0:
+            publish.MOVE_HOOK = lambda step: step == at and os.killpg(0, signal.SIGKILL)
+        code = 0
+        try:
+            cli.main(ask["argv"])
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush(), sys.stderr.flush()
+        os._exit(code)
+    print(pid, flush=True)
+"""
+
+
+class Zygote:
+    """The process that forks the commands to kill (ZYGOTE)."""
+
+    def __init__(self, env: dict):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def ask(self, **ask) -> int:
+        self.process.stdin.write(json.dumps(ask) + "\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+    def start(
+        self,
+        argv: list[str],
+        cwd: Path,
+        at_step: int | None = None,
+        stderr: Path | None = None,
+        prelude: str = "",
+    ) -> int:
+        """`qpq ARGV` in a child of its own (after the Python `prelude`), killed just before step
+        `at_step` of a move; its pid."""
+        at = -1 if at_step is None else at_step
+        return self.ask(
+            argv=[str(a) for a in argv], cwd=str(cwd), at=at, stderr=str(stderr) if stderr else None, prelude=prelude
+        )
+
+    def wait(self, pid: int, timeout: float | None = None, until: Path | str | None = None) -> int:
+        """The child's return code (negative when killed), killed with its group after `timeout`
+        s or as soon as a path matching the glob `until` exists."""
+        return self.ask(wait=pid, timeout=timeout, until=str(until) if until else None)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def zygote_env() -> dict:
+    """The environment of a forked command: as the `env` fixture gives a subprocess."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "QPQ_TRUST")}

@@ -5,13 +5,11 @@ one killed mid-sweep: a real process group, killed for real."""
 
 import os
 import signal
-import subprocess
-import time
 
 import pandas as pd
 import pytest
 
-from tests_support import in_process, qpq
+from tests_support import in_process
 
 GRID = ["scenario=thaw,freeze", "actors.washington.channel_value=10,40", "engine.worlds=150", "engine.rounds=12"]
 
@@ -81,25 +79,16 @@ def test_one_job_a_point_gives_the_in_process_table_byte_for_byte(reference, job
     assert len(list(jobs.glob("*/done.json"))) == 4
 
 
-def test_a_killed_sweep_resumes_to_the_same_table(tmp_path, env):
-    # Eight groups (a seed is a group: it shapes the whole run) of a few tenths of a second each,
-    # so a kill after the first lands with most still to run, however loaded the machine.
-    grid = ["engine.seed=range(1,9)", "actors.washington.channel_value=10,40", "engine.worlds=3000", "engine.rounds=24"]
+def test_a_killed_sweep_resumes_to_the_same_table(tmp_path, zygote):
+    # Eight groups (a seed is a group: it shapes the whole run) of a few tenths of a second each;
+    # the sweep is a real process (forked, tests_support.Zygote) whose group is killed for real
+    # as soon as its first group is done, with most still to run.
+    grid = ["engine.seed=range(1,9)", "actors.washington.channel_value=10,40", "engine.worlds=300", "engine.rounds=24"]
     whole = tmp_path / "whole"
     assert in_process(["sweep", *grid, f"hydra.sweep.dir={whole}"], cwd=tmp_path).returncode == 0
     folder = tmp_path / "killed"
-    process = subprocess.Popen(
-        [qpq(), "sweep", *grid, f"hydra.sweep.dir={folder}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.time() + 300
-    while time.time() < deadline and len(list(folder.glob("groups/*/done.json"))) < 1:
-        time.sleep(0.02)
-    os.killpg(process.pid, signal.SIGKILL)  # a real kill, mid-sweep, of the whole process group
-    process.wait()
+    pid = zygote.start(["sweep", *grid, f"hydra.sweep.dir={folder}"], tmp_path)
+    assert zygote.wait(pid, timeout=300, until=folder / "groups" / "*" / "done.json") == -signal.SIGKILL
     finished = len(list(folder.glob("groups/*/done.json")))
     assert 1 <= finished < 8, "the kill should land part-way"
     assert not (folder / "sweep.parquet").exists()

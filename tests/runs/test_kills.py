@@ -9,12 +9,8 @@ final move into place (runs/publish.py MOVE_HOOK), where a kill would matter mos
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,98 +19,13 @@ import pytest
 import yaml
 
 from quidproquo import cli
-from tests_support import held_elsewhere
+from tests_support import Zygote, held_elsewhere
 
-# One process imports quidproquo (and patches the calibration's small budget) once, then forks a
-# child for each command to kill: each child is a real process of its own, in a new session (so
-# its group is its own), killed for real, without paying the imports again.
-ZYGOTE = """
-import json, os, signal, sys, time
-from quidproquo.runs import publish
+# The calibration killed here is the small budget made smaller still (a few seconds a fit).
+SMALLER = """
 from quidproquo.experiments import calibrate
 calibrate.BUDGETS["small"] = calibrate.Budget(worlds=6, popsize=1, maxiter=1, se_worlds=12)
-from quidproquo import cli
-import hydra, matplotlib.pyplot, mesa, pandas, scipy.optimize
-import quidproquo.experiments.compare, quidproquo.experiments.runner, quidproquo.experiments.plots
-
-def code_of(status):
-    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-
-print("ready", flush=True)
-for line in sys.stdin:
-    ask = json.loads(line)
-    if "wait" in ask:  # the child's exit code; after `timeout` seconds, SIGKILL to its whole group
-        pid, deadline = ask["wait"], None if ask["timeout"] is None else time.monotonic() + ask["timeout"]
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG if deadline is not None else 0)
-            if done:
-                break
-            if time.monotonic() >= deadline:
-                os.killpg(pid, signal.SIGKILL)
-                _, status = os.waitpid(pid, 0)
-                break
-            time.sleep(0.01)
-        print(code_of(status), flush=True)
-        continue
-    pid = os.fork()
-    if pid == 0:
-        os.setsid()
-        os.chdir(ask["cwd"])
-        null = os.open(os.devnull, os.O_RDWR)
-        err = os.open(ask["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC) if ask["stderr"] else null
-        os.dup2(null, 0), os.dup2(null, 1), os.dup2(err, 2)
-        at = ask["at"]
-        if at >= 0:
-            publish.MOVE_HOOK = lambda step: step == at and os.killpg(0, signal.SIGKILL)
-        code = 0
-        try:
-            cli.main(ask["argv"])
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-            code = 1
-        sys.stdout.flush(), sys.stderr.flush()
-        os._exit(code)
-    print(pid, flush=True)
 """
-
-
-class Zygote:
-    """The process that forks the commands to kill (ZYGOTE)."""
-
-    def __init__(self, env: dict):
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", ZYGOTE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
-        )
-        assert self.process.stdout.readline().strip() == "ready"
-
-    def ask(self, **ask) -> int:
-        self.process.stdin.write(json.dumps(ask) + "\n")
-        self.process.stdin.flush()
-        return int(self.process.stdout.readline())
-
-    def start(self, argv: list[str], cwd: Path, at_step: int | None = None, stderr: Path | None = None) -> int:
-        """`qpq ARGV` in a child of its own; its pid."""
-        at = -1 if at_step is None else at_step
-        return self.ask(argv=argv, cwd=str(cwd), at=at, stderr=str(stderr) if stderr else None)
-
-    def wait(self, pid: int, timeout: float | None = None) -> int:
-        """The child's return code (negative when killed), killed with its group after `timeout` s."""
-        return self.ask(wait=pid, timeout=timeout)
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(timeout=60)
-
-
-@pytest.fixture(scope="module")
-def zygote():
-    env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "QPQ_TRUST")}  # as `env` gives
-    forks = Zygote(env)
-    yield forks
-    forks.close()
 
 
 def killed(
@@ -122,7 +33,8 @@ def killed(
 ) -> int | None:
     """`qpq ARGV` in a new process group, killed by SIGKILL at a step of the final move or after
     `after` seconds; its return code (negative when killed)."""
-    return zygote.wait(zygote.start(argv, cwd, at_step=at_step), timeout=300 if after is None else after)
+    pid = zygote.start(argv, cwd, at_step=at_step, prelude=SMALLER)
+    return zygote.wait(pid, timeout=300 if after is None else after)
 
 
 def done_folders(folder: Path) -> list[Path]:
