@@ -45,6 +45,12 @@ SPECIAL = {
     "qpq calibrate\n": ("qpq calibrate --budget small --out cal", "a full fit takes a minute"),
     "qpq dashboard": ("{line} --help", "a server runs until stopped; tests/test_dashboard*.py serve it for real"),
     "qpq classroom": ("{line} --help", "a server runs until stopped; tests/test_classroom*.py serve it for real"),
+    "qpq sweep actors.minsk.hostage_elasticity=0,0.5,1 actors.moscow.responsiveness=0.25,0.5,1 hydra/launcher=joblib": (
+        "compose",
+        "its points are composed and checked, not run: two joblib workers start two fresh interpreters (most of "
+        "15 s); tests/experiments/test_sweep.py::test_parallel_launchers_give_the_same_table runs a joblib sweep "
+        "and checks its table byte for byte",
+    ),
     "qpq sweep scenario=thaw,freeze engine.seed=range(0,20) engine.worlds=100000 hydra/launcher=submitit_slurm": (
         "compose",
         "there is no Slurm cluster here: the sweep's configs are composed and checked, not submitted",
