@@ -1,13 +1,13 @@
 """Where the fast tests' time goes (issue 19: `make test-fast` under 2 minutes on 2 cores).
 
 Runs the fast tier (`pytest -n auto -m "not slow"`, as `make test-fast` does) with this file as a
-pytest plugin in every worker, which times four things a test can spend its time on, test by
-test: Hydra's compositions (`ConfigLoaderImpl.load_configuration`, ours and Hydra's own), figures
-saved (`Figure.savefig`), model runs (`BargainingModel.run`) and full posterior fits
+pytest plugin in every worker, which measures, test by test: the CPU of the test's own process and
+of the child processes it waited for (a subprocess `qpq`, a launcher's workers; a command forked
+from the zygote counts in the zygote's, when the session ends), and the time in Hydra's
+compositions (`ConfigLoaderImpl.load_configuration`, ours and Hydra's own), figures saved
+(`Figure.savefig`), model runs (`BargainingModel.run`) and full posterior fits
 (`posterior.sample`). It prints the suite's wall and CPU time, how busy the cores were, the total
-of each kind, and the tests that spend most on each and overall. Time spent in a child process
-(a subprocess `qpq`, a forked command, a launcher's workers) is not seen by the plugin: it shows
-in the test's own time and in the CPU total.
+of each kind, and the tests that spend most on each and overall.
 
     python benchmarks/suite.py [--top 15] [PYTEST ARGS...]     # e.g. tests/experiments
 """
@@ -26,8 +26,17 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 HERE = Path(__file__).resolve().parents[1]
-KINDS = ("composition", "figure", "model run", "posterior fit")
+KINDS = (
+    "CPU in the test's process",
+    "CPU in its child processes",
+    "composition",
+    "figure",
+    "model run",
+    "posterior fit",
+)
 
 # ------------------------------------------------------------------ the plugin, in each worker
 _SPENT: dict[str, dict[str, list]] = {}
@@ -65,8 +74,21 @@ def pytest_configure(config):
     _timed(posterior, "sample", "posterior fit")
 
 
-def pytest_runtest_setup(item):
+def _cpu(who) -> float:
+    used = resource.getrusage(who)
+    return used.ru_utime + used.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """The test's own CPU (this worker's) and its children's (the processes it started and waited
+    for: a subprocess `qpq`, a launcher's workers), setup to teardown."""
     _NOW[0] = item.nodeid
+    own, children = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
+    yield
+    spent = _SPENT.setdefault(item.nodeid, {})
+    spent["CPU in the test's process"] = [1, _cpu(resource.RUSAGE_SELF) - own]
+    spent["CPU in its child processes"] = [1, _cpu(resource.RUSAGE_CHILDREN) - children]
 
 
 def pytest_unconfigure(config):
