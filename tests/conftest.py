@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import inspect
-import os
 import pickle
 
 import pytest
@@ -169,20 +168,19 @@ def fresh_fits():
 @pytest.fixture(scope="session")
 def zygote():
     """The process that forks the commands a test kills (tests_support.Zygote), one a worker."""
-    from tests_support import Zygote, zygote_env
+    from tests_support import Zygote, command_env
 
-    forks = Zygote(zygote_env())
+    forks = Zygote(command_env())
     yield forks
     forks.close()
 
 
 @pytest.fixture
 def env():
-    """The environment for `qpq` subprocesses (no Hydra full-error override, no trusted modules)."""
-    out = dict(os.environ)
-    out.pop("HYDRA_FULL_ERROR", None)
-    out.pop("QPQ_TRUST", None)
-    return out
+    """The environment for `qpq` subprocesses (tests_support.command_env)."""
+    from tests_support import command_env
+
+    return command_env()
 
 
 # The slow kinds of test, by file: `make test-fast` leaves them out (`-m "not slow"`), `make

@@ -4,10 +4,11 @@ Each line of the README's `sh` blocks that runs `qpq` is a case, run in a fresh 
 small number of worlds (`engine.worlds=20`, replacing the line's own, for the commands that
 simulate) and no figures (`output.figures=false`: drawing them is most of a small run's time, and
 the figures are checked where they are the subject -- tests/engine/test_record.py, test_compare.py,
-test_sweep.py -- and here by `qpq plot`, the line that only draws). A few lines cannot run as typed here, and each is listed in SPECIAL with what is done
-instead and why; a new line that fits neither way fails the test until it is listed. A YAML
-block with a comment naming a file (`# file: myscenarios/scenario/keen.yaml`) is written
-there first, so the README's own scenario is the one its commands use. The first sweep example
+test_sweep.py -- and here by `qpq plot`, the line that only draws). A few lines cannot run as
+typed here, and each is listed in SPECIAL with what is done instead and why; a new line that
+fits neither way fails the test until it is listed. A YAML block with a comment naming a file
+(`# file: myscenarios/scenario/keen.yaml`) is written there first, so the README's own scenario
+is the one its commands use. The first sweep example
 must show a result that moves: its points' median net change differ.
 
 The lines run through `qpq`'s entry point in this process (tests_support.in_process), each in

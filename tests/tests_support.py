@@ -251,8 +251,9 @@ class Zygote:
         self.process.wait(timeout=60)
 
 
-def zygote_env() -> dict:
-    """The environment of a forked command: as the `env` fixture gives a subprocess."""
+def command_env() -> dict:
+    """The environment of a `qpq` a test starts (a subprocess, the zygote's children): this one's,
+    without Hydra's full-error switch and without trusted modules."""
     import os
 
     return {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "QPQ_TRUST")}

@@ -74,8 +74,8 @@ WORLDS = 200
 
 def test_a_run_killed_at_any_moment_leaves_a_complete_result_or_none(tmp_path, zygote):
     """A real process (forked, tests_support.Zygote) killed for real: just before each step of the
-    final move, and at shares of the time a whole run takes. Without done.json the folder holds
-    what the move had reached, in its order, and nothing else: never done.json over half a result."""
+    final move, and at shares of the time a whole run takes. Without done.json the folder holds of
+    the results exactly those the move had reached, in its order: never done.json over half a result."""
     argv = ["run", "scenario=thaw", f"engine.worlds={WORLDS}", "engine.rounds=12", "output.figures=false"]
     started = time.monotonic()
     assert zygote.wait(zygote.start([*argv, f"hydra.run.dir={tmp_path / 'whole'}"], tmp_path)) == 0
