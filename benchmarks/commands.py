@@ -6,6 +6,8 @@ Measures, each in a child process of its own (so imports and caches start cold a
 - `qpq run` of 5 worlds x 3 rounds without figures, the whole command from a fresh interpreter;
 - the same run repeated in one process (after one warm-up): what a sweep's jobs, a test and the
   classroom pay a run once everything is imported;
+- `qpq sweep --jobs` of `--runs` seeds (one Hydra job a point, the basic launcher), a job's
+  share: what each job of a sweep in jobs pays;
 - `load()` of one scenario with a different value each call (engine.worlds=N): what a caller
   composing many configs of one scenario pays each.
 
@@ -39,6 +41,18 @@ with tempfile.TemporaryDirectory() as scratch, contextlib.redirect_stdout(io.Str
     start = time.perf_counter()
     for i in range(runs):
         cli.main([*run, f"hydra.run.dir={scratch}/{i}"])
+print((time.perf_counter() - start) / runs)
+"""
+
+JOBS = """
+import contextlib, io, sys, tempfile, time
+from quidproquo import cli
+runs = int(sys.argv[1])
+point = sys.argv[2:]
+with tempfile.TemporaryDirectory() as scratch, contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    cli.main(["sweep", "--jobs", *point, "engine.seed=0,1", f"hydra.sweep.dir={scratch}/warm"])
+    start = time.perf_counter()
+    cli.main(["sweep", "--jobs", *point, f"engine.seed=range(0,{runs})", f"hydra.sweep.dir={scratch}/sweep"])
 print((time.perf_counter() - start) / runs)
 """
 
@@ -90,6 +104,7 @@ def measures(source: Path, runs: int) -> dict[str, float]:
     return {
         "qpq run, fresh interpreter": fresh_run(source),
         "qpq run, in one process": child(source, IN_PROCESS, str(runs), *RUN),
+        "qpq sweep --jobs, a job": child(source, JOBS, str(runs), *RUN[1:]),
         "load(), a new value each": child(source, LOADS, str(runs)),
     }
 

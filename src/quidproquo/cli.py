@@ -95,16 +95,20 @@ def launch(overrides: list[str], multirun: bool = False) -> None:
     from hydra.core.global_hydra import GlobalHydra
 
     from quidproquo.config import conf_dir
+    from quidproquo.config.job_loader import JobConfigLoader
 
     _prepare_hydra()
     version.setbase("1.3")
     calling_file, calling_module = detect_calling_file_or_module_from_task_function(_one_job)
     search_path = create_automatic_config_search_path(calling_file, calling_module, str(conf_dir()))
+    # Hydra.create_main_hydra2, with a loader that composes a choice of files once a process
     hydra = run_and_report(
-        lambda: Hydra.create_main_hydra2(
-            task_name=detect_task_name(calling_file, calling_module), config_search_path=search_path
+        lambda: Hydra(
+            task_name=detect_task_name(calling_file, calling_module),
+            config_loader=JobConfigLoader(config_search_path=search_path),
         )
     )
+    GlobalHydra.instance().initialize(hydra)
     go = hydra.multirun if multirun else hydra.run
     try:
         run_and_report(
