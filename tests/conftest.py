@@ -27,9 +27,7 @@ def no_trusted_modules(monkeypatch):
 # two workers compute it. Both fits are deterministic in their inputs (the key is all of them), so
 # a test gets the very result it would have computed; what the fit told its progress is recorded
 # and replayed to the next caller's. Only the full posterior budget is shared: the tests of the
-# sampler itself (the same seed, no row after an origin) fit a small budget, fresh each time; and a
-# test that asks for `fresh_fits` computes every fit itself, as if no other test had.
-_FRESH = {"now": False}
+# sampler itself (the same seed, no row after an origin) fit a small budget, fresh each time.
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -61,7 +59,7 @@ def _shared(compute, folder, name: str, applies):
         bound.apply_defaults()
         given = dict(bound.arguments)
         progress = given.pop("progress", None)
-        if _FRESH["now"] or not applies(given):
+        if not applies(given):
             return compute(*args, **kwargs)
         try:
             key = hashlib.sha256(pickle.dumps(_canonical(given))).hexdigest()[:24]
@@ -155,14 +153,6 @@ def _retell(calls: list, progress) -> None:
             stages[number] = progress.stage(*args, **kwargs)
         else:
             getattr(stages[number], method)(*args, **kwargs)
-
-
-@pytest.fixture
-def fresh_fits():
-    """Every fit computed in this test, none taken from the session's shared results."""
-    _FRESH["now"] = True
-    yield
-    _FRESH["now"] = False
 
 
 @pytest.fixture(scope="session")

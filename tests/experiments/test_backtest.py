@@ -94,9 +94,11 @@ def test_the_report_says_what_its_bands_are_and_shows_the_horizons(folder):
     assert "![backtest](backtest.png)" in text
 
 
-def test_the_same_seed_gives_the_same_scores(folder, tmp_path, fresh_fits):
-    # fresh_fits: this backtest fits its posterior itself, as the folder's did (or another
-    # test's, in another process), so the same seed is shown to give the same fit and scores.
+def test_the_same_seed_gives_the_same_scores(folder, tmp_path):
+    # The posterior is the session's shared fit (conftest.py): that the sampler gives the same
+    # fit for the same seed is shown at a small budget (test_forecast.py) and, in another
+    # process and byte for byte, by the committed leave-one-out table (test_cases.py); here, that
+    # the forecast and its scores from that fit are the same bytes.
     cli.main(["backtest", "--origin", "2025-06", "--worlds", WORLDS, "--out", str(tmp_path / "again")])
     assert (tmp_path / "again" / "scores.csv").read_bytes() == (folder / "scores.csv").read_bytes()
 
