@@ -188,7 +188,7 @@ KINDS = {
 def pytest_configure(config):
     for kind, meaning in (
         ("browser", "drives a real Chromium through Playwright"),
-        ("ray", "starts a local Ray cluster"),
+        ("ray", "sweeps on the Ray launcher (a local Ray cluster, or Ray's client)"),
         ("notebook", "executes the seminar notebooks"),
         (
             "slow",
@@ -204,6 +204,7 @@ def pytest_collection_modifyitems(config, items):
         if kind:
             item.add_marker(kind)
         # A test of another file of one of these kinds says so itself (@pytest.mark.browser; the
-        # README's lines that sweep on Ray are marked ray in test_readme.py).
+        # README's lines that sweep on Ray in test_readme.py and the Ray that cannot start in
+        # test_launchers.py are marked ray).
         if any(item.get_closest_marker(k) for k in ("browser", "ray", "notebook")):
             item.add_marker("slow")

@@ -2,7 +2,8 @@
 (issue 24 item 5); a re-run of a sweep of jobs says what it reuses.
 
 The sweeps run through `qpq`'s entry point in this process (tests_support.in_process), but the
-one that tries Ray: Ray's client and its environment variables stay in a child of their own."""
+one that tries Ray: Ray's client and its environment variables stay in a child of their own. That
+one is a Ray test (it imports Ray and runs its client): `make test` runs it, `make test-fast` not."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from tests_support import in_process, qpq
 
@@ -44,6 +47,7 @@ def test_slurm_without_srun_or_sbatch_is_one_line_before_any_job(tmp_path, env):
     assert not (tmp_path / "sweep").exists()
 
 
+@pytest.mark.ray
 def test_ray_that_cannot_start_is_one_line_before_any_job(tmp_path, env):
     # An address that can never answer (port 9, discard, is closed here), and Ray's client told to
     # give up after a second an attempt (it tries three times, 5 to 30 s each, by default).
