@@ -39,6 +39,29 @@ def test_every_scenario_round_trips(tmp_path):
         assert provenance.load_config(tmp_path / name) == cfg, name
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["scenario=thaw"],
+        ["scenario=belarus_2025"],
+        ["scenario=theory/time_dependent"],
+        ["case=venezuela_2023", "policy=talks"],
+        ["scenario=freeze", "actors.washington.strategy={_target_: quidproquo.strategies.time_dependent, beta: 2}"],
+    ],
+)
+def test_config_yaml_is_the_text_omegaconf_writes_of_the_config(overrides):
+    """config.yaml is dumped from the plain tree (not through a DictConfig): the same bytes as
+    OmegaConf.to_yaml of that tree, quoting and order included."""
+    from omegaconf import OmegaConf
+
+    cfg = load(overrides)
+    cfg.actors.minsk.utility = utility.linear  # and a callable from Python, written by name
+    text = provenance.config_yaml(cfg)
+    cfg.actors.minsk.utility = {"_target_": "quidproquo.utility.linear"}
+    tree = OmegaConf.structured(cfg)
+    assert text == OmegaConf.to_yaml(tree)
+
+
 def test_run_json_names_the_version_the_commit_the_seed_and_the_time(tmp_path):
     cfg = load(["scenario=freeze", "engine.seed=77"])
     provenance.write(cfg, tmp_path)

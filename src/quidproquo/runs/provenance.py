@@ -7,6 +7,7 @@ Every run folder gets `config.yaml` (the full resolved config, seed included) an
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import yaml
 from omegaconf import OmegaConf
+from omegaconf._utils import get_omega_conf_dumper
 from omegaconf.errors import OmegaConfBaseException
 
 from quidproquo.config import Config, ConfigError, from_dictconfig
@@ -45,7 +47,11 @@ def git_commit() -> str | None:
 
 
 def config_yaml(cfg: Config) -> str:
-    """The resolved config as YAML; a callable passed in from Python is written by name."""
+    """The resolved config as YAML, as `OmegaConf.to_yaml` writes it (its dumper, its options),
+    byte for byte; a callable passed in from Python is written by name. The plain tree is dumped
+    directly: building a DictConfig of it first only to dump it again cost three times as long
+    (~15 ms of each run). The dumper is OmegaConf's own (`omegaconf._utils`; omegaconf is pinned
+    below 2.4): it quotes a string that YAML would read as another type."""
 
     def plain(node):
         if callable(node):
@@ -54,11 +60,15 @@ def config_yaml(cfg: Config) -> str:
             return {k: plain(getattr(node, k)) for k in node.__dataclass_fields__}
         if isinstance(node, dict):
             return {k: plain(v) for k, v in node.items()}
-        if isinstance(node, list):
+        if isinstance(node, (list, tuple)):
             return [plain(v) for v in node]
+        if isinstance(node, enum.Enum):  # as OmegaConf.to_yaml writes one: its name
+            return node.name
         return node
 
-    return OmegaConf.to_yaml(OmegaConf.create(plain(cfg)))
+    return yaml.dump(
+        plain(cfg), default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=get_omega_conf_dumper()
+    )
 
 
 def write(cfg: Config, folder: Path) -> None:
