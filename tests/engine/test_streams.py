@@ -65,3 +65,16 @@ def test_a_binomial_drawn_for_some_worlds_equals_the_same_worlds_in_a_full_draw(
     full = streams.binomial(4, 41, n, 0.2)
     at = np.array([3, 77, 140, 499])
     assert streams.binomial(4, 41, n[at], 0.2, at=at).tolist() == full[at].tolist()
+
+
+def test_the_mix_of_one_number_is_the_mix_of_an_array_and_splitmix64s_own():
+    """A draw's counter is mixed in Python integers, the worlds' keys in numpy: the same bits,
+    SplitMix64's (its first output from seed 0 is 0xE220A8397B1DCDAF), for numpy integers too."""
+    from quidproquo.engine.streams import _splitmix, _splitmix_int
+
+    assert _splitmix_int(0) == 0xE220A8397B1DCDAF
+    numbers = [0, 1, 2**63 - 1, 2**63, 2**64 - 1, *np.random.default_rng(0).integers(0, 2**63, 50, dtype=np.uint64)]
+    array = _splitmix(np.array(numbers, dtype=np.uint64))
+    assert [_splitmix_int(int(x)) for x in numbers] == [int(x) for x in array]
+    streams = Streams(4, np.arange(3))
+    assert np.array_equal(streams.uniform(np.int64(7), np.int64(31), np.int64(2)), streams.uniform(7, 31, 2))

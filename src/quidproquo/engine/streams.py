@@ -19,9 +19,9 @@ from enum import IntEnum
 import numpy as np
 from scipy.special import gammaln
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN, _MIX1, _MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB  # SplitMix64's constants
+_MASK = 2**64 - 1
+_GOLDEN_U64, _MIX1_U64, _MIX2_U64 = np.uint64(_GOLDEN), np.uint64(_MIX1), np.uint64(_MIX2)
 _TWO_POW_53 = float(2**53)
 # Means below this are drawn by inversion; above, by transformed rejection (valid for >= 10).
 _INVERSION_LIMIT = 10.0
@@ -59,12 +59,21 @@ _ROOM = {Draw.ARRESTS: 9, Draw.COMPLETIONS: 10, Draw.PARDONS: 10, Draw.GESTURE_R
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a bijective avalanche mix of 64-bit integers."""
-    with np.errstate(over="ignore"):
-        x = x + _GOLDEN
-        x = (x ^ (x >> np.uint64(30))) * _MIX1
-        x = (x ^ (x >> np.uint64(27))) * _MIX2
-        return x ^ (x >> np.uint64(31))
+    """SplitMix64 finaliser: a bijective avalanche mix of 64-bit integers, for an array of them
+    (uint64 array arithmetic wraps modulo 2**64 without a warning, as the mix needs)."""
+    x = x + _GOLDEN_U64
+    x = (x ^ (x >> np.uint64(30))) * _MIX1_U64
+    x = (x ^ (x >> np.uint64(27))) * _MIX2_U64
+    return x ^ (x >> np.uint64(31))
+
+
+def _splitmix_int(x: int) -> int:
+    """`_splitmix` of one 64-bit integer, in Python integers (the same bits): a draw's counter
+    is one number, and numpy's scalar arithmetic costs more than the mix itself."""
+    x = (x + _GOLDEN) & _MASK
+    x = ((x ^ (x >> 30)) * _MIX1) & _MASK
+    x = ((x ^ (x >> 27)) * _MIX2) & _MASK
+    return x ^ (x >> 31)
 
 
 class Streams:
@@ -78,13 +87,14 @@ class Streams:
     def __init__(self, seed: int, world_ids: np.ndarray):
         self.seed = int(seed)
         self.world_ids = np.asarray(world_ids, dtype=np.uint64)
-        self._world_keys = _splitmix(_splitmix(np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF)) ^ self.world_ids)
+        self._world_keys = _splitmix(np.uint64(_splitmix_int(self.seed & _MASK)) ^ self.world_ids)
 
     def uniform(self, round_: int, draw: int, attempt: int = 0, worlds: np.ndarray | None = None) -> np.ndarray:
         """One uniform in the open interval (0, 1) per world (or per selected world)."""
         keys = self._world_keys if worlds is None else self._world_keys[worlds]
-        counter = np.uint64(((round_ & 0xFFFFF) << 40) | ((draw & 0xFFFF) << 24) | (attempt & 0xFFFFFF))
-        bits = _splitmix(keys ^ _splitmix(counter))
+        # Python integers: a round or draw may come as a numpy integer, whose arithmetic would not wrap.
+        counter = ((int(round_) & 0xFFFFF) << 40) | ((int(draw) & 0xFFFF) << 24) | (int(attempt) & 0xFFFFFF)
+        bits = _splitmix(keys ^ np.uint64(_splitmix_int(counter)))
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / _TWO_POW_53
 
     def poisson(self, round_: int, draw: int, mean: np.ndarray) -> np.ndarray:
