@@ -190,9 +190,17 @@ for line in sys.stdin:
     if pid == 0:
         os.setsid()
         os.chdir(ask["cwd"])
-        null = os.open(os.devnull, os.O_RDWR)
-        err = os.open(ask["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC) if ask["stderr"] else null
-        os.dup2(null, 0), os.dup2(null, 1), os.dup2(err, 2)
+        if ask["terminal"]:  # a pseudo-terminal's end, by name: stdin, stdout and stderr on it, as in a shell
+            tty = os.open(ask["terminal"], os.O_RDWR)  # (a new session's first terminal: its controlling one)
+            os.dup2(tty, 0), os.dup2(tty, 1), os.dup2(tty, 2)
+            sys.stdout.reconfigure(line_buffering=True)  # as Python sets it up on a terminal
+        else:
+            null = os.open(os.devnull, os.O_RDWR)
+            err = os.open(ask["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC) if ask["stderr"] else null
+            os.dup2(null, 0), os.dup2(null, 1), os.dup2(err, 2)
+        if ask["environ"] is not None:
+            os.environ.clear()
+            os.environ.update(ask["environ"])
         exec(ask["prelude"])
         at = ask["at"]
         if at >= 0:
@@ -233,12 +241,22 @@ class Zygote:
         at_step: int | None = None,
         stderr: Path | None = None,
         prelude: str = "",
+        terminal: str | None = None,
+        environ: dict[str, str] | None = None,
     ) -> int:
         """`qpq ARGV` in a child of its own (after the Python `prelude`), killed just before step
-        `at_step` of a move; its pid."""
+        `at_step` of a move; its pid. Its stdin, stdout and stderr are the terminal device named
+        `terminal` when given (a pty's, `os.ttyname`), else nothing, with stderr into `stderr`;
+        `environ` replaces its environment."""
         at = -1 if at_step is None else at_step
         return self.ask(
-            argv=[str(a) for a in argv], cwd=str(cwd), at=at, stderr=str(stderr) if stderr else None, prelude=prelude
+            argv=[str(a) for a in argv],
+            cwd=str(cwd),
+            at=at,
+            stderr=str(stderr) if stderr else None,
+            prelude=prelude,
+            terminal=terminal,
+            environ=environ,
         )
 
     def wait(self, pid: int, timeout: float | None = None, until: Path | str | None = None) -> int:

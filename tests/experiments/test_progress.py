@@ -9,12 +9,11 @@ import os
 import pty
 import select
 import struct
-import subprocess
 import termios
-import time
+import threading
 
 from quidproquo.experiments.progress import Progress
-from tests_support import in_process, qpq
+from tests_support import in_process
 
 
 def terminal_env(env) -> dict:
@@ -23,36 +22,35 @@ def terminal_env(env) -> dict:
     return {**{k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}, "TERM": "xterm"}
 
 
-def through_a_terminal(arguments: list[str], cwd, env, timeout: float = 300) -> tuple[int, str]:
-    """Run `qpq ARGUMENTS` with stdout and stderr on a pseudo-terminal; its exit code and all it wrote."""
+def through_a_terminal(arguments: list[str], cwd, env, zygote, timeout: float = 300) -> tuple[int, str]:
+    """`qpq ARGUMENTS` in a process of its own (forked, tests_support.Zygote) with stdin, stdout
+    and stderr on a pseudo-terminal of 40 rows and 120 columns; its exit code and all it wrote."""
     main, child = pty.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # 40 rows, 120 columns
-    process = subprocess.Popen(
-        [qpq(), *arguments], cwd=cwd, stdin=child, stdout=child, stderr=child, env=terminal_env(env)
-    )
-    os.close(child)
-    chunks, deadline = [], time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([main], [], [], 0.5)
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    pid = zygote.start(arguments, cwd, terminal=os.ttyname(child), environ=terminal_env(env))
+    # This end stays open until the command has ended, so reading never races its opening the
+    # terminal; the command's end is its exit, which a thread waits for.
+    code: list[int] = []
+    waiting = threading.Thread(target=lambda: code.append(zygote.wait(pid, timeout=timeout)))
+    waiting.start()
+    chunks = []
+    while True:
+        ready, _, _ = select.select([main], [], [], 0.05)
         if ready:
-            try:
-                data = os.read(main, 65536)
-            except OSError:  # the child closed the terminal
-                break
-            if not data:
-                break
-            chunks.append(data)
-        elif process.poll() is not None:
+            chunks.append(os.read(main, 65536))
+        elif not waiting.is_alive():
             break
-    os.close(main)
-    return process.wait(timeout=30), b"".join(chunks).decode(errors="replace")
+    waiting.join()
+    os.close(child), os.close(main)
+    return code[0], b"".join(chunks).decode(errors="replace")
 
 
-def test_compare_draws_its_stages_on_a_terminal(tmp_path, env):
+def test_compare_draws_its_stages_on_a_terminal(tmp_path, env, zygote):
     code, text = through_a_terminal(
         ["compare", "thaw", "freeze", "engine.worlds=20", "engine.rounds=12", "output.figures=false", "--out", "cmp"],
         tmp_path,
         env,
+        zygote,
     )
     assert code == 0, text[-2000:]
     for stage in ("paired runs", "bootstrap", "decomposition"):
@@ -61,8 +59,8 @@ def test_compare_draws_its_stages_on_a_terminal(tmp_path, env):
     assert "qpq: compare:" not in text  # the summary line is for logs, not terminals
 
 
-def test_calibrate_draws_its_generations_on_a_terminal(tmp_path, env):
-    code, text = through_a_terminal(["calibrate", "--budget", "small", "--out", "cal"], tmp_path, env)
+def test_calibrate_draws_its_generations_on_a_terminal(tmp_path, env, zygote):
+    code, text = through_a_terminal(["calibrate", "--budget", "small", "--out", "cal"], tmp_path, env, zygote)
     assert code == 0, text[-2000:]
     for stage in ("generations", "standard errors", "forecast"):
         assert stage in text, stage
