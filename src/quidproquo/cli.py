@@ -84,30 +84,14 @@ def launch(overrides: list[str], multirun: bool = False) -> None:
     whole config once more only to read `hydra.mode` (Hydra's `get_mode`, ~0.2-0.3 s a command);
     here the mode is the verb's, set as `@hydra.main` itself would set it. Hydra's own entry points
     (`hydra._internal`): hydra-core is pinned below 1.4, where they are these."""
-    from hydra import version
-    from hydra._internal.hydra import Hydra
-    from hydra._internal.utils import (
-        create_automatic_config_search_path,
-        detect_calling_file_or_module_from_task_function,
-        detect_task_name,
-        run_and_report,
-    )
+    from hydra._internal.utils import run_and_report
     from hydra.core.global_hydra import GlobalHydra
 
-    from quidproquo.config import conf_dir
-    from quidproquo.config.job_loader import JobConfigLoader
+    from quidproquo.config.job_loader import job_hydra
 
     _prepare_hydra()
-    version.setbase("1.3")
-    calling_file, calling_module = detect_calling_file_or_module_from_task_function(_one_job)
-    search_path = create_automatic_config_search_path(calling_file, calling_module, str(conf_dir()))
     # Hydra.create_main_hydra2, with a loader that composes a choice of files once a process
-    hydra = run_and_report(
-        lambda: Hydra(
-            task_name=detect_task_name(calling_file, calling_module),
-            config_loader=JobConfigLoader(config_search_path=search_path),
-        )
-    )
+    hydra = run_and_report(job_hydra)
     GlobalHydra.instance().initialize(hydra)
     go = hydra.multirun if multirun else hydra.run
     try:

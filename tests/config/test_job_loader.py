@@ -123,3 +123,21 @@ def test_a_sweep_is_hydras_own():
     # its master config (MULTIRUN) goes to Hydra untouched; each job is a RUN of plain values
     assert job_loader._split(["engine.seed=1,2", "hydra.mode=MULTIRUN"]) is None
     assert job_loader._split(["engine.seed=1", "hydra.mode=RUN"]) is not None
+
+
+def test_a_run_composes_its_files_once_for_its_check_and_its_job(tmp_path, monkeypatch):
+    """`qpq run` checks its config before it launches the job (cli.check) and both compose
+    through config.job_loader.job_hydra: Hydra composes the files once between them."""
+    mine = tmp_path / "mine"  # a choice of files this process has not composed yet
+    (mine / "scenario").mkdir(parents=True)
+    (mine / "scenario" / "once.yaml").write_text("# @package _global_\nname: once\ndescription: once\n")
+    composed = []
+    own = ConfigLoaderImpl.load_configuration
+    monkeypatch.setattr(
+        ConfigLoaderImpl, "load_configuration", lambda self, *a, **k: composed.append(a[1]) or own(self, *a, **k)
+    )
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", "scenario=once", f"hydra.searchpath=[file://{mine}]", "engine.worlds=2", "engine.rounds=2"]
+    cli.main([*argv, "output.figures=false", f"hydra.run.dir={tmp_path / 'run'}"])
+    assert (tmp_path / "run" / "done.json").exists()
+    assert len(composed) == 1, composed

@@ -16,10 +16,11 @@ import re
 import warnings
 
 import yaml
-from hydra import compose, initialize_config_dir
+from hydra import compose
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
@@ -151,9 +152,10 @@ def _composed(overrides: tuple[str, ...]) -> tuple[DictConfig, DictConfig]:
     try:
         if GlobalHydra.instance().is_initialized():
             cfg = compose(config_name="config", overrides=list(overrides), return_hydra_config=True)
-        else:
-            with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-                cfg = compose(config_name="config", overrides=list(overrides), return_hydra_config=True)
+        else:  # as hydra.compose would, through the Hydra a run launches its job with: one composition for both
+            from quidproquo.config.job_loader import job_hydra
+
+            cfg = job_hydra().compose_config("config", list(overrides), run_mode=RunMode.RUN, from_shell=False)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         where = f"{mark.name}: line {mark.line + 1}, column {mark.column + 1}" if mark else "a config file"

@@ -143,9 +143,8 @@ def check_hydra(overrides: tuple[str, ...]) -> None:
     command line's hydra settings only name folders, the node is the one our own composition
     made (a composition is ~0.2-0.3 s); otherwise the whole config is composed with them."""
     check_hydra_overrides(list(overrides))
-    ours = tuple(o for o in overrides if not o.startswith(("hydra.", "hydra/"))) + tuple(
-        o for o in overrides if o.startswith("hydra.searchpath=")
-    )
+    # In the order given: the same choice as the command's own composition (config/job_loader.py).
+    ours = tuple(o for o in overrides if not o.startswith(("hydra.", "hydra/")) or o.startswith("hydra.searchpath="))
     compose._compose_dict(ours)  # our own errors first, in one line
     if all(_names_a_folder(o) for o in overrides if o not in ours):
         check_hydra_node(compose.hydra_node(ours))

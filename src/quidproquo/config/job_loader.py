@@ -13,6 +13,9 @@ fills in after them (the override lists, the working folder, `override_dirname`)
 the config Hydra composes itself, key for key and flag for flag
 (tests/config/test_job_loader.py checks every kind of override against Hydra's own).
 
+A command's check before its run composes through the same loader (`job_hydra`, used by
+config/compose.py and cli.launch), so a `qpq run` composes its files once for both.
+
 Whatever this does not know to be a plain value -- a sweep, `+`/`~`, a package (`@`), a dict, a
 key of the `hydra` node other than where runs go and the mode, a value under a key that a
 file-choosing override also sets -- is composed by Hydra from scratch, as before. Subclassing is
@@ -29,6 +32,8 @@ from collections import OrderedDict
 
 from hydra import version
 from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
+from hydra._internal.hydra import Hydra
+from hydra._internal.utils import create_config_search_path
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
 from hydra.core.utils import JobRuntime
@@ -36,6 +41,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict
 
 from quidproquo.config.compose import fresh, kept
+from quidproquo.config.scenarios import conf_dir
 
 # Keys of the hydra node a job's value may set here: where it runs and its mode. Hydra reads
 # none of them while it fills in the fields that follow the overrides.
@@ -43,6 +49,20 @@ _HYDRA_VALUES = ("hydra.run.dir", "hydra.sweep.dir", "hydra.sweep.subdir", "hydr
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.\w+)+")
 _KEPT = 16  # compositions kept a process (one per choice of files; a sweep's jobs share one)
 _COMPOSED: OrderedDict[tuple, bytes | DictConfig] = OrderedDict()  # each composition, as compose.kept keeps it
+
+
+# The name of every qpq job (`hydra.job.name`; its log is `cli.log`): what `@hydra.main` would
+# name a task of cli.py.
+TASK_NAME = "cli"
+
+
+def job_hydra() -> Hydra:
+    """A Hydra for qpq's configs: our config folder, `TASK_NAME`, and the loader below. `qpq run`
+    and `qpq sweep` launch their jobs through one; a command's check composes through one
+    (config/compose.py), so a run composes its files once."""
+    version.setbase("1.3")
+    search_path = create_config_search_path(str(conf_dir()))
+    return Hydra(task_name=TASK_NAME, config_loader=JobConfigLoader(config_search_path=search_path))
 
 
 class JobConfigLoader(ConfigLoaderImpl):
@@ -61,10 +81,11 @@ class JobConfigLoader(ConfigLoaderImpl):
         if split is None:
             return compose(config_name, overrides, run_mode, from_shell, validate_sweep_overrides)
         choosing, values, parsed = split
+        # Not `from_shell`: it only words Hydra's error for a sweep's value in a run, and a
+        # sweep is never kept; so the check before a run and the run itself share a composition.
         key = (
             config_name,
             tuple(choosing),
-            from_shell,
             validate_sweep_overrides,
             JobRuntime().get("name"),
             str(version.getbase()),
