@@ -47,12 +47,17 @@ def test_thaw_frees_more_than_freeze(tmp_path, env):
     assert "thaw frees" in report and "95% CI" in report
     for figure in ("prisoners_held.png", "outcomes.png", "first_deal.png", "instruments.png"):
         assert (out / "figures" / figure).stat().st_size > 10_000
-    # The run folders it wrote can be compared again, as folders.
+    # The run folders it wrote can be compared again, as folders (without figures, as asked).
     again = in_process(
-        ["compare", str(out / "thaw"), str(out / "freeze"), "--out", str(tmp_path / "again")], cwd=os.getcwd()
+        ["compare", str(out / "thaw"), str(out / "freeze"), "output.figures=false", "--out", str(tmp_path / "again")],
+        cwd=os.getcwd(),
     )
     assert again.returncode == 0, again.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "again" / "comparison.parquet"), table.reset_index())
+    assert (
+        not (tmp_path / "again" / "figures").exists()
+        and "](figures/" not in (tmp_path / "again" / "report.md").read_text()
+    )
 
 
 def test_compare_rejects_a_folder_that_holds_no_run(tmp_path, env):

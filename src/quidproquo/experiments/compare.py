@@ -400,8 +400,9 @@ def _comparison(side_a, side_b, tables, labels, overrides, folder: Path, resampl
         table = compare(worlds_a, worlds_b, resamples=resamples, on_outcome=stage.update)
     storage.write_parquet(table, folder / "comparison.parquet")
     # The figures are drawn where both sides draw theirs (output.figures, on by default):
-    # `output.figures=false` on the command line leaves them out, and the report links none.
-    drawing = all(_config_of(side).output.figures for side in (side_a, side_b))
+    # `output.figures=false` on the command line leaves them out, and the report links none --
+    # for a run folder's side too, whose own config says only whether that run drew its own.
+    drawing = load(list(overrides)).output.figures and all(_config_of(side).output.figures for side in (side_a, side_b))
     figures = (
         {
             "prisoners_held.png": "Political prisoners held, both runs",
