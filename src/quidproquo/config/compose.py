@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import pickle
 import re
 import warnings
 
@@ -25,6 +24,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from quidproquo.config.checks import ConfigError, validate
+from quidproquo.config.job_loader import fresh, job_hydra, kept
 from quidproquo.config.limits import check_interpolation, check_scenario_file, refuse_empty_mapping
 from quidproquo.config.overrides import is_value_override, keep_overrides
 from quidproquo.config.scenarios import alone, conf_dir, locate, no_such, scenario_names
@@ -122,22 +122,6 @@ def _kept(overrides: tuple[str, ...]) -> bytes | DictConfig:
     return kept(_compose_dict(overrides))
 
 
-def kept(node: DictConfig) -> bytes | DictConfig:
-    """A DictConfig to make copies of with `fresh`: pickled, where it pickles. Unpickling is ~8x
-    faster than `copy.deepcopy` of a DictConfig, and gives the same nodes, flags and parents; a
-    node typed by a class pickle cannot find again by its name (Hydra loads its launchers'
-    config classes as plugins) is kept as it is, and deep-copied."""
-    try:
-        return pickle.dumps(node)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return node
-
-
-def fresh(node: bytes | DictConfig) -> DictConfig:
-    """A copy of a node `kept` keeps, of its own."""
-    return pickle.loads(node) if isinstance(node, bytes) else copy.deepcopy(node)
-
-
 def hydra_node(overrides: tuple[str, ...]) -> DictConfig:
     """The `hydra` node these overrides and every file they reach compose to (a copy apart from
     the config), from the same one composition as `_compose_dict`'s."""
@@ -153,8 +137,6 @@ def _composed(overrides: tuple[str, ...]) -> tuple[DictConfig, DictConfig]:
         if GlobalHydra.instance().is_initialized():
             cfg = compose(config_name="config", overrides=list(overrides), return_hydra_config=True)
         else:  # as hydra.compose would, through the Hydra a run launches its job with: one composition for both
-            from quidproquo.config.job_loader import job_hydra
-
             cfg = job_hydra().compose_config("config", list(overrides), run_mode=RunMode.RUN, from_shell=False)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
