@@ -73,6 +73,30 @@ def test_run_json_names_the_version_the_commit_the_seed_and_the_time(tmp_path):
     assert provenance.git_commit() == about["git_commit"]
 
 
+def test_the_commit_is_read_without_writing_into_the_checkout(tmp_path):
+    """A run reads its checkout's commit while it may be killed at any moment: git's status must
+    not take .git/index.lock (a kill would leave it, and every git command would then refuse)."""
+    import os
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "a.txt").write_text("one\n")
+    git("add", "a.txt")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one")
+    index = tmp_path / ".git" / "index"
+    os.utime(tmp_path / "a.txt", (1, 1))  # a stat the index does not hold: a plain status would refresh it
+    before = index.read_bytes()
+    commit = provenance.commit_of(tmp_path)
+    assert re.fullmatch(r"[0-9a-f]{40}", commit)  # the same bytes: not dirty
+    assert index.read_bytes() == before and not (tmp_path / ".git" / "index.lock").exists()
+    (tmp_path / "a.txt").write_text("two\n")
+    assert provenance.commit_of(tmp_path) == commit + "+dirty"
+    assert provenance.commit_of(tmp_path / "nowhere") is None  # not a checkout
+
+
 def test_a_callable_passed_from_python_is_written_by_its_name(tmp_path):
     cfg = load(["scenario=thaw"])
     cfg.actors.minsk.utility = utility.linear

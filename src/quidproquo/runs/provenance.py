@@ -27,15 +27,23 @@ from quidproquo.runs import storage
 @functools.cache
 def git_commit() -> str | None:
     """The commit of the source checkout this package runs from, with `+dirty` if it has edits."""
-    source = Path(__file__).resolve().parents[3]
+    return commit_of(Path(__file__).resolve().parents[3])
+
+
+def commit_of(source: Path) -> str | None:
+    """The commit checked out in `source`, with `+dirty` if its tracked files have edits; None
+    outside a git checkout. Reads only: it writes nothing into the checkout, not even git's lock."""
     try:
         commit = subprocess.run(
             ["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
         )
         if commit.returncode != 0:
             return None
+        # --no-optional-locks: a status that refreshes the index takes .git/index.lock; a run
+        # killed meanwhile (Ctrl-C, a kill of its group) would leave the lock, and every git
+        # command in the checkout would then refuse.
         dirty = subprocess.run(
-            ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", str(source), "--no-optional-locks", "status", "--porcelain", "--untracked-files=no"],
             capture_output=True,
             text=True,
             timeout=5,
