@@ -36,6 +36,7 @@ from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments import forecast as fc
 from quidproquo.experiments import plots
+from quidproquo.experiments.bands import BAND_AND_MEDIAN
 from quidproquo.experiments.observations import data_dir, read_data
 
 SCENARIO = fc.BASE
@@ -72,7 +73,7 @@ def crps(draws: np.ndarray, observed: float) -> float:
 
 
 def row(quantity: str, period: str, observed: float, draws: np.ndarray, baseline: float) -> dict:
-    q05, median, q95 = np.quantile(draws, [0.05, 0.5, 0.95])
+    q05, median, q95 = np.quantile(draws, BAND_AND_MEDIAN)
     return {
         "quantity": quantity,
         "period": period,

@@ -10,6 +10,7 @@ import pandas as pd
 
 QUANTILES = {"q05": 0.05, "q25": 0.25, "q50": 0.5, "q75": 0.75, "q95": 0.95}
 BAND90 = (QUANTILES["q05"], QUANTILES["q95"])  # the light band: 90% of worlds
+BAND_AND_MEDIAN = (QUANTILES["q05"], QUANTILES["q50"], QUANTILES["q95"])  # a row's 90% band and its median
 SERIES = [
     "prisoners_held",
     "arrests",

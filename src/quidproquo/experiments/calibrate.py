@@ -43,6 +43,7 @@ from quidproquo.config import Config, ConfigError, load, month, value_of, with_c
 from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments import plots
+from quidproquo.experiments.bands import BAND90
 from quidproquo.experiments.observations import DATA_COLUMNS, data_dir, read_data
 from quidproquo.runs import storage
 
@@ -414,16 +415,17 @@ def forecast_numbers(model: BargainingModel, at: pd.Period | None = None) -> dic
         if instruments[name].sender == "washington"
         for k in range(1, instruments.step_count[i] + 1)
     }
+    low, high = BAND90
     return {
         "date": str(at),
         "prisoners_median": float(np.median(held)),
-        "prisoners_q05": float(np.quantile(held, 0.05)),
-        "prisoners_q95": float(np.quantile(held, 0.95)),
+        "prisoners_q05": float(np.quantile(held, low)),
+        "prisoners_q95": float(np.quantile(held, high)),
         "released_median": float(np.median(released)),
-        "released_q05": float(np.quantile(released, 0.05)),
-        "released_q95": float(np.quantile(released, 0.95)),
+        "released_q05": float(np.quantile(released, low)),
+        "released_q95": float(np.quantile(released, high)),
         "released_deal_median": float(np.median(deals)),
-        "released_deal_q95": float(np.quantile(deals, 0.95)),
+        "released_deal_q95": float(np.quantile(deals, high)),
         **steps,
     }
 

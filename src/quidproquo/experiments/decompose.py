@@ -25,6 +25,7 @@ import pandas as pd
 
 from quidproquo.config import Config, month, value_of, with_changes
 from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments.bands import BAND90
 
 CHANNELS: dict[str, dict[str, object]] = {
     "deal releases": {"bargaining.talks": False},
@@ -94,7 +95,7 @@ def gap_over_time(held_a: np.ndarray, held_b: np.ndarray) -> pd.DataFrame:
     a, b = measures(held_a), measures(held_b)
     for name in a:
         diff = a[name] - b[name]
-        rows.append((name, a[name].mean(), b[name].mean(), diff.mean(), *np.quantile(diff, [0.05, 0.95])))
+        rows.append((name, a[name].mean(), b[name].mean(), diff.mean(), *np.quantile(diff, BAND90)))
     out = pd.DataFrame(rows, columns=["measure", "mean_a", "mean_b", "gap", "gap_q05", "gap_q95"])
     out["worlds"] = held_a.shape[1]
     return out

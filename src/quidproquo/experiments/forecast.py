@@ -34,6 +34,7 @@ from quidproquo.engine.instruments import IMPOSED, relief_in_force
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments import plots
 from quidproquo.experiments import posterior as abc
+from quidproquo.experiments.bands import BAND_AND_MEDIAN
 from quidproquo.experiments.observations import data_dir, read_data
 
 BASE = "belarus_2025"
@@ -174,7 +175,7 @@ def monthly(fc: Forecast) -> pd.DataFrame:
         row = {"month": str(fc.model.start + r)}
         for name, values in (("held", held[r]), ("released", released[r]), ("released_deal", rec.released_deal[r]),
                              ("released_total", released[: r + 1].sum(axis=0))):  # fmt: skip
-            q05, q50, q95 = np.quantile(values, [0.05, 0.5, 0.95])
+            q05, q50, q95 = np.quantile(values, BAND_AND_MEDIAN)
             row |= {f"{name}_q05": q05, f"{name}_median": q50, f"{name}_q95": q95}
         row["deal_share"] = float((rec.released_deal[r] > 0).mean())
         rows.append(row)

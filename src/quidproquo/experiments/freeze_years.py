@@ -34,6 +34,7 @@ from scipy import optimize
 from quidproquo.config import Config, ConfigError, load, value_of, with_changes
 from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments.bands import BAND_AND_MEDIAN
 from quidproquo.experiments.observations import data_dir, read_data
 
 SCENARIO = "freeze_2023"
@@ -159,7 +160,7 @@ def table(model: BargainingModel, rec: Record) -> pd.DataFrame:
     rows = [(rec.initial_date, rec.initial, False, start, start, start, np.nan)]
     for r in rec.counts.itertuples():
         worlds, count = held[r.round], r.political_prisoners
-        q05, median, q95 = np.quantile(worlds, [0.05, 0.5, 0.95])
+        q05, median, q95 = np.quantile(worlds, BAND_AND_MEDIAN)
         percentile = 100 * ((worlds < count).mean() + 0.5 * (worlds == count).mean())  # mid-rank, as backtest.py
         rows.append((f"{r.date:%Y-%m-%d}", count, r.approximate == "true", median, q05, q95, percentile))
     out = pd.DataFrame(rows, columns=["date", "record", "approximate", "median", "q05", "q95", "percentile"])

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 
 from quidproquo.engine.instruments import relief_in_force
+from quidproquo.experiments.bands import QUANTILES
 from quidproquo.labels import colour, label
 
 plt.rcParams.update(
@@ -42,7 +43,7 @@ def fan(
     month by month as steps: interpolating between worlds and between months would cut a
     triangle out of a band wherever the share of worlds at a count crosses 5% for one month."""
     method = "inverted_cdf" if counts else "linear"
-    q05, q25, q50, q75, q95 = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0, method=method)
+    q05, q25, q50, q75, q95 = np.quantile(values, list(QUANTILES.values()), axis=0, method=method)
     step = {"step": "post"} if counts else {}
     if counts:  # the range of all worlds beneath: where 95% of worlds hold some count, the band's floor is no hole
         ax.fill_between(
@@ -240,12 +241,13 @@ def outcome_by_parameter(sweep: pd.DataFrame, parameter: str, outcome: str, by: 
     groups = sweep.groupby(by, sort=True) if by else [(None, sweep)]
     for i, (name, frame) in enumerate(groups):
         tint = colour(str(name) if by else "", i)
-        stats = frame.groupby(parameter)[outcome].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+        stats = frame.groupby(parameter)[outcome].quantile(list(QUANTILES.values())).unstack()
         x = stats.index.to_numpy(dtype=float)
         who = f" {name}" if by else ""
-        ax.fill_between(x, stats[0.05], stats[0.95], color=tint, alpha=0.15, lw=0, label=f"90% of worlds{who}")
-        ax.fill_between(x, stats[0.25], stats[0.75], color=tint, alpha=0.3, lw=0, label=f"50% of worlds{who}")
-        ax.plot(x, stats[0.5], "o-", color=tint, lw=2.5, label=f"median{who}")
+        q = {key: stats[level] for key, level in QUANTILES.items()}
+        ax.fill_between(x, q["q05"], q["q95"], color=tint, alpha=0.15, lw=0, label=f"90% of worlds{who}")
+        ax.fill_between(x, q["q25"], q["q75"], color=tint, alpha=0.3, lw=0, label=f"50% of worlds{who}")
+        ax.plot(x, q["q50"], "o-", color=tint, lw=2.5, label=f"median{who}")
     others = [c for c in sweep.columns[: sweep.columns.get_loc("world")] if c not in (parameter, by)]
     pooled = f"; pooled over {', '.join(label(o) for o in others)}" if others else ""
     ax.set(

@@ -33,6 +33,7 @@ from quidproquo.config import ConfigError
 from quidproquo.experiments import forecast as fc
 from quidproquo.experiments import plots
 from quidproquo.experiments import posterior as abc
+from quidproquo.experiments.bands import BAND90, BAND_AND_MEDIAN
 from quidproquo.experiments.compare import paired_difference
 from quidproquo.experiments.decompose import CHANNELS, decomposition_worlds, shapley
 
@@ -62,7 +63,7 @@ def gaps(
     gap = held_a - held_b
     rows = []
     for r in range(months):
-        q05, q50, q95 = np.quantile(gap[r], [0.05, 0.5, 0.95])
+        q05, q50, q95 = np.quantile(gap[r], BAND_AND_MEDIAN)
         rows.append({"month": str(first.model.start + r), "mean": gap[r].mean(), "median": q50, "q05": q05, "q95": q95,
                      "share_below_zero": float((gap[r] < 0).mean())})  # fmt: skip
     table = pd.DataFrame(rows)
@@ -70,7 +71,7 @@ def gaps(
     headline = {"worlds": worlds, "months": months, "origin": str(at), "a": a, "b": b}
     for name, values in (("end", end), ("prisoner_months", months_held)):
         mean, low, high, _ = paired_difference(values, np.zeros_like(values), 2000, seed)
-        q05, q95 = np.quantile(values, [0.05, 0.95])
+        q05, q95 = np.quantile(values, BAND90)
         headline |= {f"{name}_mean": mean, f"{name}_ci_low": low, f"{name}_ci_high": high,
                      f"{name}_q05": q05, f"{name}_q95": q95, f"{name}_below_zero": float((values < 0).mean())}  # fmt: skip
     parts = mechanisms(first, second, months, POLICIES[a], seed)
@@ -118,7 +119,7 @@ def mechanisms(first, second, months: int, policy: dict, seed: int) -> pd.DataFr
         parts = shapley({active: v[measure] for active, v in value.items()}, names)
         parts["other"], parts["total"] = value[frozenset()][measure], value[frozenset(names)][measure]
         for name, share in parts.items():
-            q05, q95 = np.quantile(share, [0.05, 0.95])
+            q05, q95 = np.quantile(share, BAND90)
             rows.append(
                 {"measure": measure, "mechanism": name, "mean": share.mean(), "q05": q05, "q95": q95, "worlds": worlds}
             )

@@ -41,6 +41,7 @@ from quidproquo.config import Config, ConfigError, month
 from quidproquo.config.points import Points, points
 from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
+from quidproquo.experiments.bands import BAND_AND_MEDIAN
 from quidproquo.experiments.calibrate import Parameter
 from quidproquo.experiments.observations import data_dir, read_data
 
@@ -387,7 +388,7 @@ def resample(posterior, worlds: int, seed: int, stream: int = 22) -> np.ndarray:
     return np.random.default_rng([seed, stream]).choice(posterior.theta.shape[0], size=worlds, p=posterior.weights)
 
 
-def weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels=(0.05, 0.5, 0.95)) -> list[float]:
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, levels=BAND_AND_MEDIAN) -> list[float]:
     """The weighted quantiles of particles' values: the first value whose cumulative weight reaches each level."""
     order = np.argsort(values)
     cdf = np.cumsum(weights[order])

@@ -25,6 +25,7 @@ import pandas as pd
 from quidproquo.config import load, month
 from quidproquo.engine.instruments import relief_in_force
 from quidproquo.experiments import posterior as abc
+from quidproquo.experiments.bands import BAND_AND_MEDIAN
 from quidproquo.experiments.observations import data_dir, read_data
 
 BASE = "belarus_2025"
@@ -32,7 +33,7 @@ QUIET_UNTIL = pd.Period("2025-06", freq="M")  # the record: no US relief announc
 
 
 def band_row(kind: str, what: str, observed: float, draws: np.ndarray) -> dict:
-    q05, q50, q95 = np.quantile(draws, [0.05, 0.5, 0.95])
+    q05, q50, q95 = np.quantile(draws, BAND_AND_MEDIAN)
     return {"kind": kind, "what": what, "observed": float(observed), "median": q50, "q05": q05, "q95": q95,
             "in_90": bool(q05 <= observed <= q95)}  # fmt: skip
 

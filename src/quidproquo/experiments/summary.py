@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from quidproquo.experiments.bands import BAND_AND_MEDIAN
+
 OUTCOMES = {
     "total_released": "prisoners released (deal, pardon, sentence end)",
     "released_deal": "released in deals",
@@ -18,7 +20,7 @@ def _row(label: str, values: pd.Series) -> str:
     v = values.dropna().to_numpy(dtype=np.float64)
     if v.size == 0:
         return f"| {label} | – | – | – |"
-    q05, q50, q95 = np.quantile(v, [0.05, 0.5, 0.95])
+    q05, q50, q95 = np.quantile(v, BAND_AND_MEDIAN)
     return f"| {label} | {v.mean():,.1f} | {q50:,.0f} | {q05:,.0f} – {q95:,.0f} |"
 
 

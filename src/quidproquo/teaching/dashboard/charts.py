@@ -26,13 +26,13 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from quidproquo.experiments.bands import QUANTILES
 from quidproquo.experiments.plots import COLOURS
 from quidproquo.labels import LABELS, label, text
 
 WIDTH = 720  # SVG units across; the page scales the chart to its column
 FONT = 18  # the smallest text (ticks, legend), in SVG units; titles are larger
 TITLE = 21
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 LEFT, RIGHT = 86, 18  # room for the y tick labels; a margin
 TINT = COLOURS["median"]
 
@@ -61,7 +61,7 @@ class Fan:
 
     def draw(self, x: np.ndarray, values: np.ndarray, world0: bool) -> list[str]:
         """SVG elements of the fan of `values` (worlds, months + 1) at x positions (months + 1,)."""
-        q05, q25, q50, q75, q95 = np.quantile(values, QUANTILES, axis=0)
+        q05, q25, q50, q75, q95 = np.quantile(values, list(QUANTILES.values()), axis=0)
         low, high = float(min(q05.min(), values[0].min())), float(max(q95.max(), values[0].max()))
         pad = max(0.08 * (high - low), 0.05 * max(abs(high), 1e-9), 1e-6)
         low, high = (low - pad if self.floor is None else max(low - pad, self.floor)), high + pad
