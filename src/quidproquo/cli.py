@@ -15,7 +15,6 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 # Only the standard library at import: `qpq --help` and a mistyped command answer at once. Hydra,
@@ -235,18 +234,14 @@ def _overrides(parser: argparse.ArgumentParser) -> None:
 
 def run_command(args: argparse.Namespace) -> None:
     from quidproquo.config import ConfigError
-    from quidproquo.runs.lock import fresh_name, hold, release
+    from quidproquo.runs.lock import fresh_name, hold, release, stamp
 
     overrides = overrides_of(args.overrides, "run")
     cfg = check(overrides)[0]
     given = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.run.dir=")]
     # The folder is known and taken before Hydra writes anything into it: a second run into the
     # same folder stops here; a default folder gets a suffix no other run can have.
-    folder = (
-        Path(given[-1])
-        if given
-        else fresh_name(Path("outputs") / cfg.name / datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
-    )
+    folder = Path(given[-1]) if given else fresh_name(Path("outputs") / cfg.name / stamp())
     try:
         hold(folder)
     except ConfigError as err:
@@ -290,6 +285,7 @@ def _out(parser: argparse.ArgumentParser, default: str) -> None:
 def compare_command(args: argparse.Namespace) -> None:
     from quidproquo.config import ConfigError
     from quidproquo.experiments.compare import gap_text, run_comparison
+    from quidproquo.runs.lock import stamp
 
     specs = [a for a in args.sides if "=" not in a]
     overrides = [a for a in args.sides if "=" in a]
@@ -308,9 +304,7 @@ def compare_command(args: argparse.Namespace) -> None:
         return _compare_from_record(specs, overrides, args)
     if args.grid:
         return _compare_grid(specs, overrides, args)
-    folder = args.out or Path(
-        "comparisons"
-    ) / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    folder = args.out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}" / stamp()
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         from quidproquo.experiments.progress import Progress
@@ -329,6 +323,7 @@ def _compare_from_record(specs: list[str], overrides: list[str], args: argparse.
     from quidproquo.config import ConfigError
     from quidproquo.experiments.policy_gap import write
     from quidproquo.experiments.progress import Progress
+    from quidproquo.runs.lock import stamp
 
     allowed = {"engine.worlds": 2000, "engine.seed": 0}
     for o in overrides:
@@ -343,9 +338,7 @@ def _compare_from_record(specs: list[str], overrides: list[str], args: argparse.
     if allowed["engine.worlds"] < 1:
         fail("engine.worlds=0: must be at least 1")
     a, b = specs
-    folder = args.out or Path("comparisons") / f"{a}_vs_{b}_from_{args.from_record}" / datetime.now().strftime(
-        "%Y-%m-%d_%H-%M-%S"
-    )
+    folder = args.out or Path("comparisons") / f"{a}_vs_{b}_from_{args.from_record}" / stamp()
     logging.getLogger("MESA").setLevel(logging.WARNING)
     command = f"qpq compare {a} {b} --from-record {args.from_record} --months {args.months}"
     try:
@@ -378,9 +371,9 @@ def _compare_grid(specs: list[str], overrides: list[str], args: argparse.Namespa
     """`qpq compare A B --grid KEY=V1,V2 ...`: the gap and its decomposition at every grid point (experiments/grid.py)."""
     from quidproquo.config import ConfigError
     from quidproquo.experiments.grid import parse_axes, run_grid, text
+    from quidproquo.runs.lock import stamp
 
-    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    folder = args.out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}_grid" / stamp
+    folder = args.out or Path("comparisons") / f"{Path(specs[0]).name}_vs_{Path(specs[1]).name}_grid" / stamp()
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         about = run_grid(specs[0], specs[1], overrides, parse_axes(args.grid), folder)
@@ -477,7 +470,7 @@ def calibrate_command(args: argparse.Namespace) -> None:
     run folder of its own (and the scenario among the scenarios only with --write-scenario)."""
     from quidproquo.config import ConfigError, conf_dir
     from quidproquo.experiments.calibrate import calibrate as fit_and_forecast
-    from quidproquo.runs.lock import fresh_name
+    from quidproquo.runs.lock import day, fresh_name
 
     if args.cases is not None or args.hold_out is not None or args.write_behaviour:
         return cases_command(args)
@@ -485,7 +478,7 @@ def calibrate_command(args: argparse.Namespace) -> None:
         return posterior_command(args)
     if args.until is not None:
         fail("--until: only with --posterior (the point fit's window is 2025-06)")
-    out = args.out or fresh_name(Path("runs") / "calibrate" / f"{datetime.now():%Y-%m-%d}_{args.budget}")
+    out = args.out or fresh_name(Path("runs") / "calibrate" / f"{day()}_{args.budget}")
     scenario_dir = None if args.write_scenario is None else Path(args.write_scenario or conf_dir() / "scenario")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
@@ -513,11 +506,11 @@ def _run_from_origin(args: argparse.Namespace, kind: str, job):
     a user's mistake as one line. Returns the folder and what the job returned."""
     from quidproquo.config import ConfigError
     from quidproquo.experiments.progress import Progress
-    from quidproquo.runs.lock import fresh_name
+    from quidproquo.runs.lock import day, fresh_name
 
     if args.worlds < 1:
         fail(f"--worlds={args.worlds}: must be at least 1")
-    out = args.out or fresh_name(Path("runs") / kind / f"{datetime.now():%Y-%m-%d}_{args.origin}")
+    out = args.out or fresh_name(Path("runs") / kind / f"{day()}_{args.origin}")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         progress = Progress(kind)  # bars on a terminal, one line otherwise
@@ -568,7 +561,7 @@ def cases_command(args: argparse.Namespace) -> None:
     from quidproquo.experiments import leave_one_out
     from quidproquo.experiments.cases import CASES, case_named
     from quidproquo.experiments.progress import Progress
-    from quidproquo.runs.lock import fresh_name
+    from quidproquo.runs.lock import day, fresh_name
 
     for flag, given in (
         ("--posterior", args.posterior),
@@ -591,7 +584,7 @@ def cases_command(args: argparse.Namespace) -> None:
             raise ConfigError(f"--hold-out {args.hold_out}: must be one of --cases ({', '.join(names)}) or each")
     except ConfigError as err:
         fail(str(err))
-    out = args.out or fresh_name(Path("runs") / "calibrate" / f"{datetime.now():%Y-%m-%d}_cases")
+    out = args.out or fresh_name(Path("runs") / "calibrate" / f"{day()}_cases")
     behaviour = conf_dir() / "behaviour" / "posterior.yaml" if args.write_behaviour else None
     command = f"qpq calibrate --cases {args.cases} --hold-out {args.hold_out}" + (
         " --write-behaviour" if behaviour else ""
@@ -617,12 +610,12 @@ def posterior_command(args: argparse.Namespace) -> None:
     from quidproquo.config import ConfigError
     from quidproquo.experiments.posterior_checks import write
     from quidproquo.experiments.progress import Progress
-    from quidproquo.runs.lock import fresh_name
+    from quidproquo.runs.lock import day, fresh_name
 
     if args.write_scenario is not None:
         fail("--write-scenario: the posterior writes no scenario; leave it out with --posterior")
     until = args.until or "2025-12"
-    out = args.out or fresh_name(Path("runs") / "calibrate" / f"{datetime.now():%Y-%m-%d}_posterior_{until}")
+    out = args.out or fresh_name(Path("runs") / "calibrate" / f"{day()}_posterior_{until}")
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         progress = Progress("calibrate")

@@ -158,3 +158,22 @@ def test_what_a_killed_run_left_half_staged_is_cleared_by_the_next_run(tmp_path)
     assert not (folder / "leftover.csv").exists()
     worlds = pd.read_parquet(folder / "worlds.parquet")
     assert len(worlds) == 5 and (folder / "done.json").exists()
+
+
+def test_a_default_folder_is_named_as_hydras_own_are(tmp_path, monkeypatch):
+    """One pattern for a default folder's time (runs/lock.py STAMP): the one conf/config.yaml gives
+    Hydra's run and sweep folders, and the one `qpq run` names its own default folder with."""
+    from datetime import datetime
+
+    from quidproquo.config import conf_dir
+    from quidproquo.runs.lock import STAMP
+
+    hydra = yaml.safe_load((conf_dir() / "config.yaml").read_text())["hydra"]
+    assert hydra["run"]["dir"] == f"outputs/${{name}}/${{now:{STAMP}}}"
+    assert hydra["sweep"]["dir"] == f"multirun/${{now:{STAMP}}}"
+    monkeypatch.chdir(tmp_path)  # (and back, after the run has moved into it)
+    code, err = qpq_in_worker([*RUN, "engine.seed=1"], str(tmp_path))
+    assert code == 0, err
+    (folder,) = (tmp_path / "outputs" / "freeze").iterdir()
+    when, _, suffix = folder.name.rpartition("_")  # the time, and the random suffix
+    assert abs((datetime.now() - datetime.strptime(when, STAMP)).total_seconds()) < 600 and len(suffix) == 6

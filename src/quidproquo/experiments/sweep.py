@@ -27,7 +27,7 @@ from quidproquo.config import ConfigError
 from quidproquo.config.overrides import own
 from quidproquo.experiments import plots, sweep_points
 from quidproquo.runs import storage
-from quidproquo.runs.lock import hold
+from quidproquo.runs.lock import day, hold
 from quidproquo.runs.markers import DONE, FAILED, is_done
 
 
@@ -67,7 +67,7 @@ def default_folder(overrides: list[str], swept: list[str], today: str | None = N
     if existing:
         return existing[0]
     label = "-".join(key.rsplit(".", 1)[-1] for key in swept)[:60] or "sweep"
-    return Path("sweeps") / f"{today or time.strftime('%Y-%m-%d')}_{label}_{digest}"
+    return Path("sweeps") / f"{today or day()}_{label}_{digest}"
 
 
 def job_folder(overrides: str) -> str:

@@ -4,7 +4,8 @@
 however it ends: no stale locks) and writes who holds it; a second run into the same folder
 finds it held and stops with one line naming the holder, before it writes anything. Folders the
 `qpq` command names itself carry a random suffix, so two runs started in the same second never
-meet in the first place.
+meet in the first place, and the time they were asked for (`stamp`, or the `day` for the
+commands that take minutes).
 """
 
 from __future__ import annotations
@@ -54,6 +55,21 @@ def release(folder: Path) -> None:
     descriptor = _HELD.pop(Path(folder).resolve(), None)
     if descriptor is not None:
         os.close(descriptor)
+
+
+# A default folder's time, as conf/config.yaml writes Hydra's own (hydra.run.dir, hydra.sweep.dir).
+STAMP = "%Y-%m-%d_%H-%M-%S"
+DAY = "%Y-%m-%d"
+
+
+def stamp() -> str:
+    """Now, as a default run's or comparison's folder is named (STAMP)."""
+    return datetime.now().strftime(STAMP)
+
+
+def day() -> str:
+    """Today, as a default calibration's, forecast's or sweep's folder begins (DAY)."""
+    return datetime.now().strftime(DAY)
 
 
 def fresh_name(stem: Path) -> Path:
