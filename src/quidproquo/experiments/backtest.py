@@ -37,11 +37,10 @@ from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments import forecast as fc
 from quidproquo.experiments import plots
 from quidproquo.experiments.bands import BAND_AND_MEDIAN
-from quidproquo.experiments.observations import data_dir, read_data
+from quidproquo.experiments.observations import NOT_RELIEVED, data_dir, read_data
 
 SCENARIO = fc.BASE
 HORIZONS = (18, 36)  # the other run lengths the report shows, beside the forecast's own
-NOT_RELIEVED = ("imposed", "closed")  # sanctions.csv states that relieve nothing
 COLUMNS = ["quantity", "period", "observed", "median", "q05", "q95", "percentile", "in_90", "crps", "crps_base"]
 
 

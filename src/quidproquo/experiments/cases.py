@@ -26,9 +26,8 @@ import pandas as pd
 
 from quidproquo.config import ConfigError
 from quidproquo.engine.instruments import relief_in_force
-from quidproquo.experiments.observations import data_dir, read_data
+from quidproquo.experiments.observations import NOT_RELIEVED, data_dir, read_data
 
-NOT_RELIEVED = ("imposed", "closed")  # sanctions.csv states that relieve nothing
 QUANTITY = re.compile(r"released_deal|released|held|(relief|in_force):\w+")
 
 

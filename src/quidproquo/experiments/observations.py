@@ -23,6 +23,7 @@ DATA_COLUMNS = {
     "flows.csv": ("period", "metric", "value"),
     "events.csv": ("date", "kind", "released_political", "us_concession"),
 }
+NOT_RELIEVED = ("imposed", "closed")  # the states of sanctions.csv that relieve nothing
 NUMERIC = {"political_prisoners.csv": ("political_prisoners",), "events.csv": ("released_political",)}
 
 

@@ -43,7 +43,7 @@ from quidproquo.engine.instruments import relief_in_force
 from quidproquo.engine.model import BargainingModel
 from quidproquo.experiments.bands import BAND_AND_MEDIAN
 from quidproquo.experiments.calibrate import Parameter
-from quidproquo.experiments.observations import data_dir, read_data
+from quidproquo.experiments.observations import NOT_RELIEVED, data_dir, read_data
 
 PRIOR = (
     Parameter("inflow", "goods.prisoners.rank_and_file.inflow", 20.0, 80.0, "new political arrests a month at repression 1"),
@@ -57,7 +57,6 @@ PRIOR = (
     Parameter("trust", "actors.washington.trust", 0.0, 700.0, "how much each share of those held freed in earlier deals makes relief defensible"),
 )  # fmt: skip
 QUANTILE = 0.6  # each generation's threshold: this quantile of the last one's distances
-NOT_RELIEVED = ("imposed", "closed")  # sanctions.csv states that relieve nothing
 
 
 # ------------------------------------------------------------------------------------ data

@@ -26,7 +26,7 @@ from quidproquo.config import load, month
 from quidproquo.engine.instruments import relief_in_force
 from quidproquo.experiments import posterior as abc
 from quidproquo.experiments.bands import BAND_AND_MEDIAN
-from quidproquo.experiments.observations import data_dir, read_data
+from quidproquo.experiments.observations import NOT_RELIEVED, data_dir, read_data
 
 BASE = "belarus_2025"
 QUIET_UNTIL = pd.Period("2025-06", freq="M")  # the record: no US relief announced before July 2025
@@ -72,7 +72,7 @@ def checks(post: abc.Posterior, worlds: int = 2000, seed: int = 0, folder=None) 
         i = model.instruments.names.index(s.instrument)
         ever = in_force[:, :, i].any(axis=0)
         first = np.where(ever, in_force[:, :, i].argmax(axis=0), never)
-        seen = firsts.get(s.instrument) if getattr(s, column) not in abc.NOT_RELIEVED else None
+        seen = firsts.get(s.instrument) if getattr(s, column) not in NOT_RELIEVED else None
         observed = (
             never
             if seen is None or month(seen, "first relief") > rec.until
