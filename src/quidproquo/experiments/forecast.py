@@ -189,7 +189,7 @@ def relief(fc: Forecast) -> pd.DataFrame:
     in_force = relief_in_force(rec.instruments, rec.levels)  # (rounds, worlds, instruments)
     for i, name in enumerate(ins.names):
         c = model.cfg.goods.instruments[name]
-        at_start = c.state != "imposed" or c.level > 0
+        at_start = bool(relief_in_force(c.state, c.level))
         more = (rec.levels[:, :, i].max(axis=0) > c.level) | (rec.instruments[:, :, i] != IMPOSED).any(axis=0)
         reversed_ = ~in_force[:, :, i].all(axis=0) if at_start else np.zeros(model.num_worlds, bool)
         rows.append(
